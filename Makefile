@@ -1,0 +1,53 @@
+# The two set-up commands: `make run` (service with demo data) and `make test` (whole suite).
+# Both create .venv with Python 3.11+ and install what they need on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# `make test` uses the local PostgreSQL server when one answers; CI sets this explicitly.
+PG_DEFAULT_URL := postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test lint migrate bench install install-test clean
+
+run: install
+	$(BIN)/loket demo
+	$(BIN)/loket serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	@url="$${LOKET_TEST_DATABASE_URL:-$$($(BIN)/python -m tests.pg_probe $(PG_DEFAULT_URL))}"; \
+	  LOKET_TEST_DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/pip install -q "ruff>=0.6" "mypy>=1.11"
+	$(BIN)/ruff check app tests bench
+	$(BIN)/mypy app --ignore-missing-imports
+
+migrate: install
+	$(BIN)/loket db upgrade
+
+bench: install-test
+	$(BIN)/python bench/api.py
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Loket needs Python 3.11 or newer"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv; \
+	  $(PYTHON) -m venv $(VENV); }
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,57 @@
+"""Who is calling: a user (through a first-party app) or, later, an OAuth client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.errors import Forbidden, Msg
+from app.models import User
+
+CITIZEN, OFFICER, ADMIN = "citizen", "officer", "admin"
+OFFICER_ROLES = frozenset({"verifier", "approver"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User | None
+    client_id: str
+    scopes: frozenset[str]
+
+    @property
+    def actor_id(self) -> str:
+        return str(self.user.id) if self.user else self.client_id
+
+    @property
+    def actor_type(self) -> str:
+        return "user" if self.user else "client"
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.user is not None and self.user.role == CITIZEN
+
+    @property
+    def is_officer(self) -> bool:
+        return self.user is not None and self.user.role == OFFICER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user is not None and self.user.role == ADMIN
+
+    @property
+    def officer_roles(self) -> frozenset[str]:
+        if not self.is_officer:
+            return frozenset()
+        return parse_officer_roles(self.user.officer_roles)
+
+    def require_scope(self, scope: str) -> None:
+        """Refuse a token that was not granted ``scope``."""
+        if scope not in self.scopes:
+            raise Forbidden(
+                Msg(f"Token tidak memiliki cakupan '{scope}'",
+                    f"The token lacks the '{scope}' scope"),
+                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+            )
+
+
+def parse_officer_roles(raw: str) -> frozenset[str]:
+    return frozenset(part for part in raw.split(",") if part in OFFICER_ROLES)

@@ -1,0 +1,110 @@
+"""Catalogue rules: loading definitions as new versions, and reading the current catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from app.accounts import repository as accounts_repo
+from app.catalogue import repository
+from app.catalogue.definitions import Catalogue, ServiceDefinition
+from app.catalogue.schemas import DocumentRequirementRead, ServiceList, ServiceRead, ServiceSummary
+from app.errors import Msg, NotFound, ValidationFailed, field_error
+from app.models import Department, Service
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    created: list[str]
+    new_versions: list[str]
+    unchanged: list[str]
+    departments_created: list[str]
+
+
+def load_catalogue(session: Session, *, catalogue: Catalogue) -> LoadReport:
+    """Store every service of a catalogue; a changed definition becomes a new version."""
+    report = LoadReport([], [], [], [])
+    for department in catalogue.departments:
+        if accounts_repo.department_by_code(session, department.code) is None:
+            session.add(Department(code=department.code, name=department.name))
+            report.departments_created.append(department.code)
+    session.flush()
+    for definition in catalogue.services:
+        outcome = _store_definition(session, definition)
+        getattr(report, outcome).append(definition.code)
+    return report
+
+
+def _store_definition(session: Session, definition: ServiceDefinition) -> str:
+    department = accounts_repo.department_by_code(session, definition.department_code)
+    if department is None:
+        raise ValidationFailed(errors=[field_error(
+            f"services.{definition.code}.department",
+            f"Dinas {definition.department_code} belum ada",
+            f"Department {definition.department_code} does not exist")])
+    current = repository.current_service(session, definition.code)
+    if current is not None and current.content_hash == definition.content_hash():
+        if current.active != definition.active:
+            current.active = definition.active
+            session.add(current)
+        return "unchanged"
+    if current is not None:
+        session.execute(update(Service).where(Service.id == current.id).values(is_current=False))
+    session.add(_service_row(definition, department, version=current.version + 1 if current else 1))
+    session.flush()
+    return "new_versions" if current else "created"
+
+
+def _service_row(definition: ServiceDefinition, department: Department, *, version: int) -> Service:
+    return Service(
+        code=definition.code, version=version, is_current=True, active=definition.active,
+        department_id=department.id, name_id=definition.name_id, name_en=definition.name_en,
+        description_id=definition.description_id, description_en=definition.description_en,
+        form_schema=definition.form_schema,
+        documents=[asdict(document) for document in definition.documents],
+        key_fields=list(definition.key_fields), sla_days=definition.sla_days,
+        validity_months=definition.validity_months, workflow=definition.workflow,
+        certificate_template=definition.certificate_template, fee_idr=definition.fee_idr,
+        content_hash=definition.content_hash(),
+    )
+
+
+def list_services(session: Session, *, lang: str) -> ServiceList:
+    """The active catalogue, for anyone."""
+    return ServiceList(items=[
+        ServiceSummary(code=service.code, name=_pick(service.name_id, service.name_en, lang),
+                       department_code=department.code, workflow=service.workflow,
+                       sla_days=service.sla_days)
+        for service, department in repository.current_services(session)
+    ])
+
+
+def get_service(session: Session, *, code: str, lang: str) -> ServiceRead:
+    """One active service with its form schema and document requirements."""
+    service = repository.current_service(session, code)
+    if service is None or not service.active:
+        raise NotFound(Msg(f"Layanan {code} tidak ada", f"No service {code}"))
+    department = accounts_repo.department_by_id(session, service.department_id)
+    return service_read(service, department_code=department.code, lang=lang)
+
+
+def service_read(service: Service, *, department_code: str, lang: str) -> ServiceRead:
+    return ServiceRead(
+        code=service.code, version=service.version,
+        name=_pick(service.name_id, service.name_en, lang),
+        names={"id": service.name_id, "en": service.name_en},
+        description=_pick(service.description_id, service.description_en, lang),
+        department_code=department_code, workflow=service.workflow, sla_days=service.sla_days,
+        validity_months=service.validity_months, fee_idr=service.fee_idr,
+        form_schema=service.form_schema,
+        documents=[DocumentRequirementRead(
+            code=d["code"], label=_pick(d["label_id"], d["label_en"], lang),
+            accepted_types=list(d["accepted_types"]), max_bytes=d["max_bytes"],
+            mandatory=d["mandatory"]) for d in service.documents],
+    )
+
+
+def _pick(indonesian: str, english: str, lang: str) -> str:
+    return english if lang == "en" and english else indonesian

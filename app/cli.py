@@ -1,0 +1,154 @@
+"""The ``loket`` command for operators and scripts.
+
+Exit codes: 0 success; 1 the command ran and found a problem (invalid input, a duplicate,
+a broken audit chain); 2 wrong usage (Typer's own).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import Settings
+
+cli = typer.Typer(help="Loket: digital public services.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+departments_cli = typer.Typer(help="Departments.", no_args_is_help=True)
+users_cli = typer.Typer(help="Accounts.", no_args_is_help=True)
+services_cli = typer.Typer(help="Service catalogue.", no_args_is_help=True)
+audit_cli = typer.Typer(help="Audit trail.", no_args_is_help=True)
+for name, sub in (("db", db_cli), ("departments", departments_cli), ("users", users_cli),
+                  ("services", services_cli), ("audit", audit_cli)):
+    cli.add_typer(sub, name=name)
+
+
+def main() -> None:
+    cli()
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _runtime():
+    from app.runtime import build_runtime
+
+    return build_runtime(Settings())
+
+
+def _run_service(work):
+    """Run ``work(session, runtime)`` in one transaction; domain errors become exit code 1."""
+    from app.db import transaction
+    from app.errors import DomainError
+
+    runtime = _runtime()
+    try:
+        with transaction(runtime.engine) as session:
+            return work(session, runtime)
+    except DomainError as error:
+        details = "; ".join(f"{e.field}: {e.message.en}" for e in error.errors)
+        _fail(f"{error}{' (' + details + ')' if details else ''}")
+
+
+@cli.command()
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(min=1, max=64)] = 1) -> None:
+    """Run the HTTP server (applies migrations first on the embedded SQLite default)."""
+    import uvicorn
+
+    settings = Settings()
+    if settings.is_sqlite:
+        from app.migrate import upgrade
+
+        upgrade(settings)
+    _runtime()  # creates the data directory and keys before workers start
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, log_level="info")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from app.migrate import upgrade
+
+    upgrade(Settings())
+    typer.echo("database is up to date")
+
+
+@cli.command()
+def demo() -> None:
+    """Create demo departments, catalogue and accounts (idempotent) and print the logins."""
+    from app.demo import seed_demo
+    from app.migrate import upgrade
+
+    upgrade(Settings())
+    logins = _run_service(lambda session, runtime: seed_demo(session, runtime=runtime))
+    typer.echo("Demo accounts (e-mail / password / role):")
+    for email, password, role in logins:
+        typer.echo(f"  {email:<34} {password:<22} {role}")
+
+
+@departments_cli.command("create")
+def departments_create(code: Annotated[str, typer.Option()],
+                       name: Annotated[str, typer.Option()]) -> None:
+    """Create a department."""
+    from app.accounts.service import create_department
+
+    department = _run_service(lambda s, _r: create_department(s, code=code, name=name))
+    typer.echo(f"created department {department.code}")
+
+
+@users_cli.command("create")
+def users_create(
+    email: Annotated[str, typer.Option()],
+    password: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="citizen | officer | admin")],
+    department: Annotated[str | None, typer.Option(help="department code (officers)")] = None,
+    officer_roles: Annotated[str, typer.Option(help="verifier,approver (officers)")] = "",
+    nik: Annotated[str | None, typer.Option(help="16-digit NIK (citizens)")] = None,
+) -> None:
+    """Create an account."""
+    from app.accounts.service import create_user
+
+    roles = frozenset(r.strip() for r in officer_roles.split(",") if r.strip())
+    user = _run_service(lambda s, r: create_user(
+        s, passwords=r.passwords, email=email, password=password, full_name=name, role=role,
+        department_code=department, officer_roles=roles, nik=nik))
+    typer.echo(f"created {user.role} {user.email} ({user.id})")
+
+
+@services_cli.command("load")
+def services_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Load a catalogue YAML file; changed services get a new version."""
+    from app.catalogue.definitions import CatalogueError, load_catalogue
+    from app.catalogue.service import load_catalogue as store
+
+    try:
+        catalogue = load_catalogue(file)
+    except CatalogueError as error:
+        _fail(str(error))
+    report = _run_service(lambda s, _r: store(s, catalogue=catalogue))
+    for label, codes in (("departments created", report.departments_created),
+                         ("services created", report.created),
+                         ("new versions", report.new_versions), ("unchanged", report.unchanged)):
+        typer.echo(f"{label}: {', '.join(codes) or '-'}")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Re-walk every application's event hash chain; exit 1 if anything was edited or deleted."""
+    from app.applications.service import verify_all_chains
+
+    checked, problems = _run_service(lambda s, _r: verify_all_chains(s))
+    for problem in problems:
+        typer.echo(f"TAMPERED {problem.reference} event {problem.seq}: {problem.problem}",
+                   err=True)
+    typer.echo(f"checked {checked} applications: {len(problems)} problems")
+    if problems:
+        sys.exit(1)

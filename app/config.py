@@ -1,0 +1,80 @@
+"""Settings from the environment (prefix ``LOKET_``) or a ``.env`` file.
+
+With no configuration at all Loket runs embedded: SQLite and files under ``./var``.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOKET_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    db_pool_size: int = 16
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    access_token_ttl_seconds: int = 600
+    refresh_token_ttl_days: int = 30
+    token_cache_size: int = 10_000
+
+    # argon2id cost. 19 MiB / t=2 is OWASP's minimum for argon2id and keeps 16 concurrent logins
+    # under ~300 MiB; tests lower it further so that creating users stays cheap.
+    password_time_cost: int = 2
+    password_memory_kib: int = 19_456
+
+    # Login throttling: this many failures are free, then each further failure doubles the wait.
+    login_free_failures: int = 5
+    login_max_delay_seconds: int = 900
+
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+
+    timezone: str = "Asia/Jakarta"
+
+    @model_validator(mode="after")
+    def _refuse_development_defaults_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        problems = []
+        if not self.database_url or self.database_url.startswith("sqlite"):
+            problems.append("LOKET_DATABASE_URL must point at PostgreSQL in production")
+        if not self.public_base_url.startswith("https://"):
+            problems.append("LOKET_PUBLIC_BASE_URL must be an https:// URL in production")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'loket.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def issuer(self) -> str:
+        return self.public_base_url.rstrip("/")
+
+    @property
+    def api_audience(self) -> str:
+        return f"{self.issuer}/api"

@@ -1,0 +1,99 @@
+"""The FastAPI application: routers, error handlers, middleware."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import DataError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import problems
+from app.accounts.api import router as accounts_router
+from app.applications.api import router as applications_router
+from app.http_limits import BodySizeLimitMiddleware
+from app.catalogue.api import router as catalogue_router
+from app.config import Settings
+from app.errors import DomainError
+from app.oauth.api import oauth_error_handler
+from app.oauth.api import router as oauth_router
+from app.oauth.service import OAuthError
+from app.runtime import Runtime, build_runtime
+
+log = logging.getLogger("loket")
+
+# Multipart overhead on top of the largest document a service may accept.
+BODY_MARGIN_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app; ``runtime`` lets tests and the CLI share one engine and key store."""
+    runtime = runtime or build_runtime(settings or Settings())
+    app = FastAPI(title="Loket", version="0.1.0",
+                  description="Digital public services: applications, workflows, certificates.")
+    app.state.runtime = runtime
+    app.include_router(_api_router(), prefix="/api/v1")
+    app.include_router(oauth_router)
+    app.include_router(_ops_router())
+    _add_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware,
+                       max_body_bytes=runtime.settings.max_upload_bytes + BODY_MARGIN_BYTES)
+    app.middleware("http")(_default_headers)
+    return app
+
+
+def _api_router() -> APIRouter:
+    api = APIRouter()
+    api.include_router(accounts_router)
+    api.include_router(catalogue_router)
+    api.include_router(applications_router)
+    return api
+
+
+def _ops_router() -> APIRouter:
+    ops = APIRouter(tags=["ops"])
+
+    @ops.get("/healthz")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @ops.get("/readyz")
+    def readyz(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        checks = {"database": _database_ok(runtime), "keys": runtime.keys.current is not None}
+        ready = all(checks.values())
+        return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    return ops
+
+
+def _database_ok(runtime: Runtime) -> bool:
+    try:
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # readiness must answer, whatever the database does
+        log.exception("readiness: database unreachable")
+        return False
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, problems.domain_error_handler)
+    app.add_exception_handler(RequestValidationError, problems.request_validation_handler)
+    app.add_exception_handler(StarletteHTTPException, problems.http_exception_handler)
+    app.add_exception_handler(IntegrityError, problems.integrity_error_handler)
+    app.add_exception_handler(DataError, problems.data_error_handler)
+    app.add_exception_handler(OAuthError, oauth_error_handler)
+    app.add_exception_handler(Exception, problems.unhandled_error_handler)
+
+
+async def _default_headers(request: Request, call_next):
+    response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    # API answers carry personal data; only explicitly public ones set their own caching.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,207 @@
+"""ES256 (P-256) signing keys, kept as PEM files in ``Settings.keys_dir``.
+
+Layout: one unencrypted PKCS#8 PEM per key, named ``jwt-<UTC yyyymmddTHHMMSSZ>-<kid prefix>.pem``.
+The creation time lives in the file name rather than in the mtime, so a copied or restored key
+keeps its age, and sorting the names sorts the keys oldest to newest. Rotating means writing one
+more such file (``write_key_file``): the newest key signs, every key in the directory verifies,
+and an old key is retired by deleting its file once its last tokens have expired.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+try:
+    import fcntl
+except ImportError:  # Windows: no cross-process lock, so start a single process there.
+    fcntl = None  # type: ignore[assignment]
+
+KEY_FILE_GLOB = "jwt-*.pem"
+_STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+_NAME_STAMP = re.compile(r"jwt-(\d{8}T\d{6}Z)-")
+_LOCK_FILE = ".jwt.lock"
+
+log = logging.getLogger(__name__)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def jwk_thumbprint(members: dict[str, str]) -> str:
+    """RFC 7638 thumbprint (base64url SHA-256) of an EC public JWK's crv, kty, x and y."""
+    required = {name: members[name] for name in ("crv", "kty", "x", "y")}
+    canonical = json.dumps(required, separators=(",", ":"), sort_keys=True)
+    return _b64url(hashlib.sha256(canonical.encode("utf-8")).digest())
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """One P-256 key pair; ``kid`` is the RFC 7638 thumbprint of its public half."""
+
+    kid: str
+    private_key: ec.EllipticCurvePrivateKey = field(repr=False)
+    public_jwk: dict[str, str]
+    created_at: datetime
+
+    @classmethod
+    def from_private_key(cls, private_key: object, *, created_at: datetime) -> SigningKey:
+        """Wrap a loaded key, refusing anything but EC P-256 (the only curve ES256 allows)."""
+        if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(
+            private_key.curve, ec.SECP256R1
+        ):
+            raise ValueError("signing keys must be EC P-256 private keys")
+        numbers = private_key.public_key().public_numbers()
+        members = {
+            "crv": "P-256",
+            "kty": "EC",
+            "x": _b64url(numbers.x.to_bytes(32, "big")),
+            "y": _b64url(numbers.y.to_bytes(32, "big")),
+        }
+        kid = jwk_thumbprint(members)
+        jwk = {**members, "kid": kid, "alg": "ES256", "use": "sig"}
+        return cls(kid=kid, private_key=private_key, public_jwk=jwk, created_at=created_at)
+
+    @classmethod
+    def generate(cls, *, created_at: datetime | None = None) -> SigningKey:
+        """A fresh P-256 key; the time is truncated to seconds because file names keep seconds."""
+        when = (created_at or datetime.now(UTC)).replace(microsecond=0)
+        return cls.from_private_key(ec.generate_private_key(ec.SECP256R1()), created_at=when)
+
+    @property
+    def file_name(self) -> str:
+        return f"jwt-{self.created_at.astimezone(UTC):{_STAMP_FORMAT}}-{self.kid[:8]}.pem"
+
+
+class KeyStore:
+    """The signing keys of one installation: the newest signs, all of them verify."""
+
+    def __init__(self, keys: Iterable[SigningKey]) -> None:
+        # Stable sort: keys created in the same second stay in the order given (file-name order).
+        ordered = sorted(keys, key=lambda key: key.created_at)
+        if not ordered:
+            raise ValueError("a KeyStore needs at least one signing key")
+        self._by_kid = {key.kid: key for key in ordered}
+        self._current = ordered[-1]
+
+    @classmethod
+    def load_or_create(cls, keys_dir: Path) -> KeyStore:
+        """Load every ``jwt-*.pem`` in ``keys_dir``; with none there, create and save one key."""
+        keys = _load_all(keys_dir)
+        if not keys:
+            keys = _create_first_key(keys_dir)
+        return cls(keys)
+
+    @property
+    def current(self) -> SigningKey:
+        """The newest key, which signs new tokens."""
+        return self._current
+
+    def get(self, kid: str) -> SigningKey | None:
+        return self._by_kid.get(kid)
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        """The public JWK set (RFC 7517), newest key first; copies, so callers cannot alter ours."""
+        newest_first = sorted(self._by_kid.values(), key=lambda k: k.created_at, reverse=True)
+        return {"keys": [dict(key.public_jwk) for key in newest_first]}
+
+
+def write_key_file(*, keys_dir: Path, key: SigningKey) -> Path:
+    """Save ``key`` as a mode-0600 PEM in ``keys_dir`` atomically (temp file, then rename)."""
+    pem = key.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    target = keys_dir / key.file_name
+    # mkstemp creates the file 0600 from the start, so the key is never readable by others, and
+    # its name does not match KEY_FILE_GLOB, so a half-written file is never loaded.
+    fd, tmp = tempfile.mkstemp(prefix=".jwt-", suffix=".tmp", dir=keys_dir)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(pem)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(keys_dir)
+    return target
+
+
+def _create_first_key(keys_dir: Path) -> list[SigningKey]:
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(keys_dir, 0o700)
+    with _exclusive_lock(keys_dir):
+        # Another process may have created the key while we waited: use it rather than add a
+        # second one, or each process would sign with a key the others have never loaded.
+        keys = _load_all(keys_dir)
+        if not keys:
+            key = SigningKey.generate()
+            write_key_file(keys_dir=keys_dir, key=key)
+            log.info("created signing key %s in %s", key.kid, keys_dir)
+            keys = [key]
+    return keys
+
+
+def _load_all(keys_dir: Path) -> list[SigningKey]:
+    if not keys_dir.is_dir():
+        return []
+    return [_load_key_file(path) for path in sorted(keys_dir.glob(KEY_FILE_GLOB))]
+
+
+def _load_key_file(path: Path) -> SigningKey:
+    if path.stat().st_mode & 0o077:
+        log.warning("signing key %s is readable by other users; chmod 600 it", path)
+    try:
+        private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        return SigningKey.from_private_key(private_key, created_at=_created_at(path))
+    except (ValueError, TypeError) as exc:  # TypeError: an encrypted PEM
+        raise ValueError(f"cannot use signing key file {path}: {exc}") from exc
+
+
+def _created_at(path: Path) -> datetime:
+    match = _NAME_STAMP.match(path.name)
+    if match:
+        return datetime.strptime(match.group(1), _STAMP_FORMAT).replace(tzinfo=UTC)
+    # A file an operator named by hand: its mtime is the best age we have.
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
+
+
+@contextmanager
+def _exclusive_lock(keys_dir: Path) -> Iterator[None]:
+    """Serialise key creation between processes that share ``keys_dir`` (advisory flock)."""
+    fd = os.open(keys_dir / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable; not every platform can open a directory, which is harmless."""
+    with suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,43 @@
+"""End to end through the JSON API: create, upload, submit, review, revise, approve."""
+
+from __future__ import annotations
+
+
+def test_single_approval_journey(world):
+    citizen = world.user("citizen")
+    officer = world.user("officer")
+    application = world.create(citizen)
+    assert application["state"] == "draft"
+    assert application["reference"].startswith("SIMPLE-")
+    assert application["reference"].endswith("-000001")
+
+    # Submitting without the mandatory document is refused with the field named.
+    refused = world.act(citizen, application, "submit")
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["documents.ktp"]
+
+    assert world.upload(citizen, application).status_code == 201
+    submitted = world.act(citizen, application, "submit").json()
+    assert submitted["state"] == "submitted"
+    assert submitted["sla"]["due_at"] is not None
+
+    reviewed = world.act(officer, application, "start_review").json()
+    assert reviewed["state"] == "in_review"
+    assert reviewed["assigned_to_id"] == str(officer.id)
+    revision = world.act(officer, application, "request_revision", comment="Foto buram").json()
+    assert revision["state"] == "revision_requested"
+    assert revision["sla"]["paused"] is True
+    resubmitted = world.act(citizen, application, "resubmit").json()
+    assert resubmitted["state"] == "submitted"
+    world.act(officer, application, "start_review")
+    approved = world.act(officer, application, "approve").json()
+    assert approved["state"] == "approved"
+    assert approved["decided_at"] is not None
+
+    events = world.client.get(f"/api/v1/applications/{application['id']}/events",
+                              headers=world.headers(citizen)).json()["items"]
+    assert [e["action"] for e in events] == [
+        "application.created", "document.uploaded", "application.submitted",
+        "application.review_started", "application.revision_requested",
+        "application.resubmitted", "application.review_started", "application.approved"]
+    assert [e["seq"] for e in events] == list(range(1, 9))
