@@ -11,8 +11,8 @@ from app.catalogue.service import load_catalogue as store_catalogue
 from app.runtime import Runtime
 
 # Demo passwords are printed on purpose: this data is for a laptop, never for production.
-CITIZEN = ("warga@demo.loket.id", "Warga-Demo-2026!", "Siti Rahmawati", "3171015503900002")
-ADMIN = ("admin@demo.loket.id", "Admin-Demo-2026!", "Admin Loket")
+CITIZEN = ("warga@demo.loket.id", "Pemohon-Demo-2026!", "Siti Rahmawati", "3171015503900002")
+ADMIN = ("admin@demo.loket.id", "Pengelola-Demo-2026!", "Admin Loket")
 OFFICER_PASSWORD = "Petugas-Demo-2026!"
 OFFICER_DEPARTMENTS = ("DPMPTSP", "CKTRP", "DINKES")
 

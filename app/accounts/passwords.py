@@ -49,14 +49,14 @@ class PasswordHasher:
             return False
 
     def needs_rehash(self, password_hash: str) -> bool:
-        """Whether the hash was made with other parameters (or is unreadable) and should be redone."""
+        """Whether the hash used other parameters (or is unreadable) and should be redone."""
         try:
             return self._hasher.check_needs_rehash(password_hash)
         except (Argon2Error, ValueError, TypeError):
             return True
 
     def burn_time(self, password: str) -> None:
-        """Spend the time of one verification, so unknown accounts answer as slowly as known ones."""
+        """Spend one verification's time, so unknown accounts answer as slowly as known ones."""
         self.verify(self._dummy_hash, password)
 
 

@@ -99,7 +99,8 @@ class CatalogueError(ValueError):
         self.source = source
         head = f"{source}: " if source else ""
         lines = "\n".join(f"  {problem}" for problem in self.problems)
-        super().__init__(f"{head}{len(self.problems)} problem(s) in the service catalogue:\n{lines}")
+        count = len(self.problems)
+        super().__init__(f"{head}{count} problem(s) in the service catalogue:\n{lines}")
 
 
 def demo_catalogue_path() -> Path:
@@ -250,7 +251,7 @@ def _parse_top(document: Any, problems: list[str], workflows: tuple[str, ...]) -
     if not isinstance(document, dict):
         problems.append("(top level): must be a mapping with 'services', or one service mapping")
         return None
-    if "services" not in document:
+    if "services" not in document and "departments" not in document:
         service = _parse_service(document, "", problems, workflows, None)
         return Catalogue(departments=(), services=(service,) if service else ())
     reader = _Reader(document, "", problems, required=frozenset({"services"}),
@@ -258,7 +259,7 @@ def _parse_top(document: Any, problems: list[str], workflows: tuple[str, ...]) -
     departments = _parse_departments(reader.items("departments"), problems)
     known = {department.code for department in departments} if departments else None
     raw_services = reader.items("services")
-    if document["services"] in (None, []):
+    if document.get("services", ...) in (None, []):
         problems.append("services: must list at least one service")
     services = [
         _parse_service(raw, f"services[{index}]", problems, workflows, known)
@@ -375,7 +376,8 @@ def _accepted_types(r: _Reader) -> tuple[str, ...]:
         r.fail("accepted_types", "must list at least one type")
     for index, kind in enumerate(types):
         if kind not in ACCEPTED_TYPES:
-            r.fail(f"accepted_types[{index}]", f"{kind!r} is not one of {', '.join(ACCEPTED_TYPES)}")
+            allowed = ", ".join(ACCEPTED_TYPES)
+            r.fail(f"accepted_types[{index}]", f"{kind!r} is not one of {allowed}")
         elif types.index(kind) != index:
             r.fail(f"accepted_types[{index}]", f"{kind!r} is listed twice")
     return tuple(kind for kind in types if isinstance(kind, str))

@@ -53,7 +53,8 @@ class SchemaError(ValueError):
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = list(problems)
-        super().__init__("; ".join(f"{where}: {text}" if where else text for where, text in problems))
+        lines = (f"{where}: {text}" if where else text for where, text in self.problems)
+        super().__init__("; ".join(lines))
 
 
 # --- checking the schema itself -----------------------------------------------------------------
@@ -156,7 +157,8 @@ def _enum_problems(values: object, max_length: int) -> list[tuple[str, str]]:
     problems = []
     for index, value in enumerate(values):
         if not isinstance(value, str) or not value or len(value) > max_length:
-            problems.append((f"enum[{index}]", f"must be a non-empty string of at most {max_length}"))
+            text = f"must be a non-empty string of at most {max_length} characters"
+            problems.append((f"enum[{index}]", text))
         elif values.index(value) != index:
             problems.append((f"enum[{index}]", f"duplicate value {value!r}"))
     return problems
@@ -172,9 +174,9 @@ def _number_keyword_problems(prop: dict, *, integer: bool) -> list[tuple[str, st
             problems.append((key, "must be an integer" if integer else "must be a finite number"))
         elif abs(value) > MAX_SAFE_INTEGER:
             problems.append((key, f"must be between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}"))
-    if not problems and "minimum" in prop and "maximum" in prop:
-        if prop["minimum"] > prop["maximum"]:
-            problems.append(("minimum", "must not be greater than maximum"))
+    bounded = not problems and "minimum" in prop and "maximum" in prop
+    if bounded and prop["minimum"] > prop["maximum"]:
+        problems.append(("minimum", "must not be greater than maximum"))
     return problems
 
 
