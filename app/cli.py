@@ -14,15 +14,21 @@ import typer
 
 from app.config import Settings
 
-cli = typer.Typer(help="Loket: digital public services.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+cli = typer.Typer(
+    help="Loket: digital public services.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 departments_cli = typer.Typer(help="Departments.", no_args_is_help=True)
 users_cli = typer.Typer(help="Accounts.", no_args_is_help=True)
 services_cli = typer.Typer(help="Service catalogue.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Audit trail.", no_args_is_help=True)
-for name, sub in (("db", db_cli), ("departments", departments_cli), ("users", users_cli),
-                  ("services", services_cli), ("audit", audit_cli)):
+for name, sub in (
+    ("db", db_cli),
+    ("departments", departments_cli),
+    ("users", users_cli),
+    ("services", services_cli),
+    ("audit", audit_cli),
+):
     cli.add_typer(sub, name=name)
 
 
@@ -56,8 +62,11 @@ def _run_service(work):
 
 
 @cli.command()
-def serve(host: str = "127.0.0.1", port: int = 8000,
-          workers: Annotated[int, typer.Option(min=1, max=64)] = 1) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
     """Run the HTTP server (applies migrations first on the embedded SQLite default)."""
     import uvicorn
 
@@ -67,8 +76,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 
         upgrade(settings)
     _runtime()  # creates the data directory and keys before workers start
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
 
 
 @db_cli.command("upgrade")
@@ -94,8 +110,9 @@ def demo() -> None:
 
 
 @departments_cli.command("create")
-def departments_create(code: Annotated[str, typer.Option()],
-                       name: Annotated[str, typer.Option()]) -> None:
+def departments_create(
+    code: Annotated[str, typer.Option()], name: Annotated[str, typer.Option()]
+) -> None:
     """Create a department."""
     from app.accounts.service import create_department
 
@@ -117,9 +134,19 @@ def users_create(
     from app.accounts.service import create_user
 
     roles = frozenset(r.strip() for r in officer_roles.split(",") if r.strip())
-    user = _run_service(lambda s, r: create_user(
-        s, passwords=r.passwords, email=email, password=password, full_name=name, role=role,
-        department_code=department, officer_roles=roles, nik=nik))
+    user = _run_service(
+        lambda s, r: create_user(
+            s,
+            passwords=r.passwords,
+            email=email,
+            password=password,
+            full_name=name,
+            role=role,
+            department_code=department,
+            officer_roles=roles,
+            nik=nik,
+        )
+    )
     typer.echo(f"created {user.role} {user.email} ({user.id})")
 
 
@@ -134,9 +161,12 @@ def services_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
     except CatalogueError as error:
         _fail(str(error))
     report = _run_service(lambda s, _r: store(s, catalogue=catalogue))
-    for label, codes in (("departments created", report.departments_created),
-                         ("services created", report.created),
-                         ("new versions", report.new_versions), ("unchanged", report.unchanged)):
+    for label, codes in (
+        ("departments created", report.departments_created),
+        ("services created", report.created),
+        ("new versions", report.new_versions),
+        ("unchanged", report.unchanged),
+    ):
         typer.echo(f"{label}: {', '.join(codes) or '-'}")
 
 
@@ -147,8 +177,7 @@ def audit_verify() -> None:
 
     checked, problems = _run_service(lambda s, _r: verify_all_chains(s))
     for problem in problems:
-        typer.echo(f"TAMPERED {problem.reference} event {problem.seq}: {problem.problem}",
-                   err=True)
+        typer.echo(f"TAMPERED {problem.reference} event {problem.seq}: {problem.problem}", err=True)
     typer.echo(f"checked {checked} applications: {len(problems)} problems")
     if problems:
         sys.exit(1)

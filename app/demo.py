@@ -22,15 +22,23 @@ def seed_demo(session: Session, *, runtime: Runtime) -> list[tuple[str, str, str
     store_catalogue(session, catalogue=load_catalogue(demo_catalogue_path()))
     logins = []
     email, password, name, nik = CITIZEN
-    _ensure_user(session, runtime, email=email, password=password, full_name=name,
-                 role="citizen", nik=nik)
+    _ensure_user(
+        session, runtime, email=email, password=password, full_name=name, role="citizen", nik=nik
+    )
     logins.append((email, password, "citizen"))
     for department in OFFICER_DEPARTMENTS:
         for officer_role in ("verifier", "approver"):
             email = f"{officer_role}.{department.lower()}@demo.loket.id"
-            _ensure_user(session, runtime, email=email, password=OFFICER_PASSWORD,
-                         full_name=f"{officer_role.title()} {department}", role="officer",
-                         department_code=department, officer_roles=frozenset({officer_role}))
+            _ensure_user(
+                session,
+                runtime,
+                email=email,
+                password=OFFICER_PASSWORD,
+                full_name=f"{officer_role.title()} {department}",
+                role="officer",
+                department_code=department,
+                officer_roles=frozenset({officer_role}),
+            )
             logins.append((email, OFFICER_PASSWORD, f"officer ({officer_role}, {department})"))
     email, password, name = ADMIN
     _ensure_user(session, runtime, email=email, password=password, full_name=name, role="admin")

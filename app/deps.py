@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -16,6 +16,7 @@ from app.i18n import pick_language
 from app.runtime import Runtime
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+AUDITED_READ = "loket_audited_read"
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -27,8 +28,19 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: commit after the handler, roll back on any error."""
-    with transaction(get_runtime(request).engine, write=request.method not in READ_METHODS) as s:
-        yield s
+    with transaction(get_runtime(request).engine, write=_writes(request)) as session:
+        yield session
+
+
+def _writes(request: Request) -> bool:
+    endpoint = request.scope.get("endpoint")
+    return request.method not in READ_METHODS or getattr(endpoint, AUDITED_READ, False)
+
+
+def audited_read(endpoint: Callable) -> Callable:
+    """Mark a GET route that appends an audit event, so it opens a write transaction."""
+    setattr(endpoint, AUDITED_READ, True)
+    return endpoint
 
 
 # scope="function": commit before the response is sent, so a failed commit is an error response.
@@ -46,8 +58,10 @@ def _bearer_token(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated(
-            Msg("Sertakan token akses (Authorization: Bearer)",
-                "Send an access token (Authorization: Bearer)"),
+            Msg(
+                "Sertakan token akses (Authorization: Bearer)",
+                "Send an access token (Authorization: Bearer)",
+            ),
             headers={"WWW-Authenticate": "Bearer"},
         )
     return token.strip()

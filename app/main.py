@@ -14,10 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import problems
 from app.accounts.api import router as accounts_router
 from app.applications.api import router as applications_router
-from app.http_limits import BodySizeLimitMiddleware
 from app.catalogue.api import router as catalogue_router
 from app.config import Settings
 from app.errors import DomainError
+from app.http_limits import BodySizeLimitMiddleware
 from app.oauth.api import oauth_error_handler
 from app.oauth.api import router as oauth_router
 from app.oauth.service import OAuthError
@@ -32,15 +32,20 @@ BODY_MARGIN_BYTES = 64 * 1024
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """Build the app; ``runtime`` lets tests and the CLI share one engine and key store."""
     runtime = runtime or build_runtime(settings or Settings())
-    app = FastAPI(title="Loket", version="0.1.0",
-                  description="Digital public services: applications, workflows, certificates.")
+    app = FastAPI(
+        title="Loket",
+        version="0.1.0",
+        description="Digital public services: applications, workflows, certificates.",
+    )
     app.state.runtime = runtime
     app.include_router(_api_router(), prefix="/api/v1")
     app.include_router(oauth_router)
     app.include_router(_ops_router())
     _add_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware,
-                       max_body_bytes=runtime.settings.max_upload_bytes + BODY_MARGIN_BYTES)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=runtime.settings.max_upload_bytes + BODY_MARGIN_BYTES,
+    )
     app.middleware("http")(_default_headers)
     return app
 
@@ -65,8 +70,10 @@ def _ops_router() -> APIRouter:
         runtime: Runtime = request.app.state.runtime
         checks = {"database": _database_ok(runtime), "keys": runtime.keys.current is not None}
         ready = all(checks.values())
-        return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ok" if ready else "unavailable", "checks": checks},
+            status_code=200 if ready else 503,
+        )
 
     return ops
 

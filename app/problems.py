@@ -40,42 +40,77 @@ _PYDANTIC_ID = {
 }
 
 
-def problem(request: Request, *, status: int, slug: str, title: Msg, detail: Msg | None = None,
-            errors: list[dict] | None = None, headers: dict | None = None) -> JSONResponse:
+def problem(
+    request: Request,
+    *,
+    status: int,
+    slug: str,
+    title: Msg,
+    detail: Msg | None = None,
+    errors: list[dict] | None = None,
+    headers: dict | None = None,
+) -> JSONResponse:
     """Build one problem+json response in the caller's language."""
     lang = pick_language(request.headers.get("accept-language"))
-    body: dict = {"type": PROBLEM_TYPE_PREFIX + slug, "title": title.in_lang(lang), "status": status}
+    body: dict = {
+        "type": PROBLEM_TYPE_PREFIX + slug,
+        "title": title.in_lang(lang),
+        "status": status,
+    }
     if detail is not None:
         body["detail"] = detail.in_lang(lang)
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers,
-                        )
+    return JSONResponse(
+        body,
+        status_code=status,
+        media_type=MEDIA_TYPE,
+        headers=headers,
+    )
 
 
 async def domain_error_handler(request: Request, exc: DomainError) -> JSONResponse:
     lang = pick_language(request.headers.get("accept-language"))
     errors = [{"field": e.field, "message": e.message.in_lang(lang)} for e in exc.errors]
-    return problem(request, status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail,
-                   errors=errors, headers=exc.headers)
+    return problem(
+        request,
+        status=exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=errors,
+        headers=exc.headers,
+    )
 
 
 async def request_validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
     lang = pick_language(request.headers.get("accept-language"))
     raw = exc.errors()
     if any(e.get("type") == "json_invalid" for e in raw):
-        return problem(request, status=400, slug="malformed-json",
-                       title=Msg("Badan permintaan bukan JSON yang valid",
-                                 "The request body is not valid JSON"))
+        return problem(
+            request,
+            status=400,
+            slug="malformed-json",
+            title=Msg(
+                "Badan permintaan bukan JSON yang valid", "The request body is not valid JSON"
+            ),
+        )
     errors = [_field_error(e, lang) for e in raw]
-    return problem(request, status=422, slug="validation-failed",
-                   title=Msg("Data tidak valid", "Invalid input"), errors=errors)
+    return problem(
+        request,
+        status=422,
+        slug="validation-failed",
+        title=Msg("Data tidak valid", "Invalid input"),
+        errors=errors,
+    )
 
 
 def _field_error(error: dict, lang: str) -> dict:
     location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
     english = error.get("msg", "Invalid value")
-    message = english if lang == "en" else _PYDANTIC_ID.get(error.get("type", ""), "Nilai tidak valid")
+    message = (
+        english if lang == "en" else _PYDANTIC_ID.get(error.get("type", ""), "Nilai tidak valid")
+    )
     return {"field": ".".join(location) or "body", "message": message}
 
 
@@ -85,26 +120,46 @@ async def http_exception_handler(request: Request, exc: StarletteHTTPException) 
         405: Msg("Metode tidak diizinkan", "Method not allowed"),
     }
     title = titles.get(exc.status_code, Msg("Permintaan ditolak", "Request refused"))
-    return problem(request, status=exc.status_code, slug=f"http-{exc.status_code}", title=title,
-                   headers=getattr(exc, "headers", None))
+    return problem(
+        request,
+        status=exc.status_code,
+        slug=f"http-{exc.status_code}",
+        title=title,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 async def integrity_error_handler(request: Request, exc: IntegrityError) -> JSONResponse:
     # A constraint we did not anticipate (usually a race): the transaction was rolled back.
     log.warning("integrity error mapped to 409: %s", type(exc.orig).__name__)
-    return problem(request, status=409, slug="conflict",
-                   title=Msg("Konflik dengan data yang ada; coba lagi",
-                             "Conflict with existing data; please retry"))
+    return problem(
+        request,
+        status=409,
+        slug="conflict",
+        title=Msg(
+            "Konflik dengan data yang ada; coba lagi", "Conflict with existing data; please retry"
+        ),
+    )
 
 
 async def data_error_handler(request: Request, exc: DataError) -> JSONResponse:
     log.warning("data error mapped to 422: %s", type(exc.orig).__name__)
-    return problem(request, status=422, slug="validation-failed",
-                   title=Msg("Data tidak valid", "Invalid input"))
+    return problem(
+        request,
+        status=422,
+        slug="validation-failed",
+        title=Msg("Data tidak valid", "Invalid input"),
+    )
 
 
 async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(request, status=500, slug="internal-error",
-                   title=Msg("Terjadi kesalahan di server; tidak ada data yang berubah",
-                             "Server error; nothing was changed"))
+    return problem(
+        request,
+        status=500,
+        slug="internal-error",
+        title=Msg(
+            "Terjadi kesalahan di server; tidak ada data yang berubah",
+            "Server error; nothing was changed",
+        ),
+    )

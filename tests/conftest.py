@@ -26,9 +26,15 @@ TEMPLATE_DB = "loket_test_template"
 
 
 def _test_settings(data_dir: Path, database_url: str) -> Settings:
-    return Settings(data_dir=data_dir, database_url=database_url, password_time_cost=1,
-                    password_memory_kib=1024, public_base_url="http://testserver",
-                    db_pool_size=25, _env_file=None)
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        password_time_cost=1,
+        password_memory_kib=1024,
+        public_base_url="http://testserver",
+        db_pool_size=25,
+        _env_file=None,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +50,10 @@ def sqlite_template(tmp_path_factory) -> Path:
 def postgres_admin_url() -> str:
     url = os.environ.get(PG_URL_VARIABLE)
     if not url:
-        pytest.skip(f"PostgreSQL tests skipped: set {PG_URL_VARIABLE} "
-                    "(e.g. postgresql://postgres@127.0.0.1:5432/postgres)")
+        pytest.skip(
+            f"PostgreSQL tests skipped: set {PG_URL_VARIABLE} "
+            "(e.g. postgresql://postgres@127.0.0.1:5432/postgres)"
+        )
     return url
 
 
@@ -54,14 +62,18 @@ def postgres_template(postgres_admin_url, tmp_path_factory) -> str:
     """A PostgreSQL database built by the migrations once, used as CREATE DATABASE template."""
     _recreate_database(postgres_admin_url, TEMPLATE_DB)
     template_url = make_url(postgres_admin_url).set(database=TEMPLATE_DB)
-    upgrade(_test_settings(tmp_path_factory.mktemp("pg"),
-                           template_url.render_as_string(hide_password=False)))
+    upgrade(
+        _test_settings(
+            tmp_path_factory.mktemp("pg"), template_url.render_as_string(hide_password=False)
+        )
+    )
     return TEMPLATE_DB
 
 
 def _admin_engine(admin_url: str):
-    return create_engine(make_url(admin_url).set(drivername="postgresql+psycopg"),
-                         isolation_level="AUTOCOMMIT")
+    return create_engine(
+        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
 
 
 def _recreate_database(admin_url: str, name: str, *, template: str | None = None) -> None:

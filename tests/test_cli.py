@@ -23,18 +23,43 @@ def loket(settings, monkeypatch):
 
 
 def test_departments_and_users(loket):
-    assert loket("departments", "create", "--code", "dishub", "--name", "Dinas Perhubungan"
-                 ).exit_code == 0
+    assert (
+        loket("departments", "create", "--code", "dishub", "--name", "Dinas Perhubungan").exit_code
+        == 0
+    )
     duplicate = loket("departments", "create", "--code", "DISHUB", "--name", "Lagi")
     assert duplicate.exit_code == 1
     assert "already exists" in duplicate.output
-    created = loket("users", "create", "--email", "budi@dishub.go.id", "--password",
-                    "panjang-sekali-aman", "--name", "Budi", "--role", "officer",
-                    "--department", "DISHUB", "--officer-roles", "verifier,approver")
+    created = loket(
+        "users",
+        "create",
+        "--email",
+        "budi@dishub.go.id",
+        "--password",
+        "panjang-sekali-aman",
+        "--name",
+        "Budi",
+        "--role",
+        "officer",
+        "--department",
+        "DISHUB",
+        "--officer-roles",
+        "verifier,approver",
+    )
     assert created.exit_code == 0, created.output
     assert "created officer budi@dishub.go.id" in created.output
-    no_department = loket("users", "create", "--email", "x@y.id", "--password",
-                          "panjang-sekali-aman", "--name", "X", "--role", "officer")
+    no_department = loket(
+        "users",
+        "create",
+        "--email",
+        "x@y.id",
+        "--password",
+        "panjang-sekali-aman",
+        "--name",
+        "X",
+        "--role",
+        "officer",
+    )
     assert no_department.exit_code == 1
     assert "department" in no_department.output
 
@@ -53,8 +78,11 @@ def test_services_load_versions_changed_definitions(loket, tmp_path):
 
 def test_services_load_reports_every_problem_with_its_location(loket, tmp_path):
     broken = tmp_path / "broken.yaml"
-    broken.write_text(CATALOGUE.read_text().replace("sla_days: 3", "sla_days: -1")
-                      .replace("workflow: two_level", "workflow: three_level"))
+    broken.write_text(
+        CATALOGUE.read_text()
+        .replace("sla_days: 3", "sla_days: -1")
+        .replace("workflow: two_level", "workflow: three_level")
+    )
     result = loket("services", "load", str(broken))
     assert result.exit_code == 1
     assert "services[0].sla_days" in result.output
@@ -70,13 +98,17 @@ def test_audit_verify_detects_edited_and_deleted_events(loket, world, runtime):
     assert "checked 2 applications: 0 problems" in clean.output
 
     with runtime.engine.begin() as connection:
-        connection.execute(text("UPDATE events SET comment = 'diubah' WHERE application_id = :id "
-                                "AND seq = 3"), {"id": first["id"].replace("-", "")
-                                                 if runtime.settings.is_sqlite else first["id"]})
-        connection.execute(text("DELETE FROM events WHERE application_id = :id AND seq = "
-                                "(SELECT max(seq) FROM events WHERE application_id = :id)"),
-                           {"id": second["id"].replace("-", "")
-                            if runtime.settings.is_sqlite else second["id"]})
+        connection.execute(
+            text("UPDATE events SET comment = 'diubah' WHERE application_id = :id AND seq = 3"),
+            {"id": first["id"].replace("-", "") if runtime.settings.is_sqlite else first["id"]},
+        )
+        connection.execute(
+            text(
+                "DELETE FROM events WHERE application_id = :id AND seq = "
+                "(SELECT max(seq) FROM events WHERE application_id = :id)"
+            ),
+            {"id": second["id"].replace("-", "") if runtime.settings.is_sqlite else second["id"]},
+        )
     tampered = loket("audit", "verify")
     assert tampered.exit_code == 1
     assert f"TAMPERED {first['reference']} event 3" in tampered.output

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.accounts import service
-from app.accounts.schemas import RegisterRequest, UserRead
 from app.accounts.principal import Principal
+from app.accounts.schemas import RegisterRequest, UserRead
 from app.deps import CurrentPrincipal, RuntimeDep, SessionDep
 
 router = APIRouter(tags=["accounts"])

@@ -12,8 +12,17 @@ from zoneinfo import ZoneInfo
 from app.errors import Msg
 
 PROVINCE_CODES = frozenset(
-    [*range(11, 20), 21, *range(31, 37), *range(51, 54), *range(61, 66), *range(71, 77), 81, 82,
-     *range(91, 97)]
+    [
+        *range(11, 20),
+        21,
+        *range(31, 37),
+        *range(51, 54),
+        *range(61, 66),
+        *range(71, 77),
+        81,
+        82,
+        *range(91, 97),
+    ]
 )
 _JAKARTA = ZoneInfo("Asia/Jakarta")
 _FEMALE_DAY_OFFSET = 40
@@ -25,15 +34,21 @@ def nik_problems(nik: str, *, today: date | None = None) -> list[Msg]:
         return [Msg("NIK harus terdiri dari tepat 16 angka", "NIK must be exactly 16 digits")]
     problems = []
     if int(nik[:2]) not in PROVINCE_CODES:
-        problems.append(Msg("Kode provinsi pada NIK tidak dikenal",
-                            "The province code in the NIK is not known"))
+        problems.append(
+            Msg("Kode provinsi pada NIK tidak dikenal", "The province code in the NIK is not known")
+        )
     if nik[2:4] == "00":
-        problems.append(Msg("Kode kabupaten/kota pada NIK tidak valid",
-                            "The regency/city code in the NIK is not valid"))
+        problems.append(
+            Msg(
+                "Kode kabupaten/kota pada NIK tidak valid",
+                "The regency/city code in the NIK is not valid",
+            )
+        )
     problems += _birth_date_problems(nik, today or _jakarta_today())
     if nik[12:] == "0000":
-        problems.append(Msg("Nomor urut pada NIK tidak valid",
-                            "The serial number in the NIK is not valid"))
+        problems.append(
+            Msg("Nomor urut pada NIK tidak valid", "The serial number in the NIK is not valid")
+        )
     return problems
 
 
@@ -41,11 +56,18 @@ def _birth_date_problems(nik: str, today: date) -> list[Msg]:
     try:
         born = _birth_date(nik, today)
     except ValueError:
-        return [Msg("Tanggal lahir pada NIK tidak valid",
-                    "The birth date in the NIK is not a real date")]
+        return [
+            Msg(
+                "Tanggal lahir pada NIK tidak valid", "The birth date in the NIK is not a real date"
+            )
+        ]
     if born > today:
-        return [Msg("Tanggal lahir pada NIK berada di masa depan",
-                    "The birth date in the NIK is in the future")]
+        return [
+            Msg(
+                "Tanggal lahir pada NIK berada di masa depan",
+                "The birth date in the NIK is in the future",
+            )
+        ]
     return []
 
 

@@ -64,22 +64,41 @@ def password_problems(password: str, *, email: str = "", full_name: str = "") ->
     """Everything wrong with a new password; an empty list means it is acceptable."""
     length = len(password)  # code points, so an emoji counts as one character
     if length < MIN_LENGTH:
-        return [Msg(f"Kata sandi minimal {MIN_LENGTH} karakter",
-                    f"The password must be at least {MIN_LENGTH} characters long")]
+        return [
+            Msg(
+                f"Kata sandi minimal {MIN_LENGTH} karakter",
+                f"The password must be at least {MIN_LENGTH} characters long",
+            )
+        ]
     if length > MAX_LENGTH:
-        return [Msg(f"Kata sandi maksimal {MAX_LENGTH} karakter",
-                    f"The password must be at most {MAX_LENGTH} characters long")]
+        return [
+            Msg(
+                f"Kata sandi maksimal {MAX_LENGTH} karakter",
+                f"The password must be at most {MAX_LENGTH} characters long",
+            )
+        ]
     folded = _fold(password)
     problems = []
     if folded in common_passwords():
-        problems.append(Msg("Kata sandi ini terlalu umum dan mudah ditebak; pilih yang lain",
-                            "This password is too common and easy to guess; choose another"))
+        problems.append(
+            Msg(
+                "Kata sandi ini terlalu umum dan mudah ditebak; pilih yang lain",
+                "This password is too common and easy to guess; choose another",
+            )
+        )
     if _contains_personal(folded, email.split("@")[0]):
-        problems.append(Msg("Kata sandi tidak boleh memuat alamat e-mail Anda",
-                            "The password must not contain your e-mail address"))
+        problems.append(
+            Msg(
+                "Kata sandi tidak boleh memuat alamat e-mail Anda",
+                "The password must not contain your e-mail address",
+            )
+        )
     if _contains_personal(folded, full_name) or _contains_personal(folded, _no_spaces(full_name)):
-        problems.append(Msg("Kata sandi tidak boleh memuat nama Anda",
-                            "The password must not contain your name"))
+        problems.append(
+            Msg(
+                "Kata sandi tidak boleh memuat nama Anda", "The password must not contain your name"
+            )
+        )
     return problems
 
 

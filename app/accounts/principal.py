@@ -47,8 +47,10 @@ class Principal:
         """Refuse a token that was not granted ``scope``."""
         if scope not in self.scopes:
             raise Forbidden(
-                Msg(f"Token tidak memiliki cakupan '{scope}'",
-                    f"The token lacks the '{scope}' scope"),
+                Msg(
+                    f"Token tidak memiliki cakupan '{scope}'",
+                    f"The token lacks the '{scope}' scope",
+                ),
                 headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
             )
 

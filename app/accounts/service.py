@@ -21,48 +21,88 @@ ROLES = (CITIZEN, OFFICER, ADMIN)
 LANGUAGES = ("id", "en")
 
 
-def register_citizen(session: Session, *, passwords: PasswordHasher, request: RegisterRequest) -> User:
+def register_citizen(
+    session: Session, *, passwords: PasswordHasher, request: RegisterRequest
+) -> User:
     """Self-registration of a resident."""
     errors = _nik_errors(request.nik) + _password_errors(
-        request.password, email=request.email, full_name=request.full_name)
+        request.password, email=request.email, full_name=request.full_name
+    )
     if request.language not in LANGUAGES:
-        errors.append(field_error("language", "Bahasa harus 'id' atau 'en'",
-                                  "Language must be 'id' or 'en'"))
+        errors.append(
+            field_error("language", "Bahasa harus 'id' atau 'en'", "Language must be 'id' or 'en'")
+        )
     if errors:
         raise ValidationFailed(errors=errors)
-    user = User(email=request.email.lower(), full_name=request.full_name, nik=request.nik,
-                phone=request.phone, role=CITIZEN, language=request.language,
-                password_hash=passwords.hash(request.password))
+    user = User(
+        email=request.email.lower(),
+        full_name=request.full_name,
+        nik=request.nik,
+        phone=request.phone,
+        role=CITIZEN,
+        language=request.language,
+        password_hash=passwords.hash(request.password),
+    )
     return _insert_user(session, user)
 
 
-def create_user(session: Session, *, passwords: PasswordHasher, email: str, password: str,
-                full_name: str, role: str, department_code: str | None = None,
-                officer_roles: frozenset[str] = frozenset(), nik: str | None = None) -> User:
+def create_user(
+    session: Session,
+    *,
+    passwords: PasswordHasher,
+    email: str,
+    password: str,
+    full_name: str,
+    role: str,
+    department_code: str | None = None,
+    officer_roles: frozenset[str] = frozenset(),
+    nik: str | None = None,
+) -> User:
     """Create any kind of account (CLI and admin pages); officers need a department and roles."""
     errors = _password_errors(password, email=email, full_name=full_name)
     if role not in ROLES:
         errors.append(field_error("role", "Peran tidak dikenal", "Unknown role"))
     if nik is not None:
         errors += _nik_errors(nik)
-    department = _officer_department(session, role=role, department_code=department_code,
-                                     officer_roles=officer_roles, errors=errors)
+    department = _officer_department(
+        session,
+        role=role,
+        department_code=department_code,
+        officer_roles=officer_roles,
+        errors=errors,
+    )
     if errors:
         raise ValidationFailed(errors=errors)
-    user = User(email=email.strip().lower(), full_name=full_name.strip(), nik=nik, role=role,
-                department_id=department.id if department else None,
-                officer_roles=",".join(sorted(officer_roles)) if role == OFFICER else "",
-                password_hash=passwords.hash(password))
+    user = User(
+        email=email.strip().lower(),
+        full_name=full_name.strip(),
+        nik=nik,
+        role=role,
+        department_id=department.id if department else None,
+        officer_roles=",".join(sorted(officer_roles)) if role == OFFICER else "",
+        password_hash=passwords.hash(password),
+    )
     return _insert_user(session, user)
 
 
-def _officer_department(session: Session, *, role: str, department_code: str | None,
-                        officer_roles: frozenset[str], errors: list[FieldError]) -> Department | None:
+def _officer_department(
+    session: Session,
+    *,
+    role: str,
+    department_code: str | None,
+    officer_roles: frozenset[str],
+    errors: list[FieldError],
+) -> Department | None:
     if role != OFFICER:
         return None
     if not officer_roles or not officer_roles <= OFFICER_ROLES:
-        errors.append(field_error("officer_roles", "Petugas perlu peran verifier dan/atau approver",
-                                  "An officer needs the verifier and/or approver role"))
+        errors.append(
+            field_error(
+                "officer_roles",
+                "Petugas perlu peran verifier dan/atau approver",
+                "An officer needs the verifier and/or approver role",
+            )
+        )
     department = repository.department_by_code(session, department_code or "")
     if department is None:
         errors.append(field_error("department", "Dinas tidak dikenal", "Unknown department"))
@@ -79,8 +119,11 @@ def _insert_user(session: Session, user: User) -> User:
             session.add(user)
             session.flush()
     except IntegrityError:  # a concurrent registration with the same e-mail or NIK won the race
-        raise _duplicate("email", "Akun dengan data ini sudah ada",
-                         "An account with these details already exists") from None
+        raise _duplicate(
+            "email",
+            "Akun dengan data ini sudah ada",
+            "An account with these details already exists",
+        ) from None
     return user
 
 
@@ -101,8 +144,13 @@ def create_department(session: Session, *, code: str, name: str) -> Department:
     """Create a department; its code is what services and officers refer to."""
     code = code.strip().upper()
     if not code or len(code) > 32 or not code.replace("_", "").isalnum():
-        raise ValidationFailed(errors=[field_error(
-            "code", "Kode dinas hanya huruf, angka dan _", "Use letters, digits and _ only")])
+        raise ValidationFailed(
+            errors=[
+                field_error(
+                    "code", "Kode dinas hanya huruf, angka dan _", "Use letters, digits and _ only"
+                )
+            ]
+        )
     if repository.department_by_code(session, code):
         raise _duplicate("code", "Kode dinas sudah ada", "Department code already exists")
     department = Department(code=code, name=name.strip())
@@ -111,9 +159,16 @@ def create_department(session: Session, *, code: str, name: str) -> Department:
     return department
 
 
-def authenticate(session: Session, *, passwords: PasswordHasher, settings: Settings, email: str,
-                 password: str, ip: str | None) -> User | None:
-    """Check a login; records the outcome for throttling. None means refused (same for any cause)."""
+def authenticate(
+    session: Session,
+    *,
+    passwords: PasswordHasher,
+    settings: Settings,
+    email: str,
+    password: str,
+    ip: str | None,
+) -> User | None:
+    """Check a login and record the outcome for throttling; None means refused, for any cause."""
     keys = throttle.throttle_keys(email=email, ip=ip)
     throttle.ensure_allowed(session, keys=keys)
     user = repository.user_by_email(session, email)
@@ -132,7 +187,7 @@ def authenticate(session: Session, *, passwords: PasswordHasher, settings: Setti
 
 
 def principal_for_token(session: Session, *, claims: AccessClaims) -> Principal:
-    """Load the user a verified token speaks for; a disabled or deleted user loses access at once."""
+    """Load the user a token speaks for; a disabled or deleted user loses access at once."""
     try:
         user = repository.user_by_id(session, uuid.UUID(claims.subject))
     except ValueError:
@@ -147,10 +202,17 @@ def read_profile(session: Session, *, principal: Principal) -> UserRead:
     user = principal.user
     if user is None:
         raise NotFound()
-    department = repository.department_by_id(session, user.department_id) if user.department_id else None
+    department = (
+        repository.department_by_id(session, user.department_id) if user.department_id else None
+    )
     return UserRead(
-        id=user.id, email=user.email, full_name=user.full_name, role=user.role,
-        nik_masked=mask_nik(user.nik) if user.nik else None, phone=user.phone,
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=user.role,
+        nik_masked=mask_nik(user.nik) if user.nik else None,
+        phone=user.phone,
         department_code=department.code if department else None,
-        officer_roles=sorted(principal.officer_roles), language=user.language,
+        officer_roles=sorted(principal.officer_roles),
+        language=user.language,
     )

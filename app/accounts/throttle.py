@@ -36,7 +36,8 @@ def ensure_allowed(session: Session, *, keys: dict[str, int], now: datetime | No
     waits = [
         (row.next_attempt_at - now).total_seconds()
         for key in keys
-        if (row := session.get(LoginThrottle, key)) and row.next_attempt_at
+        if (row := session.get(LoginThrottle, key))
+        and row.next_attempt_at
         and row.next_attempt_at > now
     ]
     if waits:
@@ -52,8 +53,9 @@ def record_failure(session: Session, *, keys: dict[str, int], settings: Settings
     for key, factor in keys.items():
         row = session.get(LoginThrottle, key) or LoginThrottle(key=key)
         row.failures += 1
-        row.next_attempt_at = now + _delay(row.failures, settings.login_free_failures * factor,
-                                           settings.login_max_delay_seconds)
+        row.next_attempt_at = now + _delay(
+            row.failures, settings.login_free_failures * factor, settings.login_max_delay_seconds
+        )
         row.updated_at = now
         session.add(row)
 

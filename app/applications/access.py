@@ -32,8 +32,9 @@ def roles_on(principal: Principal, application: Application) -> frozenset[str]:
     return frozenset(roles)
 
 
-def visible_application(session: Session, *, principal: Principal, application_id: uuid.UUID,
-                        write: bool = False) -> tuple[Application, frozenset[str]]:
+def visible_application(
+    session: Session, *, principal: Principal, application_id: uuid.UUID, write: bool = False
+) -> tuple[Application, frozenset[str]]:
     """Load an application the caller may see, with their roles on it, or raise 404."""
     principal.require_scope(WRITE_SCOPE if write else READ_SCOPE)
     application = repository.get_application(session, application_id)

@@ -39,13 +39,19 @@ class EventDraft:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def canonical_event(*, application_id: uuid.UUID, seq: int, draft: EventDraft,
-                    created_at: datetime) -> bytes:
+def canonical_event(
+    *, application_id: uuid.UUID, seq: int, draft: EventDraft, created_at: datetime
+) -> bytes:
     """The exact bytes hashed for one event (sorted keys, no spaces, UTF-8, UTC microseconds)."""
     payload = {
-        "application_id": str(application_id), "seq": seq, "action": draft.action,
-        "from_state": draft.from_state, "to_state": draft.to_state,
-        "actor_type": draft.actor_type, "actor_id": draft.actor_id, "comment": draft.comment,
+        "application_id": str(application_id),
+        "seq": seq,
+        "action": draft.action,
+        "from_state": draft.from_state,
+        "to_state": draft.to_state,
+        "actor_type": draft.actor_type,
+        "actor_id": draft.actor_id,
+        "comment": draft.comment,
         "details": draft.details,
         "created_at": created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
@@ -56,30 +62,51 @@ def chain_hash(prev_hash: str, canonical: bytes) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical).hexdigest()
 
 
-def event_row(*, application_id: uuid.UUID, seq: int, prev_hash: str, draft: EventDraft,
-              created_at: datetime) -> dict[str, Any]:
+def event_row(
+    *, application_id: uuid.UUID, seq: int, prev_hash: str, draft: EventDraft, created_at: datetime
+) -> dict[str, Any]:
     """Column values of the event that follows ``prev_hash`` as number ``seq``."""
-    digest = chain_hash(prev_hash, canonical_event(
-        application_id=application_id, seq=seq, draft=draft, created_at=created_at))
+    digest = chain_hash(
+        prev_hash,
+        canonical_event(application_id=application_id, seq=seq, draft=draft, created_at=created_at),
+    )
     return {
-        "application_id": application_id, "seq": seq, "action": draft.action,
-        "from_state": draft.from_state, "to_state": draft.to_state,
-        "actor_type": draft.actor_type, "actor_id": draft.actor_id, "comment": draft.comment,
-        "details": draft.details, "created_at": created_at, "prev_hash": prev_hash,
+        "application_id": application_id,
+        "seq": seq,
+        "action": draft.action,
+        "from_state": draft.from_state,
+        "to_state": draft.to_state,
+        "actor_type": draft.actor_type,
+        "actor_id": draft.actor_id,
+        "comment": draft.comment,
+        "details": draft.details,
+        "created_at": created_at,
+        "prev_hash": prev_hash,
         "hash": digest,
     }
 
 
-def append(session: Session, *, application: Application, draft: EventDraft,
-           changes: dict[str, Any] | None = None, expected_version: int | None = None) -> None:
+def append(
+    session: Session,
+    *,
+    application: Application,
+    draft: EventDraft,
+    changes: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> None:
     """Apply ``changes`` to the application and append ``draft`` to its chain, atomically.
 
     With ``expected_version`` the write is also an optimistic-lock check and bumps the version.
     """
     now = utcnow()
     seq = application.event_seq + 1
-    row = event_row(application_id=application.id, seq=seq, prev_hash=application.event_head,
-                    draft=draft, created_at=now)
+    row = event_row(
+        application_id=application.id,
+        seq=seq,
+        prev_hash=application.event_head,
+        draft=draft,
+        created_at=now,
+    )
     values = {**(changes or {}), "event_seq": seq, "event_head": row["hash"], "updated_at": now}
     conditions = [Application.id == application.id, Application.event_seq == application.event_seq]
     if expected_version is not None:
@@ -103,8 +130,13 @@ class ChainProblem:
 
 def verify_chain(session: Session, application: Application) -> list[ChainProblem]:
     """Re-walk one application's chain: edited rows by number, deleted rows as gaps."""
-    events = session.execute(select(Event).where(Event.application_id == application.id)
-                             .order_by(Event.seq)).scalars().all()
+    events = (
+        session.execute(
+            select(Event).where(Event.application_id == application.id).order_by(Event.seq)
+        )
+        .scalars()
+        .all()
+    )
     problems: list[ChainProblem] = []
     prev_hash, expected_seq = GENESIS, 1
 
@@ -114,11 +146,24 @@ def verify_chain(session: Session, application: Application) -> list[ChainProble
     for event in events:
         if event.seq != expected_seq:
             report(expected_seq, f"missing events {expected_seq}..{event.seq - 1}")
-        draft = EventDraft(event.action, event.actor_type, event.actor_id, event.from_state,
-                           event.to_state, event.comment, event.details)
-        recomputed = chain_hash(prev_hash, canonical_event(
-            application_id=application.id, seq=event.seq, draft=draft,
-            created_at=event.created_at))
+        draft = EventDraft(
+            event.action,
+            event.actor_type,
+            event.actor_id,
+            event.from_state,
+            event.to_state,
+            event.comment,
+            event.details,
+        )
+        recomputed = chain_hash(
+            prev_hash,
+            canonical_event(
+                application_id=application.id,
+                seq=event.seq,
+                draft=draft,
+                created_at=event.created_at,
+            ),
+        )
         if event.prev_hash != prev_hash or event.hash != recomputed:
             report(event.seq, "event edited (hash does not match its content)")
         prev_hash, expected_seq = event.hash, event.seq + 1

@@ -38,17 +38,26 @@ class ListQuery:
     cursor: str | None = None
 
 
-def list_applications(session: Session, *, principal: Principal, query: ListQuery) -> ApplicationPage:
+def list_applications(
+    session: Session, *, principal: Principal, query: ListQuery
+) -> ApplicationPage:
     """One page of what the caller may see, newest first."""
     principal.require_scope(READ_SCOPE)
     where = _scope_filter(principal, query)
     limit = min(max(query.limit, 1), MAX_LIMIT)
-    rows = repository.queue_page(session, where=where, limit=limit + 1,
-                                 after=decode_cursor(query.cursor) if query.cursor else None)
+    rows = repository.queue_page(
+        session,
+        where=where,
+        limit=limit + 1,
+        after=decode_cursor(query.cursor) if query.cursor else None,
+    )
     now = utcnow()
     items = [application_summary(app, applicant_name=name, now=now) for app, name in rows[:limit]]
-    next_cursor = encode_cursor(rows[limit - 1][0].created_at, rows[limit - 1][0].id) \
-        if len(rows) > limit else None
+    next_cursor = (
+        encode_cursor(rows[limit - 1][0].created_at, rows[limit - 1][0].id)
+        if len(rows) > limit
+        else None
+    )
     return ApplicationPage(items=items, next_cursor=next_cursor)
 
 
@@ -64,7 +73,9 @@ def _scope_filter(principal: Principal, query: ListQuery) -> QueueFilter:
     if query.assigned not in (None, "", "me", "unassigned"):
         raise invalid("assigned", "Gunakan 'me' atau 'unassigned'", "Use 'me' or 'unassigned'")
     return QueueFilter(
-        **scope, states=states, service_code=query.service or None,
+        **scope,
+        states=states,
+        service_code=query.service or None,
         assigned_to=user.id if query.assigned == "me" and user else None,
         unassigned=query.assigned == "unassigned",
         overdue_before=office_date(utcnow()) if query.overdue else None,
@@ -77,8 +88,11 @@ def _states(raw: str | None) -> tuple[str, ...]:
     states = tuple(s for s in (raw or "").split(",") if s)
     unknown = [s for s in states if s not in KNOWN_STATES]
     if unknown:
-        raise invalid("state", f"Status tidak dikenal: {', '.join(unknown)}",
-                      f"Unknown state: {', '.join(unknown)}")
+        raise invalid(
+            "state",
+            f"Status tidak dikenal: {', '.join(unknown)}",
+            f"Unknown state: {', '.join(unknown)}",
+        )
     return states
 
 

@@ -29,8 +29,9 @@ def take_reference_number(session: Session, *, service_code: str, year: int) -> 
     return session.execute(statement).scalar_one()
 
 
-def insert_application(session: Session, *, application: dict[str, Any],
-                       first_event: dict[str, Any]) -> None:
+def insert_application(
+    session: Session, *, application: dict[str, Any], first_event: dict[str, Any]
+) -> None:
     """Insert a new application and its first event with Core statements (hot path)."""
     session.execute(insert(Application).values(**application))
     session.execute(insert(Event).values(**first_event))
@@ -40,15 +41,20 @@ def get_application(session: Session, application_id: uuid.UUID) -> Application 
     return session.get(Application, application_id)
 
 
-def documents(session: Session, application_id: uuid.UUID, *, current_only: bool = False) -> list[Document]:
+def documents(
+    session: Session, application_id: uuid.UUID, *, current_only: bool = False
+) -> list[Document]:
     query = select(Document).where(Document.application_id == application_id)
     if current_only:
         query = query.where(Document.is_current.is_(True))
-    return list(session.execute(query.order_by(Document.requirement, Document.version))
-                .scalars().all())
+    return list(
+        session.execute(query.order_by(Document.requirement, Document.version)).scalars().all()
+    )
 
 
-def document(session: Session, application_id: uuid.UUID, document_id: uuid.UUID) -> Document | None:
+def document(
+    session: Session, application_id: uuid.UUID, document_id: uuid.UUID
+) -> Document | None:
     found = session.get(Document, document_id)
     return found if found is not None and found.application_id == application_id else None
 
@@ -56,18 +62,27 @@ def document(session: Session, application_id: uuid.UUID, document_id: uuid.UUID
 def supersede_documents(session: Session, *, application_id: uuid.UUID, requirement: str) -> int:
     """Mark the current upload for a requirement as superseded; returns the next version number."""
     latest = session.execute(
-        select(Document.version).where(Document.application_id == application_id,
-                                       Document.requirement == requirement)
-        .order_by(Document.version.desc()).limit(1)).scalar()
-    session.execute(update(Document).where(Document.application_id == application_id,
-                                           Document.requirement == requirement)
-                    .values(is_current=False))
+        select(Document.version)
+        .where(Document.application_id == application_id, Document.requirement == requirement)
+        .order_by(Document.version.desc())
+        .limit(1)
+    ).scalar()
+    session.execute(
+        update(Document)
+        .where(Document.application_id == application_id, Document.requirement == requirement)
+        .values(is_current=False)
+    )
     return (latest or 0) + 1
 
 
 def events(session: Session, application_id: uuid.UUID) -> list[Event]:
-    return list(session.execute(select(Event).where(Event.application_id == application_id)
-                                .order_by(Event.seq)).scalars().all())
+    return list(
+        session.execute(
+            select(Event).where(Event.application_id == application_id).order_by(Event.seq)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def all_applications(session: Session, *, batch: int = 500):
@@ -103,16 +118,21 @@ class QueueFilter:
     search: str | None = None
 
 
-def queue_page(session: Session, *, where: QueueFilter, limit: int,
-               after: tuple[datetime, uuid.UUID] | None) -> list[tuple[Application, str]]:
+def queue_page(
+    session: Session, *, where: QueueFilter, limit: int, after: tuple[datetime, uuid.UUID] | None
+) -> list[tuple[Application, str]]:
     """One page, newest first, keyset-paginated on (created_at, id)."""
-    query = _filtered(select(Application, User.full_name)
-                      .join(User, User.id == Application.applicant_id), where)
+    query = _filtered(
+        select(Application, User.full_name).join(User, User.id == Application.applicant_id), where
+    )
     if after is not None:
         created_at, last_id = after
-        query = query.where(or_(Application.created_at < created_at,
-                                and_(Application.created_at == created_at,
-                                     Application.id < last_id)))
+        query = query.where(
+            or_(
+                Application.created_at < created_at,
+                and_(Application.created_at == created_at, Application.id < last_id),
+            )
+        )
     query = query.order_by(Application.created_at.desc(), Application.id.desc()).limit(limit)
     return [(row[0], row[1]) for row in session.execute(query).all()]
 
@@ -131,12 +151,16 @@ def _filtered(query: Select, where: QueueFilter) -> Select:
     if where.unassigned:
         query = query.where(Application.assigned_to_id.is_(None))
     if where.overdue_before is not None:
-        query = query.where(Application.due_at < where.overdue_before,
-                            Application.state.in_(where.overdue_states))
+        query = query.where(
+            Application.due_at < where.overdue_before, Application.state.in_(where.overdue_states)
+        )
     if where.search:
-        query = query.where(or_(Application.reference == where.search.upper(),
-                                User.full_name.ilike(f"%{_escape_like(where.search)}%",
-                                                     escape="\\")))
+        query = query.where(
+            or_(
+                Application.reference == where.search.upper(),
+                User.full_name.ilike(f"%{_escape_like(where.search)}%", escape="\\"),
+            )
+        )
     return query
 
 

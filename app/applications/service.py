@@ -15,8 +15,7 @@ from app.accounts import repository as accounts_repo
 from app.accounts.principal import Principal
 from app.applications import chain, repository
 from app.applications.access import WRITE_SCOPE, visible_application
-from app.applications.chain import EventDraft
-from app.applications.chain import ChainProblem
+from app.applications.chain import ChainProblem, EventDraft
 from app.applications.presenters import application_read, event_read
 from app.applications.schemas import (
     ApplicationCreate,
@@ -34,104 +33,162 @@ from app.workflow.definitions import get_workflow
 EDITABLE_STATES = frozenset({"draft", "revision_requested"})
 
 
-def create_application(session: Session, *, principal: Principal,
-                       request: ApplicationCreate) -> ApplicationRead:
+def create_application(
+    session: Session, *, principal: Principal, request: ApplicationCreate
+) -> ApplicationRead:
     """Start a draft for the caller, or (officer at a counter) for a named resident."""
     principal.require_scope(WRITE_SCOPE)
     applicant = _applicant_for(session, principal=principal, request=request)
     service = catalogue_repo.current_service(session, request.service_code)
     if service is None or not service.active:
-        raise invalid("service_code", "Layanan tidak ditemukan atau tidak aktif",
-                      "Unknown or inactive service")
+        raise invalid(
+            "service_code",
+            "Layanan tidak ditemukan atau tidak aktif",
+            "Unknown or inactive service",
+        )
     _raise_field_errors(validate_data(service.form_schema, request.data, partial=True))
-    values, first_event = _new_application_rows(session, service=service, applicant=applicant,
-                                                principal=principal, data=request.data)
+    values, first_event = _new_application_rows(
+        session, service=service, applicant=applicant, principal=principal, data=request.data
+    )
     repository.insert_application(session, application=values, first_event=first_event)
     application = Application(**values)
-    return application_read(application, applicant_name=applicant.full_name, service=service,
-                            now=values["created_at"])
+    return application_read(
+        application, applicant_name=applicant.full_name, service=service, now=values["created_at"]
+    )
 
 
 def _applicant_for(session: Session, *, principal: Principal, request: ApplicationCreate) -> User:
     if request.applicant_email is None:
         if not principal.is_citizen:
-            raise invalid("applicant_email", "Petugas harus menyebut e-mail pemohon",
-                          "An officer must name the applicant's e-mail")
+            raise invalid(
+                "applicant_email",
+                "Petugas harus menyebut e-mail pemohon",
+                "An officer must name the applicant's e-mail",
+            )
         return principal.user
     if not principal.is_officer:
-        raise invalid("applicant_email", "Hanya petugas yang dapat mengajukan atas nama warga",
-                      "Only officers may apply on behalf of a resident")
+        raise invalid(
+            "applicant_email",
+            "Hanya petugas yang dapat mengajukan atas nama warga",
+            "Only officers may apply on behalf of a resident",
+        )
     applicant = accounts_repo.user_by_email(session, request.applicant_email)
     if applicant is None or applicant.role != "citizen" or not applicant.is_active:
-        raise invalid("applicant_email", "Warga dengan e-mail ini tidak ditemukan",
-                      "No resident with this e-mail")
+        raise invalid(
+            "applicant_email",
+            "Warga dengan e-mail ini tidak ditemukan",
+            "No resident with this e-mail",
+        )
     return applicant
 
 
-def _new_application_rows(session: Session, *, service: Service, applicant: User,
-                          principal: Principal, data: dict[str, Any]) -> tuple[dict, dict]:
+def _new_application_rows(
+    session: Session,
+    *,
+    service: Service,
+    applicant: User,
+    principal: Principal,
+    data: dict[str, Any],
+) -> tuple[dict, dict]:
     now = utcnow()
     number = repository.take_reference_number(session, service_code=service.code, year=now.year)
     application_id = uuid.uuid4()
     on_behalf = principal.user.id if principal.user.id != applicant.id else None
-    draft = EventDraft("application.created", principal.actor_type, principal.actor_id,
-                       to_state="draft",
-                       details={"on_behalf_of": str(applicant.id)} if on_behalf else {})
-    first_event = chain.event_row(application_id=application_id, seq=1, prev_hash=chain.GENESIS,
-                                  draft=draft, created_at=now)
+    draft = EventDraft(
+        "application.created",
+        principal.actor_type,
+        principal.actor_id,
+        to_state="draft",
+        details={"on_behalf_of": str(applicant.id)} if on_behalf else {},
+    )
+    first_event = chain.event_row(
+        application_id=application_id, seq=1, prev_hash=chain.GENESIS, draft=draft, created_at=now
+    )
     values = {
-        "id": application_id, "reference": f"{service.code}-{now.year}-{number:06d}",
-        "service_id": service.id, "service_code": service.code,
-        "department_id": service.department_id, "applicant_id": applicant.id,
-        "submitted_by_id": on_behalf, "state": "draft", "data": data, "version": 1,
-        "event_seq": 1, "event_head": first_event["hash"], "created_at": now, "updated_at": now,
+        "id": application_id,
+        "reference": f"{service.code}-{now.year}-{number:06d}",
+        "service_id": service.id,
+        "service_code": service.code,
+        "department_id": service.department_id,
+        "applicant_id": applicant.id,
+        "submitted_by_id": on_behalf,
+        "state": "draft",
+        "data": data,
+        "version": 1,
+        "event_seq": 1,
+        "event_head": first_event["hash"],
+        "created_at": now,
+        "updated_at": now,
         "paused_working_days": 0,
     }
     return values, first_event
 
 
-def read_application(session: Session, *, principal: Principal,
-                     application_id: uuid.UUID) -> ApplicationRead:
+def read_application(
+    session: Session, *, principal: Principal, application_id: uuid.UUID
+) -> ApplicationRead:
     """One application the caller may see."""
-    application, _ = visible_application(session, principal=principal,
-                                         application_id=application_id)
+    application, _ = visible_application(
+        session, principal=principal, application_id=application_id
+    )
     return present(session, application)
 
 
 def present(session: Session, application: Application) -> ApplicationRead:
     service = session.get(Service, application.service_id)
-    return application_read(application, service=service, now=utcnow(),
-                            applicant_name=repository.person_name(session,
-                                                                  application.applicant_id))
+    return application_read(
+        application,
+        service=service,
+        now=utcnow(),
+        applicant_name=repository.person_name(session, application.applicant_id),
+    )
 
 
-def update_application(session: Session, *, principal: Principal, application_id: uuid.UUID,
-                       request: ApplicationUpdate) -> ApplicationRead:
+def update_application(
+    session: Session, *, principal: Principal, application_id: uuid.UUID, request: ApplicationUpdate
+) -> ApplicationRead:
     """Change form fields while the citizen holds the file (draft or revision requested)."""
-    application, roles = visible_application(session, principal=principal,
-                                             application_id=application_id, write=True)
+    application, roles = visible_application(
+        session, principal=principal, application_id=application_id, write=True
+    )
     if "applicant" not in roles:
         raise NotFound(Msg("Permohonan tidak ditemukan", "Application not found"))
     if application.state not in EDITABLE_STATES:
-        raise InvalidTransition(Msg("Data hanya dapat diubah saat draf atau perlu perbaikan",
-                                    "Data can only be changed in draft or revision requested"))
+        raise InvalidTransition(
+            Msg(
+                "Data hanya dapat diubah saat draf atau perlu perbaikan",
+                "Data can only be changed in draft or revision requested",
+            )
+        )
     check_version(application, request.version)
     merged = {k: v for k, v in {**application.data, **request.data}.items() if v is not None}
     service = session.get(Service, application.service_id)
     _raise_field_errors(validate_data(service.form_schema, merged, partial=True))
     changed = sorted(k for k in request.data if application.data.get(k) != request.data[k])
-    chain.append(session, application=application, expected_version=request.version,
-                 changes={"data": merged},
-                 draft=EventDraft("application.data_updated", principal.actor_type,
-                                  principal.actor_id, details={"fields": changed}))
+    chain.append(
+        session,
+        application=application,
+        expected_version=request.version,
+        changes={"data": merged},
+        draft=EventDraft(
+            "application.data_updated",
+            principal.actor_type,
+            principal.actor_id,
+            details={"fields": changed},
+        ),
+    )
     return present(session, application)
 
 
 def check_version(application: Application, version: int) -> None:
     """Optimistic locking: the caller must have seen the current version."""
     if application.version != version:
-        raise StaleVersion(Msg(f"Versi saat ini {application.version}, bukan {version}",
-                               f"The current version is {application.version}, not {version}"))
+        raise StaleVersion(
+            Msg(
+                f"Versi saat ini {application.version}, bukan {version}",
+                f"The current version is {application.version}, not {version}",
+            )
+        )
 
 
 def _raise_field_errors(errors: list) -> None:
@@ -145,11 +202,11 @@ def workflow_of(session: Session, application: Application):
     return service, get_workflow(service.workflow)
 
 
-def list_events(session: Session, *, principal: Principal,
-                application_id: uuid.UUID) -> EventList:
+def list_events(session: Session, *, principal: Principal, application_id: uuid.UUID) -> EventList:
     """The application's timeline, oldest first."""
-    application, _ = visible_application(session, principal=principal,
-                                         application_id=application_id)
+    application, _ = visible_application(
+        session, principal=principal, application_id=application_id
+    )
     return EventList(items=[event_read(e) for e in repository.events(session, application.id)])
 
 

@@ -24,32 +24,38 @@ def office_date(moment: datetime, timezone: str = OFFICE_TIMEZONE) -> date:
     return moment.astimezone(_zone(timezone)).date()
 
 
-def due_date(*, submitted: datetime, sla_days: int,
-             calendar: WorkingCalendar | None = None) -> date:
+def due_date(
+    *, submitted: datetime, sla_days: int, calendar: WorkingCalendar | None = None
+) -> date:
     """The working day by which a decision is due, counting from the day after submission."""
     return (calendar or default_calendar()).add_working_days(office_date(submitted), sla_days)
 
 
-def resumed_due_date(*, due: date, paused_at: datetime, resumed_at: datetime,
-                     calendar: WorkingCalendar | None = None) -> tuple[date, int]:
+def resumed_due_date(
+    *, due: date, paused_at: datetime, resumed_at: datetime, calendar: WorkingCalendar | None = None
+) -> tuple[date, int]:
     """Push the due date by the working days the citizen held the file; returns (due, paused)."""
     calendar = calendar or default_calendar()
     paused = max(0, calendar.working_days_between(office_date(paused_at), office_date(resumed_at)))
     return (calendar.add_working_days(due, paused) if paused else due), paused
 
 
-def sla_view(application: Application, *, now: datetime,
-             calendar: WorkingCalendar | None = None) -> SlaRead:
+def sla_view(
+    application: Application, *, now: datetime, calendar: WorkingCalendar | None = None
+) -> SlaRead:
     """Due date, working days left (frozen while paused) and whether it is overdue now."""
     calendar = calendar or default_calendar()
     paused = application.state in PAUSED_STATES
     left = None
     if application.due_at is not None and (application.state in ACTIVE_STATES or paused):
-        reference_day = office_date(application.paused_at if paused and application.paused_at
-                                    else now)
+        reference_day = office_date(
+            application.paused_at if paused and application.paused_at else now
+        )
         left = calendar.working_days_between(reference_day, application.due_at)
     return SlaRead(
-        due_at=application.due_at, working_days_left=left, paused=paused,
+        due_at=application.due_at,
+        working_days_left=left,
+        paused=paused,
         paused_working_days=application.paused_working_days,
         overdue=is_overdue(application.state, application.due_at, now=now),
     )

@@ -21,15 +21,21 @@ from app.models.base import utcnow
 from app.workflow.engine import GuardContext, Transition, allowed_actions, check_guards, resolve
 
 
-def available_actions(session: Session, *, principal: Principal, application_id: uuid.UUID,
-                      lang: str) -> ActionList:
+def available_actions(
+    session: Session, *, principal: Principal, application_id: uuid.UUID, lang: str
+) -> ActionList:
     """What this caller may do with the application right now."""
-    application, roles = visible_application(session, principal=principal,
-                                             application_id=application_id)
+    application, roles = visible_application(
+        session, principal=principal, application_id=application_id
+    )
     _, workflow = workflow_of(session, application)
     items = [
-        ActionRead(action=t.action, label=t.label.in_lang(lang), target_state=t.target,
-                   needs_comment="comment_required" in t.guards)
+        ActionRead(
+            action=t.action,
+            label=t.label.in_lang(lang),
+            target_state=t.target,
+            needs_comment="comment_required" in t.guards,
+        )
         for t in allowed_actions(workflow, state=application.state, roles=roles)
         if _may_attempt(t, application, principal)
     ]
@@ -38,45 +44,71 @@ def available_actions(session: Session, *, principal: Principal, application_id:
 
 def _may_attempt(transition: Transition, application: Application, principal: Principal) -> bool:
     # Hide approve from the officer who verified: separation of duties would refuse it anyway.
-    return not ("not_verifier" in transition.guards
-                and str(application.verified_by_id) == principal.actor_id)
+    return not (
+        "not_verifier" in transition.guards
+        and str(application.verified_by_id) == principal.actor_id
+    )
 
 
-def transition(session: Session, *, principal: Principal, application_id: uuid.UUID,
-               request: TransitionRequest) -> ApplicationRead:
+def transition(
+    session: Session, *, principal: Principal, application_id: uuid.UUID, request: TransitionRequest
+) -> ApplicationRead:
     """Take one workflow action, with its guards, effects and event, or change nothing."""
-    application, roles = visible_application(session, principal=principal,
-                                             application_id=application_id, write=True)
+    application, roles = visible_application(
+        session, principal=principal, application_id=application_id, write=True
+    )
     service, workflow = workflow_of(session, application)
     step = resolve(workflow, state=application.state, action=request.action, roles=roles)
     check_version(application, request.version)
-    check_guards(step, GuardContext(
-        actor_id=principal.actor_id,
-        verified_by=str(application.verified_by_id) if application.verified_by_id else None,
-        comment=request.comment,
-        incomplete=tuple(incompleteness(session, application, service))
-        if "complete" in step.guards else ()))
+    check_guards(
+        step,
+        GuardContext(
+            actor_id=principal.actor_id,
+            verified_by=str(application.verified_by_id) if application.verified_by_id else None,
+            comment=request.comment,
+            incomplete=tuple(incompleteness(session, application, service))
+            if "complete" in step.guards
+            else (),
+        ),
+    )
     now = utcnow()
     changes = effects(step, application=application, service=service, principal=principal, now=now)
     if step.target is not None:
         changes["state"] = step.target
-    chain.append(session, application=application, expected_version=request.version,
-                 changes=changes, draft=EventDraft(
-                     f"application.{_past_tense(step.action)}", principal.actor_type,
-                     principal.actor_id, from_state=application.state,
-                     to_state=step.target or application.state, comment=request.comment))
+    chain.append(
+        session,
+        application=application,
+        expected_version=request.version,
+        changes=changes,
+        draft=EventDraft(
+            f"application.{_past_tense(step.action)}",
+            principal.actor_type,
+            principal.actor_id,
+            from_state=application.state,
+            to_state=step.target or application.state,
+            comment=request.comment,
+        ),
+    )
     return present(session, application)
 
 
-def effects(step: Transition, *, application: Application, service: Service,
-            principal: Principal, now: datetime) -> dict[str, Any]:
+def effects(
+    step: Transition,
+    *,
+    application: Application,
+    service: Service,
+    principal: Principal,
+    now: datetime,
+) -> dict[str, Any]:
     """Column changes the transition's effects make (certificates are issued by their module)."""
     changes: dict[str, Any] = {}
     actor = principal.user.id if principal.user else None
     for effect in step.effects:
         if effect == "start_sla":
-            changes |= {"submitted_at": now, "due_at": sla.due_date(submitted=now,
-                                                                    sla_days=service.sla_days)}
+            changes |= {
+                "submitted_at": now,
+                "due_at": sla.due_date(submitted=now, sla_days=service.sla_days),
+            }
         elif effect == "pause_sla":
             changes["paused_at"] = now
         elif effect == "resume_sla":
@@ -95,31 +127,49 @@ def effects(step: Transition, *, application: Application, service: Service,
 def _resume(application: Application, now: datetime) -> dict[str, Any]:
     if application.paused_at is None or application.due_at is None:
         return {"paused_at": None}
-    due, paused = sla.resumed_due_date(due=application.due_at, paused_at=application.paused_at,
-                                       resumed_at=now)
-    return {"due_at": due, "paused_at": None,
-            "paused_working_days": application.paused_working_days + paused}
+    due, paused = sla.resumed_due_date(
+        due=application.due_at, paused_at=application.paused_at, resumed_at=now
+    )
+    return {
+        "due_at": due,
+        "paused_at": None,
+        "paused_working_days": application.paused_working_days + paused,
+    }
 
 
-def incompleteness(session: Session, application: Application,
-                   service: Service) -> list[FieldError]:
+def incompleteness(
+    session: Session, application: Application, service: Service
+) -> list[FieldError]:
     """Why the application cannot be submitted yet: invalid form data and missing documents."""
     problems = validate_data(service.form_schema, application.data, partial=False)
-    present_codes = {d.requirement for d in repository.documents(session, application.id,
-                                                                 current_only=True)}
+    present_codes = {
+        d.requirement for d in repository.documents(session, application.id, current_only=True)
+    }
     for requirement in service.documents:
         if requirement["mandatory"] and requirement["code"] not in present_codes:
-            problems.append(field_error(
-                f"documents.{requirement['code']}",
-                f"Dokumen wajib belum diunggah: {requirement['label_id']}",
-                f"Required document not uploaded: {requirement['label_en']}"))
+            problems.append(
+                field_error(
+                    f"documents.{requirement['code']}",
+                    f"Dokumen wajib belum diunggah: {requirement['label_id']}",
+                    f"Required document not uploaded: {requirement['label_en']}",
+                )
+            )
     return problems
 
 
-_PAST = {"submit": "submitted", "resubmit": "resubmitted", "start_review": "review_started",
-         "start_verification": "verification_started", "request_revision": "revision_requested",
-         "verify": "verified", "approve": "approved", "reject": "rejected",
-         "withdraw": "withdrawn", "revoke": "revoked", "claim": "claimed"}
+_PAST = {
+    "submit": "submitted",
+    "resubmit": "resubmitted",
+    "start_review": "review_started",
+    "start_verification": "verification_started",
+    "request_revision": "revision_requested",
+    "verify": "verified",
+    "approve": "approved",
+    "reject": "rejected",
+    "withdraw": "withdrawn",
+    "revoke": "revoked",
+    "claim": "claimed",
+}
 
 
 def _past_tense(action: str) -> str:

@@ -17,6 +17,7 @@ def list_services(session: SessionDep, lang: LanguageDep) -> ServiceList:
 
 
 @router.get("/{code}", response_model=ServiceRead)
-def get_service(session: SessionDep, lang: LanguageDep,
-                code: str = Path(max_length=16)) -> ServiceRead:
+def get_service(
+    session: SessionDep, lang: LanguageDep, code: str = Path(max_length=16)
+) -> ServiceRead:
     return service.get_service(session, code=code, lang=lang)

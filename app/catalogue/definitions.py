@@ -32,10 +32,21 @@ DEFAULT_WORKFLOWS = ("single_approval", "two_level")
 MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 2000
 
-_SERVICE_REQUIRED = frozenset({
-    "code", "name_id", "name_en", "description_id", "description_en", "department_code",
-    "form_schema", "documents", "sla_days", "validity_months", "workflow",
-})
+_SERVICE_REQUIRED = frozenset(
+    {
+        "code",
+        "name_id",
+        "name_en",
+        "description_id",
+        "description_en",
+        "department_code",
+        "form_schema",
+        "documents",
+        "sla_days",
+        "validity_months",
+        "workflow",
+    }
+)
 _SERVICE_OPTIONAL = frozenset({"certificate_template", "key_fields", "fee_idr", "active"})
 _DOCUMENT_REQUIRED = frozenset({"code", "label_id", "label_en", "accepted_types"})
 _DOCUMENT_OPTIONAL = frozenset({"max_bytes", "mandatory"})
@@ -176,8 +187,15 @@ class _Reader:
     On a problem a getter returns a placeholder; the caller raises before placeholders escape.
     """
 
-    def __init__(self, mapping: dict, where: str, problems: list[str], *,
-                 required: frozenset[str], optional: frozenset[str]) -> None:
+    def __init__(
+        self,
+        mapping: dict,
+        where: str,
+        problems: list[str],
+        *,
+        required: frozenset[str],
+        optional: frozenset[str],
+    ) -> None:
         self.mapping, self.where, self.problems = mapping, where, problems
         for key in mapping:
             if key not in required | optional:
@@ -210,8 +228,9 @@ class _Reader:
             return default
         return value
 
-    def integer(self, key: str, *, low: int, high: int, default: int | None = None,
-                nullable: bool = False) -> int | None:
+    def integer(
+        self, key: str, *, low: int, high: int, default: int | None = None, nullable: bool = False
+    ) -> int | None:
         value = self.mapping.get(key, default)
         if value is None and (nullable or key not in self.mapping):
             return None
@@ -254,8 +273,13 @@ def _parse_top(document: Any, problems: list[str], workflows: tuple[str, ...]) -
     if "services" not in document and "departments" not in document:
         service = _parse_service(document, "", problems, workflows, None)
         return Catalogue(departments=(), services=(service,) if service else ())
-    reader = _Reader(document, "", problems, required=frozenset({"services"}),
-                     optional=frozenset({"departments"}))
+    reader = _Reader(
+        document,
+        "",
+        problems,
+        required=frozenset({"services"}),
+        optional=frozenset({"departments"}),
+    )
     departments = _parse_departments(reader.items("departments"), problems)
     known = {department.code for department in departments} if departments else None
     raw_services = reader.items("services")
@@ -286,16 +310,25 @@ def _parse_departments(raw: list, problems: list[str]) -> tuple[DepartmentDefini
             problems.append(f"{where}: must be a mapping")
             departments.append(None)
             continue
-        reader = _Reader(item, where, problems, required=frozenset({"code", "name"}),
-                         optional=frozenset())
-        departments.append(DepartmentDefinition(
-            code=reader.code("code", DEPARTMENT_CODE_RE), name=reader.text("name")))
+        reader = _Reader(
+            item, where, problems, required=frozenset({"code", "name"}), optional=frozenset()
+        )
+        departments.append(
+            DepartmentDefinition(
+                code=reader.code("code", DEPARTMENT_CODE_RE), name=reader.text("name")
+            )
+        )
     _check_unique([d.code if d else None for d in departments], "departments", problems)
     return tuple(d for d in departments if d)
 
 
-def _parse_service(raw: Any, where: str, problems: list[str], workflows: tuple[str, ...],
-                   departments: set[str] | None) -> ServiceDefinition | None:
+def _parse_service(
+    raw: Any,
+    where: str,
+    problems: list[str],
+    workflows: tuple[str, ...],
+    departments: set[str] | None,
+) -> ServiceDefinition | None:
     if not isinstance(raw, dict):
         problems.append(f"{where or '(top level)'}: must be a mapping")
         return None
@@ -306,7 +339,8 @@ def _parse_service(raw: Any, where: str, problems: list[str], workflows: tuple[s
         r.fail("department_code", f"unknown department {department_code!r}")
     return ServiceDefinition(
         code=r.code("code", SERVICE_CODE_RE),
-        name_id=r.text("name_id"), name_en=r.text("name_en"),
+        name_id=r.text("name_id"),
+        name_en=r.text("name_en"),
         description_id=r.text("description_id", max_length=MAX_DESCRIPTION_LENGTH),
         description_en=r.text("description_en", max_length=MAX_DESCRIPTION_LENGTH),
         department_code=department_code,
@@ -362,10 +396,13 @@ def _parse_document(raw: Any, where: str, problems: list[str]) -> DocumentRequir
     r = _Reader(raw, where, problems, required=_DOCUMENT_REQUIRED, optional=_DOCUMENT_OPTIONAL)
     return DocumentRequirement(
         code=r.code("code", DOCUMENT_CODE_RE),
-        label_id=r.text("label_id"), label_en=r.text("label_en"),
+        label_id=r.text("label_id"),
+        label_en=r.text("label_en"),
         accepted_types=_accepted_types(r),
-        max_bytes=r.integer("max_bytes", low=1, high=MAX_DOCUMENT_BYTES,
-                            default=DEFAULT_DOCUMENT_BYTES) or 1,
+        max_bytes=r.integer(
+            "max_bytes", low=1, high=MAX_DOCUMENT_BYTES, default=DEFAULT_DOCUMENT_BYTES
+        )
+        or 1,
         mandatory=r.boolean("mandatory", default=True),
     )
 

@@ -215,8 +215,12 @@ def validate_data(schema: dict, data: object, *, partial: bool) -> list[FieldErr
     like an HTML ``required`` checkbox, it is a declaration the applicant has to tick.
     """
     if not isinstance(data, dict):
-        return [FieldError("data", Msg("Data formulir harus berupa objek JSON",
-                                       "Form data must be a JSON object"))]
+        return [
+            FieldError(
+                "data",
+                Msg("Data formulir harus berupa objek JSON", "Form data must be a JSON object"),
+            )
+        ]
     props: dict = schema["properties"]
     required = set(schema.get("required", ()))
     errors = _unknown_field_errors(data, props)
@@ -240,8 +244,12 @@ def _unknown_field_errors(data: dict, props: dict) -> list[FieldError]:
     ]
     hidden = len(unknown) - MAX_UNKNOWN_REPORTED
     if hidden > 0:
-        errors.append(FieldError("data", Msg(f"Ada {hidden} isian tidak dikenal lainnya",
-                                             f"{hidden} more unknown fields")))
+        errors.append(
+            FieldError(
+                "data",
+                Msg(f"Ada {hidden} isian tidak dikenal lainnya", f"{hidden} more unknown fields"),
+            )
+        )
     return errors
 
 
@@ -252,8 +260,10 @@ def _is_missing(value: object, prop: dict) -> bool:
 def _missing_message(prop: dict) -> Msg:
     label_id, label_en = prop["title"], prop["x-title-en"]
     if prop["type"] == "boolean":
-        return Msg(f"Pernyataan \u201c{label_id}\u201d wajib dicentang",
-                   f"\u201c{label_en}\u201d must be ticked")
+        return Msg(
+            f"Pernyataan \u201c{label_id}\u201d wajib dicentang",
+            f"\u201c{label_en}\u201d must be ticked",
+        )
     return Msg(f"{label_id} wajib diisi", f"{label_en} is required")
 
 
@@ -264,8 +274,10 @@ def _value_problem(prop: dict, value: object) -> Msg | None:
     if kind in ("integer", "number"):
         return _number_problem(prop, value)
     if not isinstance(value, bool):
-        return Msg(f"{prop['title']} harus bernilai ya atau tidak (true/false)",
-                   f"{prop['x-title-en']} must be true or false")
+        return Msg(
+            f"{prop['title']} harus bernilai ya atau tidak (true/false)",
+            f"{prop['x-title-en']} must be true or false",
+        )
     return None
 
 
@@ -276,41 +288,50 @@ def _string_problem(prop: dict, value: object) -> Msg | None:
     high = prop.get("maxLength", DEFAULT_MAX_LENGTH)
     # Length first, so that an oversized value is refused before it is scanned or matched.
     if len(value) > high:
-        return Msg(f"{label_id} maksimal {high} karakter",
-                   f"{label_en} must be at most {high} characters")
+        return Msg(
+            f"{label_id} maksimal {high} karakter", f"{label_en} must be at most {high} characters"
+        )
     if _has_forbidden_character(value):
-        return Msg(f"{label_id} memuat karakter yang tidak diizinkan",
-                   f"{label_en} contains characters that are not allowed")
+        return Msg(
+            f"{label_id} memuat karakter yang tidak diizinkan",
+            f"{label_en} contains characters that are not allowed",
+        )
     low = prop.get("minLength", 0)
     if len(value) < low:
-        return Msg(f"{label_id} minimal {low} karakter",
-                   f"{label_en} must be at least {low} characters")
+        return Msg(
+            f"{label_id} minimal {low} karakter", f"{label_en} must be at least {low} characters"
+        )
     if "enum" in prop and value not in prop["enum"]:
         choices = ", ".join(prop["enum"])
-        return Msg(f"{label_id} harus salah satu dari: {choices}",
-                   f"{label_en} must be one of: {choices}")
+        return Msg(
+            f"{label_id} harus salah satu dari: {choices}", f"{label_en} must be one of: {choices}"
+        )
     if "pattern" in prop and re.fullmatch(prop["pattern"], value) is None:
-        return Msg(f"{label_id} tidak sesuai format yang diminta",
-                   f"{label_en} is not in the required format")
+        return Msg(
+            f"{label_id} tidak sesuai format yang diminta",
+            f"{label_en} is not in the required format",
+        )
     return _format_problem(prop, value)
 
 
 def _has_forbidden_character(text: str) -> bool:
     # Control characters (NUL breaks PostgreSQL) and lone surrogates (not encodable as UTF-8).
-    return any(
-        unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\t" for char in text
-    )
+    return any(unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\t" for char in text)
 
 
 def _format_problem(prop: dict, value: str) -> Msg | None:
     label_id, label_en = prop["title"], prop["x-title-en"]
     fmt = prop.get("format")
     if fmt == "date" and not _is_iso_date(value):
-        return Msg(f"{label_id} harus berupa tanggal yang valid (TTTT-BB-HH)",
-                   f"{label_en} must be a valid date (YYYY-MM-DD)")
+        return Msg(
+            f"{label_id} harus berupa tanggal yang valid (TTTT-BB-HH)",
+            f"{label_en} must be a valid date (YYYY-MM-DD)",
+        )
     if fmt == "email" and not is_email(value):
-        return Msg(f"{label_id} harus berupa alamat e-mail yang valid",
-                   f"{label_en} must be a valid e-mail address")
+        return Msg(
+            f"{label_id} harus berupa alamat e-mail yang valid",
+            f"{label_en} must be a valid e-mail address",
+        )
     return None
 
 
@@ -351,12 +372,16 @@ def _number_problem(prop: dict, value: object) -> Msg | None:
         return Msg(f"{label_id} di luar rentang yang diizinkan", f"{label_en} is out of range")
     if "minimum" in prop and value < prop["minimum"]:
         low = prop["minimum"]
-        return Msg(f"{label_id} minimal {_number_id(low)}",
-                   f"{label_en} must be at least {_number_en(low)}")
+        return Msg(
+            f"{label_id} minimal {_number_id(low)}",
+            f"{label_en} must be at least {_number_en(low)}",
+        )
     if "maximum" in prop and value > prop["maximum"]:
         high = prop["maximum"]
-        return Msg(f"{label_id} maksimal {_number_id(high)}",
-                   f"{label_en} must be at most {_number_en(high)}")
+        return Msg(
+            f"{label_id} maksimal {_number_id(high)}",
+            f"{label_en} must be at most {_number_en(high)}",
+        )
     return None
 
 

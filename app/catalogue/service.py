@@ -40,10 +40,15 @@ def load_catalogue(session: Session, *, catalogue: Catalogue) -> LoadReport:
 def _store_definition(session: Session, definition: ServiceDefinition) -> str:
     department = accounts_repo.department_by_code(session, definition.department_code)
     if department is None:
-        raise ValidationFailed(errors=[field_error(
-            f"services.{definition.code}.department",
-            f"Dinas {definition.department_code} belum ada",
-            f"Department {definition.department_code} does not exist")])
+        raise ValidationFailed(
+            errors=[
+                field_error(
+                    f"services.{definition.code}.department",
+                    f"Dinas {definition.department_code} belum ada",
+                    f"Department {definition.department_code} does not exist",
+                )
+            ]
+        )
     current = repository.current_service(session, definition.code)
     if current is not None and current.content_hash == definition.content_hash():
         if current.active != definition.active:
@@ -59,26 +64,41 @@ def _store_definition(session: Session, definition: ServiceDefinition) -> str:
 
 def _service_row(definition: ServiceDefinition, department: Department, *, version: int) -> Service:
     return Service(
-        code=definition.code, version=version, is_current=True, active=definition.active,
-        department_id=department.id, name_id=definition.name_id, name_en=definition.name_en,
-        description_id=definition.description_id, description_en=definition.description_en,
+        code=definition.code,
+        version=version,
+        is_current=True,
+        active=definition.active,
+        department_id=department.id,
+        name_id=definition.name_id,
+        name_en=definition.name_en,
+        description_id=definition.description_id,
+        description_en=definition.description_en,
         form_schema=definition.form_schema,
         documents=[asdict(document) for document in definition.documents],
-        key_fields=list(definition.key_fields), sla_days=definition.sla_days,
-        validity_months=definition.validity_months, workflow=definition.workflow,
-        certificate_template=definition.certificate_template, fee_idr=definition.fee_idr,
+        key_fields=list(definition.key_fields),
+        sla_days=definition.sla_days,
+        validity_months=definition.validity_months,
+        workflow=definition.workflow,
+        certificate_template=definition.certificate_template,
+        fee_idr=definition.fee_idr,
         content_hash=definition.content_hash(),
     )
 
 
 def list_services(session: Session, *, lang: str) -> ServiceList:
     """The active catalogue, for anyone."""
-    return ServiceList(items=[
-        ServiceSummary(code=service.code, name=_pick(service.name_id, service.name_en, lang),
-                       department_code=department.code, workflow=service.workflow,
-                       sla_days=service.sla_days)
-        for service, department in repository.current_services(session)
-    ])
+    return ServiceList(
+        items=[
+            ServiceSummary(
+                code=service.code,
+                name=_pick(service.name_id, service.name_en, lang),
+                department_code=department.code,
+                workflow=service.workflow,
+                sla_days=service.sla_days,
+            )
+            for service, department in repository.current_services(session)
+        ]
+    )
 
 
 def get_service(session: Session, *, code: str, lang: str) -> ServiceRead:
@@ -92,17 +112,27 @@ def get_service(session: Session, *, code: str, lang: str) -> ServiceRead:
 
 def service_read(service: Service, *, department_code: str, lang: str) -> ServiceRead:
     return ServiceRead(
-        code=service.code, version=service.version,
+        code=service.code,
+        version=service.version,
         name=_pick(service.name_id, service.name_en, lang),
         names={"id": service.name_id, "en": service.name_en},
         description=_pick(service.description_id, service.description_en, lang),
-        department_code=department_code, workflow=service.workflow, sla_days=service.sla_days,
-        validity_months=service.validity_months, fee_idr=service.fee_idr,
+        department_code=department_code,
+        workflow=service.workflow,
+        sla_days=service.sla_days,
+        validity_months=service.validity_months,
+        fee_idr=service.fee_idr,
         form_schema=service.form_schema,
-        documents=[DocumentRequirementRead(
-            code=d["code"], label=_pick(d["label_id"], d["label_en"], lang),
-            accepted_types=list(d["accepted_types"]), max_bytes=d["max_bytes"],
-            mandatory=d["mandatory"]) for d in service.documents],
+        documents=[
+            DocumentRequirementRead(
+                code=d["code"],
+                label=_pick(d["label_id"], d["label_en"], lang),
+                accepted_types=list(d["accepted_types"]),
+                max_bytes=d["max_bytes"],
+                mandatory=d["mandatory"],
+            )
+            for d in service.documents
+        ],
     )
 
 

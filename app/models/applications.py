@@ -60,7 +60,9 @@ class Application(SQLModel, table=True):
 
 class Document(SQLModel, table=True):
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_application_requirement", "application_id", "requirement"),)
+    __table_args__ = (
+        Index("ix_documents_application_requirement", "application_id", "requirement"),
+    )
 
     id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
     application_id: uuid.UUID = Field(foreign_key="applications.id")

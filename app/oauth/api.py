@@ -19,19 +19,30 @@ FormField = Annotated[str | None, Form(max_length=4096)]
 
 
 @router.post("/oauth/token")
-def token(request: Request, runtime: RuntimeDep, grant_type: FormField = None,
-          username: FormField = None, password: FormField = None, scope: FormField = None,
-          client_id: FormField = None, refresh_token: FormField = None) -> JSONResponse:
+def token(
+    request: Request,
+    runtime: RuntimeDep,
+    grant_type: FormField = None,
+    username: FormField = None,
+    password: FormField = None,
+    scope: FormField = None,
+    client_id: FormField = None,
+    refresh_token: FormField = None,
+) -> JSONResponse:
     if grant_type == "password":
         ip = request.client.host if request.client else None
-        response = service.password_grant(runtime, username=username, password=password,
-                                          scope=scope, client_id=client_id, ip=ip)
+        response = service.password_grant(
+            runtime, username=username, password=password, scope=scope, client_id=client_id, ip=ip
+        )
     elif grant_type == "refresh_token":
-        response = service.refresh_grant(runtime, refresh_token=refresh_token, scope=scope,
-                                         client_id=client_id)
+        response = service.refresh_grant(
+            runtime, refresh_token=refresh_token, scope=scope, client_id=client_id
+        )
     else:
-        raise OAuthError("unsupported_grant_type", service.Msg(
-            "grant_type tidak didukung", "Unsupported grant_type"))
+        raise OAuthError(
+            "unsupported_grant_type",
+            service.Msg("grant_type tidak didukung", "Unsupported grant_type"),
+        )
     return JSONResponse(response.as_json(), headers=NO_STORE)
 
 

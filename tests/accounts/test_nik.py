@@ -17,8 +17,10 @@ def english(nik: str) -> list[str]:
     return [problem.en for problem in nik_problems(nik, today=TODAY)]
 
 
-@pytest.mark.parametrize("nik", [MAN, WOMAN, "1101010101000001", "9671012912990001",
-                                 "3275074102040123", "3174062904260001"])
+@pytest.mark.parametrize(
+    "nik",
+    [MAN, WOMAN, "1101010101000001", "9671012912990001", "3275074102040123", "3174062904260001"],
+)
 def test_valid_niks(nik: str) -> None:
     assert nik_problems(nik, today=TODAY) == []
 
@@ -35,21 +37,35 @@ def test_two_digit_years_after_this_year_are_last_century() -> None:
     assert nik_birth_date("3171011503990001") == date(1999, 3, 15)
 
 
-@pytest.mark.parametrize("nik", ["317101150390001", "31710115039000011", "", "3171 0115 0390 0001",
-                                 "31710115039000a1", "3171-01-150390-0001",
-                                 "\uff13171011503900001", "\u0663171011503900001"])
+@pytest.mark.parametrize(
+    "nik",
+    [
+        "317101150390001",
+        "31710115039000011",
+        "",
+        "3171 0115 0390 0001",
+        "31710115039000a1",
+        "3171-01-150390-0001",
+        "\uff13171011503900001",
+        "\u0663171011503900001",
+    ],
+)
 def test_must_be_sixteen_ascii_digits(nik: str) -> None:
     assert english(nik) == ["NIK must be exactly 16 digits"]
 
 
-@pytest.mark.parametrize("province", ["00", "10", "20", "22", "30", "37", "50", "54", "66", "77",
-                                      "80", "83", "90", "97", "99"])
+@pytest.mark.parametrize(
+    "province",
+    ["00", "10", "20", "22", "30", "37", "50", "54", "66", "77", "80", "83", "90", "97", "99"],
+)
 def test_unknown_province(province: str) -> None:
     assert english(province + MAN[2:]) == ["The province code in the NIK is not known"]
 
 
-@pytest.mark.parametrize("province", ["11", "19", "21", "31", "36", "51", "53", "61", "65", "71",
-                                      "76", "81", "82", "91", "96"])
+@pytest.mark.parametrize(
+    "province",
+    ["11", "19", "21", "31", "36", "51", "53", "61", "65", "71", "76", "81", "82", "91", "96"],
+)
 def test_every_official_province_range(province: str) -> None:
     assert english(province + MAN[2:]) == []
 
@@ -58,8 +74,21 @@ def test_regency_zero() -> None:
     assert english("3100011503900001") == ["The regency/city code in the NIK is not valid"]
 
 
-@pytest.mark.parametrize("birth", ["300290", "700290", "290201", "000190", "320190", "400190",
-                                   "720190", "151390", "150090", "310490"])
+@pytest.mark.parametrize(
+    "birth",
+    [
+        "300290",
+        "700290",
+        "290201",
+        "000190",
+        "320190",
+        "400190",
+        "720190",
+        "151390",
+        "150090",
+        "310490",
+    ],
+)
 def test_impossible_birth_dates(birth: str) -> None:
     assert english(f"317101{birth}0001") == ["The birth date in the NIK is not a real date"]
 

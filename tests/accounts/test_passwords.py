@@ -28,9 +28,16 @@ def test_hash_and_verify(hasher: PasswordHasher) -> None:
     assert stored != hasher.hash("kopi tubruk pagi hari")  # salted
 
 
-@pytest.mark.parametrize("bad_hash", ["", "not-a-hash", "$argon2id$v=19$m=1024,t=1,p=1$bad",
-                                      "$2b$12$abcdefghijklmnopqrstuuZ4fNnQy8Jk5cdDd6sW3n1Oa1r7GmS",
-                                      "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$\x00"])
+@pytest.mark.parametrize(
+    "bad_hash",
+    [
+        "",
+        "not-a-hash",
+        "$argon2id$v=19$m=1024,t=1,p=1$bad",
+        "$2b$12$abcdefghijklmnopqrstuuZ4fNnQy8Jk5cdDd6sW3n1Oa1r7GmS",
+        "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$\x00",
+    ],
+)
 def test_verify_never_raises(hasher: PasswordHasher, bad_hash: str) -> None:
     assert hasher.verify(bad_hash, "kopi tubruk pagi hari") is False
     assert hasher.needs_rehash(bad_hash) is True
@@ -77,9 +84,22 @@ def test_length_bounds_count_code_points() -> None:
     assert english("x" * 129) == ["The password must be at most 128 characters long"]
 
 
-@pytest.mark.parametrize("password", ["password", "PASSWORD123", "12345678", "qwertyuiop",
-                                      "iloveyou", "Jakarta123", "indonesia", "bismillah",
-                                      "merdeka45", "rahasia123", "P@ssw0rd"])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "password",
+        "PASSWORD123",
+        "12345678",
+        "qwertyuiop",
+        "iloveyou",
+        "Jakarta123",
+        "indonesia",
+        "bismillah",
+        "merdeka45",
+        "rahasia123",
+        "P@ssw0rd",
+    ],
+)
 def test_common_passwords_are_refused(password: str) -> None:
     assert english(password) == ["This password is too common and easy to guess; choose another"]
 
@@ -95,11 +115,14 @@ def test_blocklist_is_loaded_once_and_substantial() -> None:
 def test_email_local_part_is_refused() -> None:
     email = "Budi.Santoso@example.co.id"
     assert english("budi.santoso2026", email=email) == [
-        "The password must not contain your e-mail address"]
+        "The password must not contain your e-mail address"
+    ]
     assert english("BUDI.SANTOSO", email=email) == [
-        "The password must not contain your e-mail address"]
+        "The password must not contain your e-mail address"
+    ]
     assert english("budi-lari-pagi", email="budi@example.com") == [
-        "The password must not contain your e-mail address"]
+        "The password must not contain your e-mail address"
+    ]
     assert english("abc-lari-pagi", email="abc@example.com") == []  # too short to matter
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 
 def _register(client, **overrides):
-    body = {"email": "siti@example.id", "password": "rahasia-panjang-sekali",
-            "full_name": "Siti Rahmawati", "nik": "3171015503900002", **overrides}
+    body = {
+        "email": "siti@example.id",
+        "password": "rahasia-panjang-sekali",
+        "full_name": "Siti Rahmawati",
+        "nik": "3171015503900002",
+        **overrides,
+    }
     return client.post("/api/v1/auth/register", json=body, headers={"Accept-Language": "en"})
 
 
@@ -15,9 +20,14 @@ def test_register_then_log_in(client):
     body = response.json()
     assert body["role"] == "citizen" and body["nik_masked"] == "3171********0002"
     assert "nik" not in body and "password_hash" not in body
-    token = client.post("/oauth/token", data={"grant_type": "password",
-                                               "username": "siti@example.id",
-                                               "password": "rahasia-panjang-sekali"})
+    token = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "password",
+            "username": "siti@example.id",
+            "password": "rahasia-panjang-sekali",
+        },
+    )
     assert token.status_code == 200
 
 

@@ -45,9 +45,14 @@ def test_twenty_concurrent_transitions_exactly_one_wins(world):
     def attempt(_):
         try:
             with transaction(world.runtime.engine) as session:
-                transition(session, principal=_principal(officer), application_id=application_id,
-                           request=TransitionRequest(action="start_review",
-                                                     version=application["version"]))
+                transition(
+                    session,
+                    principal=_principal(officer),
+                    application_id=application_id,
+                    request=TransitionRequest(
+                        action="start_review", version=application["version"]
+                    ),
+                )
             return "ok"
         except Conflict:
             return "conflict"
@@ -56,8 +61,11 @@ def test_twenty_concurrent_transitions_exactly_one_wins(world):
     assert outcomes.count("ok") == 1
     assert outcomes.count("conflict") == ATTEMPTS - 1
     with transaction(world.runtime.engine, write=False) as session:
-        events = session.exec(select(Event).where(Event.application_id == application_id,
-                                                  Event.action == "application.review_started"))
+        events = session.exec(
+            select(Event).where(
+                Event.application_id == application_id, Event.action == "application.review_started"
+            )
+        )
         assert len(events.all()) == 1
     assert world.get(application["id"], officer)["state"] == "in_review"
 
@@ -68,8 +76,10 @@ def test_concurrent_creates_get_unique_gap_free_reference_numbers(world):
     def attempt(_):
         with transaction(world.runtime.engine) as session:
             return applications.create_application(
-                session, principal=_principal(citizen),
-                request=ApplicationCreate(service_code="SIMPLE", data={})).reference
+                session,
+                principal=_principal(citizen),
+                request=ApplicationCreate(service_code="SIMPLE", data={}),
+            ).reference
 
     references = _race(10, attempt)
     numbers = sorted(int(reference.rsplit("-", 1)[1]) for reference in references)

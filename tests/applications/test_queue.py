@@ -27,7 +27,10 @@ def test_filters_by_state_service_assignment_and_search(world):
     reviewing = world.in_state("in_review", citizen=budi, officer=officer)
 
     assert set(_references(_list(world, officer))) == {
-        draft["reference"], submitted["reference"], reviewing["reference"]}
+        draft["reference"],
+        submitted["reference"],
+        reviewing["reference"],
+    }
     assert _references(_list(world, officer, state="submitted")) == [submitted["reference"]]
     both = _list(world, officer, state="submitted,in_review")
     assert set(_references(both)) == {submitted["reference"], reviewing["reference"]}
@@ -35,9 +38,12 @@ def test_filters_by_state_service_assignment_and_search(world):
     assert reviewing["reference"] not in _references(_list(world, officer, assigned="unassigned"))
     assert _references(_list(world, officer, service="TWO")) == []
     assert set(_references(_list(world, officer, q="wijaya"))) == {
-        draft["reference"], submitted["reference"]}
+        draft["reference"],
+        submitted["reference"],
+    }
     assert _references(_list(world, officer, q=reviewing["reference"].lower())) == [
-        reviewing["reference"]]
+        reviewing["reference"]
+    ]
     # A LIKE wildcard in the search is taken literally.
     assert _references(_list(world, officer, q="%")) == []
     # The citizen sees only their own.

@@ -25,8 +25,7 @@ def test_office_day_is_jakarta_time():
 def test_pause_moves_the_due_date_by_the_working_days_the_citizen_held_the_file():
     paused_at = datetime(2026, 9, 7, 3, 0, tzinfo=UTC)  # Monday
     resumed_at = datetime(2026, 9, 14, 3, 0, tzinfo=UTC)  # next Monday: 5 working days
-    due, paused = resumed_due_date(due=date(2026, 9, 9), paused_at=paused_at,
-                                   resumed_at=resumed_at)
+    due, paused = resumed_due_date(due=date(2026, 9, 9), paused_at=paused_at, resumed_at=resumed_at)
     assert paused == 5
     assert due == default_calendar().add_working_days(date(2026, 9, 9), 5)
 

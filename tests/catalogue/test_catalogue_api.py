@@ -11,9 +11,12 @@ def test_catalogue_lists_active_services_in_the_callers_language(world):
     assert simple["department_code"] == "DINASA" and simple["workflow"] == "single_approval"
     assert simple["form_schema"]["required"] == ["business_name", "employees"]
     assert simple["documents"][0] == {
-        "code": "ktp", "label": "KTP pemohon",
+        "code": "ktp",
+        "label": "KTP pemohon",
         "accepted_types": ["application/pdf", "image/jpeg", "image/png"],
-        "max_bytes": 1048576, "mandatory": True}
+        "max_bytes": 1048576,
+        "mandatory": True,
+    }
 
 
 def test_unknown_service_is_404_problem(world):

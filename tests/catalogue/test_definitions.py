@@ -36,13 +36,21 @@ SERVICE: dict[str, Any] = {
         "type": "object",
         "required": ["business_name"],
         "properties": {
-            "business_name": {"type": "string", "title": "Nama usaha",
-                              "x-title-en": "Business name"},
+            "business_name": {
+                "type": "string",
+                "title": "Nama usaha",
+                "x-title-en": "Business name",
+            },
         },
     },
     "documents": [
-        {"code": "ktp", "label_id": "KTP-el", "label_en": "ID card",
-         "accepted_types": ["application/pdf", "image/jpeg"], "max_bytes": 2097152},
+        {
+            "code": "ktp",
+            "label_id": "KTP-el",
+            "label_en": "ID card",
+            "accepted_types": ["application/pdf", "image/jpeg"],
+            "max_bytes": 2097152,
+        },
     ],
 }
 
@@ -81,9 +89,13 @@ def demo() -> Catalogue:
 def test_demo_catalogue_has_realistic_services(demo: Catalogue) -> None:
     services = {s.code: s for s in demo.services}
     assert len(services) >= 5
-    expected = {"IUMK": ("single_approval", 1), "SKDU": ("single_approval", 3),
-                "IKRM": ("single_approval", 5), "REKLAME": ("two_level", 10),
-                "PBG": ("two_level", 25)}
+    expected = {
+        "IUMK": ("single_approval", 1),
+        "SKDU": ("single_approval", 3),
+        "IKRM": ("single_approval", 5),
+        "REKLAME": ("two_level", 10),
+        "PBG": ("two_level", 25),
+    }
     for code, (workflow, sla_days) in expected.items():
         assert (services[code].workflow, services[code].sla_days) == (workflow, sla_days)
     assert services["PBG"].department_code == "CKTRP"
@@ -112,12 +124,23 @@ def test_demo_forms_accept_drafts_and_refuse_empty_submissions(demo: Catalogue) 
 
 def test_demo_reklame_form_takes_dimensions_in_metres(demo: Catalogue) -> None:
     reklame = next(s for s in demo.services if s.code == "REKLAME")
-    data = {"advert_type": "Papan/billboard", "advert_content": "Kopi Kenangan",
-            "width_m": 4, "height_m": 2.5, "sides": 2, "mount_height_m": 6.5,
-            "illuminated": "Penerangan luar", "location_address": "Jl. Jend. Sudirman Kav. 52",
-            "kelurahan": "Senayan", "kecamatan": "Kebayoran Baru", "city": "Jakarta Selatan",
-            "land_status": "Milik sendiri", "npwpd": "P.2.0001234.04.01",
-            "start_date": "2026-07-01", "declaration": True}
+    data = {
+        "advert_type": "Papan/billboard",
+        "advert_content": "Kopi Kenangan",
+        "width_m": 4,
+        "height_m": 2.5,
+        "sides": 2,
+        "mount_height_m": 6.5,
+        "illuminated": "Penerangan luar",
+        "location_address": "Jl. Jend. Sudirman Kav. 52",
+        "kelurahan": "Senayan",
+        "kecamatan": "Kebayoran Baru",
+        "city": "Jakarta Selatan",
+        "land_status": "Milik sendiri",
+        "npwpd": "P.2.0001234.04.01",
+        "start_date": "2026-07-01",
+        "declaration": True,
+    }
     assert validate_data(reklame.form_schema, data, partial=False) == []
 
 
@@ -128,9 +151,16 @@ def test_minimal_catalogue() -> None:
     catalogue = parse_catalogue(catalogue_yaml(departments=[{"code": "DPMPTSP", "name": "D"}]))
     (service,) = catalogue.services
     assert service.code == "SKDU"
-    assert service.documents == (DocumentRequirement(
-        code="ktp", label_id="KTP-el", label_en="ID card",
-        accepted_types=("application/pdf", "image/jpeg"), max_bytes=2097152, mandatory=True),)
+    assert service.documents == (
+        DocumentRequirement(
+            code="ktp",
+            label_id="KTP-el",
+            label_en="ID card",
+            accepted_types=("application/pdf", "image/jpeg"),
+            max_bytes=2097152,
+            mandatory=True,
+        ),
+    )
     assert (service.certificate_template, service.fee_idr, service.active) == ("default", 0, True)
     assert service.form_schema["properties"]["business_name"]["maxLength"] == 1000
     assert catalogue.departments[0].code == "DPMPTSP"
@@ -144,7 +174,8 @@ def test_a_single_service_mapping_is_a_catalogue() -> None:
 
 def test_single_service_problems_have_bare_locations() -> None:
     assert problems_of(yaml.safe_dump(changed(sla_days=0))) == [
-        "sla_days: must be an integer from 1 to 365"]
+        "sla_days: must be an integer from 1 to 365"
+    ]
 
 
 def test_validity_may_be_null_and_workflows_are_configurable() -> None:
@@ -184,28 +215,46 @@ DOC = SERVICE["documents"][0]
         (changed(key_fields=["business_name"] * 2), "services[0].key_fields[1]: "),
         (changed(form_schema=...), "services[0].form_schema: is required"),
         (changed(form_schema=[]), "services[0].form_schema: must be a mapping"),
-        (changed(form_schema={"type": "object", "properties": {"a": {"type": "date"}}}),
-         "services[0].form_schema.properties.a.type: must be one of"),
+        (
+            changed(form_schema={"type": "object", "properties": {"a": {"type": "date"}}}),
+            "services[0].form_schema.properties.a.type: must be one of",
+        ),
         (changed(documents="ktp"), "services[0].documents: must be a list"),
         (changed(documents=["ktp"]), "services[0].documents[0]: must be a mapping"),
         (changed(documents=[DOC, DOC]), "services[0].documents[1].code: duplicate code 'ktp'"),
         (changed(documents=[{**DOC, "code": "KTP"}]), "services[0].documents[0].code: must match"),
-        (changed(documents=[{**DOC, "max_bytes": 0}]),
-         "services[0].documents[0].max_bytes: must be an integer from 1 to 20971520"),
-        (changed(documents=[{**DOC, "max_bytes": 20971521}]),
-         "services[0].documents[0].max_bytes: must be an integer"),
-        (changed(documents=[{**DOC, "accepted_types": []}]),
-         "services[0].documents[0].accepted_types: must list at least one type"),
-        (changed(documents=[{**DOC, "accepted_types": ["image/gif"]}]),
-         "services[0].documents[0].accepted_types[0]: 'image/gif' is not one of"),
-        (changed(documents=[{**DOC, "accepted_types": ["image/png", "image/png"]}]),
-         "services[0].documents[0].accepted_types[1]: 'image/png' is listed twice"),
-        (changed(documents=[{**DOC, "label_en": ""}]),
-         "services[0].documents[0].label_en: must be a non-empty string"),
-        (changed(documents=[{k: v for k, v in DOC.items() if k != "label_id"}]),
-         "services[0].documents[0].label_id: is required"),
-        (changed(documents=[{**DOC, "mandatory": "no"}]),
-         "services[0].documents[0].mandatory: must be true or false"),
+        (
+            changed(documents=[{**DOC, "max_bytes": 0}]),
+            "services[0].documents[0].max_bytes: must be an integer from 1 to 20971520",
+        ),
+        (
+            changed(documents=[{**DOC, "max_bytes": 20971521}]),
+            "services[0].documents[0].max_bytes: must be an integer",
+        ),
+        (
+            changed(documents=[{**DOC, "accepted_types": []}]),
+            "services[0].documents[0].accepted_types: must list at least one type",
+        ),
+        (
+            changed(documents=[{**DOC, "accepted_types": ["image/gif"]}]),
+            "services[0].documents[0].accepted_types[0]: 'image/gif' is not one of",
+        ),
+        (
+            changed(documents=[{**DOC, "accepted_types": ["image/png", "image/png"]}]),
+            "services[0].documents[0].accepted_types[1]: 'image/png' is listed twice",
+        ),
+        (
+            changed(documents=[{**DOC, "label_en": ""}]),
+            "services[0].documents[0].label_en: must be a non-empty string",
+        ),
+        (
+            changed(documents=[{k: v for k, v in DOC.items() if k != "label_id"}]),
+            "services[0].documents[0].label_id: is required",
+        ),
+        (
+            changed(documents=[{**DOC, "mandatory": "no"}]),
+            "services[0].documents[0].mandatory: must be true or false",
+        ),
         (changed(documents=[{**DOC, "size": 1}]), "services[0].documents[0].size: unknown key"),
     ],
 )
@@ -219,8 +268,11 @@ def test_every_problem_is_collected() -> None:
     first = changed(sla_days=0, documents=[DOC, bad_doc])
     second = changed(name_en=..., department_code="NOPE")
     third = changed(code="SKDU")
-    problems = problems_of(catalogue_yaml(
-        first, second, third, departments=[{"code": "DPMPTSP", "name": "Dinas PM-PTSP"}]))
+    problems = problems_of(
+        catalogue_yaml(
+            first, second, third, departments=[{"code": "DPMPTSP", "name": "Dinas PM-PTSP"}]
+        )
+    )
     assert problems == [
         "services[0].documents[1].accepted_types[0]: 'text/html' is not one of application/pdf,"
         " image/jpeg, image/png",
@@ -235,13 +287,20 @@ def test_every_problem_is_collected() -> None:
 
 def test_catalogue_level_problems() -> None:
     assert problems_of(yaml.safe_dump({"services": []})) == [
-        "services: must list at least one service"]
+        "services: must list at least one service"
+    ]
     assert problems_of(yaml.safe_dump({"services": [SERVICE], "owners": []})) == [
-        "owners: unknown key"]
+        "owners: unknown key"
+    ]
     assert problems_of(yaml.safe_dump({"departments": [{"code": "DPMPTSP", "name": "D"}]})) == [
-        "services: is required"]
-    departments = [{"code": "DPMPTSP", "name": "A"}, {"code": "DPMPTSP", "name": "B"},
-                   {"code": "x", "name": ""}, "CKTRP"]
+        "services: is required"
+    ]
+    departments = [
+        {"code": "DPMPTSP", "name": "A"},
+        {"code": "DPMPTSP", "name": "B"},
+        {"code": "x", "name": ""},
+        "CKTRP",
+    ]
     assert problems_of(catalogue_yaml(departments=departments)) == [
         "departments[2].code: must match ^[A-Z][A-Z0-9]{1,15}$",
         "departments[2].name: must be a non-empty string of at most 200 characters",
@@ -271,9 +330,17 @@ def test_duplicate_yaml_keys_are_refused() -> None:
 
 def test_yaml_surprises_are_caught() -> None:
     # YAML 1.1 reads an unquoted NO (Norway) as false and 2026-01-01 as a date.
-    text = catalogue_yaml(changed(code="NO", form_schema={
-        "type": "object", "properties": {"day": {"type": "string", "title": "Hari",
-                                                 "x-title-en": "Day", "enum": ["x"]}}}))
+    text = catalogue_yaml(
+        changed(
+            code="NO",
+            form_schema={
+                "type": "object",
+                "properties": {
+                    "day": {"type": "string", "title": "Hari", "x-title-en": "Day", "enum": ["x"]}
+                },
+            },
+        )
+    )
     text = text.replace("code: 'NO'", "code: NO").replace("- x", "- 2026-01-01")
     problems = problems_of(text)
     assert "services[0].code: must match ^[A-Z][A-Z0-9]{1,15}$" in problems
@@ -313,11 +380,19 @@ NEW_DOC = DocumentRequirement("kk", "KK", "Family card", ("application/pdf",), 1
 @pytest.mark.parametrize(
     "change",
     [
-        {"code": "SKDU2"}, {"name_id": "Lain"}, {"name_en": "Other"},
-        {"description_id": "Lain."}, {"description_en": "Other."},
-        {"department_code": "CKTRP"}, {"sla_days": 4}, {"validity_months": None},
-        {"workflow": "two_level"}, {"certificate_template": "letter"},
-        {"key_fields": ()}, {"fee_idr": 10000}, {"documents": (NEW_DOC,)},
+        {"code": "SKDU2"},
+        {"name_id": "Lain"},
+        {"name_en": "Other"},
+        {"description_id": "Lain."},
+        {"description_en": "Other."},
+        {"department_code": "CKTRP"},
+        {"sla_days": 4},
+        {"validity_months": None},
+        {"workflow": "two_level"},
+        {"certificate_template": "letter"},
+        {"key_fields": ()},
+        {"fee_idr": 10000},
+        {"documents": (NEW_DOC,)},
     ],
 )
 def test_content_hash_changes_with_every_versioned_field(
@@ -339,5 +414,7 @@ def test_content_hash_sees_field_order(service: ServiceDefinition) -> None:
     name = {"type": "string", "title": "A", "x-title-en": "A", "maxLength": 10}
     first = {**service.form_schema, "properties": {"a": name, "b": name}}
     second = {**service.form_schema, "properties": {"b": name, "a": name}}
-    assert (dataclasses.replace(service, form_schema=first).content_hash()
-            != dataclasses.replace(service, form_schema=second).content_hash())
+    assert (
+        dataclasses.replace(service, form_schema=first).content_hash()
+        != dataclasses.replace(service, form_schema=second).content_hash()
+    )

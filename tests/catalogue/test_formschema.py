@@ -19,21 +19,46 @@ SCHEMA = {
     "required": ["business_name", "npwp", "employees", "declaration"],
     "properties": {
         "business_name": {
-            "type": "string", "title": "Nama usaha", "x-title-en": "Business name",
-            "minLength": 3, "maxLength": 20,
+            "type": "string",
+            "title": "Nama usaha",
+            "x-title-en": "Business name",
+            "minLength": 3,
+            "maxLength": 20,
         },
-        "npwp": {"type": "string", "title": "NPWP", "x-title-en": "Tax number",
-                 "pattern": "[0-9]{15,16}"},
+        "npwp": {
+            "type": "string",
+            "title": "NPWP",
+            "x-title-en": "Tax number",
+            "pattern": "[0-9]{15,16}",
+        },
         "notes": {"type": "string", "title": "Catatan", "x-title-en": "Notes"},
-        "legal_form": {"type": "string", "title": "Bentuk usaha", "x-title-en": "Legal form",
-                       "enum": ["CV", "PT"]},
-        "started_on": {"type": "string", "title": "Tanggal mulai", "x-title-en": "Start date",
-                       "format": "date"},
+        "legal_form": {
+            "type": "string",
+            "title": "Bentuk usaha",
+            "x-title-en": "Legal form",
+            "enum": ["CV", "PT"],
+        },
+        "started_on": {
+            "type": "string",
+            "title": "Tanggal mulai",
+            "x-title-en": "Start date",
+            "format": "date",
+        },
         "email": {"type": "string", "title": "E-mail", "x-title-en": "E-mail", "format": "email"},
-        "employees": {"type": "integer", "title": "Jumlah karyawan",
-                      "x-title-en": "Number of employees", "minimum": 0, "maximum": 1000000},
-        "width_m": {"type": "number", "title": "Lebar", "x-title-en": "Width",
-                    "minimum": 0.5, "maximum": 30},
+        "employees": {
+            "type": "integer",
+            "title": "Jumlah karyawan",
+            "x-title-en": "Number of employees",
+            "minimum": 0,
+            "maximum": 1000000,
+        },
+        "width_m": {
+            "type": "number",
+            "title": "Lebar",
+            "x-title-en": "Width",
+            "minimum": 0.5,
+            "maximum": 30,
+        },
         "declaration": {"type": "boolean", "title": "Data benar", "x-title-en": "Data is true"},
     },
 }
@@ -151,9 +176,14 @@ def test_description_in_both_languages_is_allowed() -> None:
 
 
 def test_valid_data_passes(schema: dict) -> None:
-    data = {**VALID, "notes": "Baris satu\nBaris\tdua", "legal_form": "CV",
-            "started_on": "2024-02-29", "email": "siti.rahma+izin@warung-siti.co.id",
-            "width_m": 2.5}
+    data = {
+        **VALID,
+        "notes": "Baris satu\nBaris\tdua",
+        "legal_form": "CV",
+        "started_on": "2024-02-29",
+        "email": "siti.rahma+izin@warung-siti.co.id",
+        "width_m": 2.5,
+    }
     assert validate_data(schema, data, partial=False) == []
 
 
@@ -181,8 +211,7 @@ def test_many_unknown_fields_are_summarised(schema: dict) -> None:
 def test_required_fields_name_the_label_in_both_languages(schema: dict) -> None:
     errors = errors_for(schema, {})
     assert errors["data.business_name"] == ("Nama usaha wajib diisi", "Business name is required")
-    assert set(errors) == {"data.business_name", "data.npwp", "data.employees",
-                           "data.declaration"}
+    assert set(errors) == {"data.business_name", "data.npwp", "data.employees", "data.declaration"}
 
 
 def test_drafts_may_be_incomplete_but_not_wrong(schema: dict) -> None:
@@ -195,8 +224,7 @@ def test_drafts_may_be_incomplete_but_not_wrong(schema: dict) -> None:
 @pytest.mark.parametrize("blank", ["", None])
 def test_empty_string_and_null_count_as_missing(schema: dict, blank: object) -> None:
     errors = errors_for(schema, {**VALID, "business_name": blank, "notes": blank})
-    assert errors == {"data.business_name": ("Nama usaha wajib diisi",
-                                             "Business name is required")}
+    assert errors == {"data.business_name": ("Nama usaha wajib diisi", "Business name is required")}
 
 
 def test_required_declaration_must_be_ticked(schema: dict) -> None:
@@ -236,15 +264,18 @@ def test_integers_are_numbers(schema: dict) -> None:
 
 def test_type_message(schema: dict) -> None:
     errors = errors_for(schema, {**VALID, "employees": "tiga"})
-    assert errors["data.employees"] == ("Jumlah karyawan harus berupa bilangan bulat",
-                                        "Number of employees must be a whole number")
+    assert errors["data.employees"] == (
+        "Jumlah karyawan harus berupa bilangan bulat",
+        "Number of employees must be a whole number",
+    )
 
 
 # --- validate_data: strings ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["Warung\x00", "Warung\x1b[31m", "War\rung", "Warung\x7f",
-                                  "Warung\x85", "Warung\ud800"])
+@pytest.mark.parametrize(
+    "text", ["Warung\x00", "Warung\x1b[31m", "War\rung", "Warung\x7f", "Warung\x85", "Warung\ud800"]
+)
 def test_control_characters_are_refused(schema: dict, text: str) -> None:
     errors = errors_for(schema, {**VALID, "business_name": text})
     expected = "Business name contains characters that are not allowed"
@@ -254,8 +285,10 @@ def test_control_characters_are_refused(schema: dict, text: str) -> None:
 def test_length_counts_code_points(schema: dict) -> None:
     assert errors_for(schema, {**VALID, "business_name": "Kopi ☕" * 3}) == {}
     too_short = errors_for(schema, {**VALID, "business_name": "AB"})
-    assert too_short["data.business_name"] == ("Nama usaha minimal 3 karakter",
-                                               "Business name must be at least 3 characters")
+    assert too_short["data.business_name"] == (
+        "Nama usaha minimal 3 karakter",
+        "Business name must be at least 3 characters",
+    )
     too_long = errors_for(schema, {**VALID, "business_name": "A" * 21})
     assert too_long["data.business_name"][1] == "Business name must be at most 20 characters"
 
@@ -265,8 +298,15 @@ def test_default_max_length_applies(schema: dict) -> None:
     assert list(errors) == ["data.notes"]
 
 
-@pytest.mark.parametrize("npwp", ["01234567890123", "01.234.567.8-901.234", "0123456789012345x",
-                                  "０１２３４５６７８９０１２３４"])
+@pytest.mark.parametrize(
+    "npwp",
+    [
+        "01234567890123",
+        "01.234.567.8-901.234",
+        "0123456789012345x",
+        "０１２３４５６７８９０１２３４",
+    ],
+)
 def test_pattern_must_match_fully(schema: dict, npwp: str) -> None:
     assert list(errors_for(schema, {**VALID, "npwp": npwp})) == ["data.npwp"]
 
@@ -277,28 +317,55 @@ def test_sixteen_digit_npwp_matches(schema: dict) -> None:
 
 def test_enum(schema: dict) -> None:
     errors = errors_for(schema, {**VALID, "legal_form": "pt"})
-    assert errors["data.legal_form"] == ("Bentuk usaha harus salah satu dari: CV, PT",
-                                         "Legal form must be one of: CV, PT")
+    assert errors["data.legal_form"] == (
+        "Bentuk usaha harus salah satu dari: CV, PT",
+        "Legal form must be one of: CV, PT",
+    )
 
 
-@pytest.mark.parametrize("value", ["2023-02-29", "2024-13-01", "2024-1-05", "05-01-2024",
-                                   "2024-01-05T00:00", "0000-01-01", "２０２４-01-05"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2023-02-29",
+        "2024-13-01",
+        "2024-1-05",
+        "05-01-2024",
+        "2024-01-05T00:00",
+        "0000-01-01",
+        "２０２４-01-05",
+    ],
+)
 def test_dates_must_be_real(schema: dict, value: str) -> None:
     assert list(errors_for(schema, {**VALID, "started_on": value})) == ["data.started_on"]
 
 
-@pytest.mark.parametrize("value", ["siti@example.co.id", "a.b-c_d+e@sub.example.com",
-                                   "x@ab.id"])
+@pytest.mark.parametrize("value", ["siti@example.co.id", "a.b-c_d+e@sub.example.com", "x@ab.id"])
 def test_good_email(value: str) -> None:
     assert is_email(value)
 
 
-@pytest.mark.parametrize("value", ["siti", "siti@", "@example.com", "siti@example",
-                                   "siti@@example.com", "siti@exa mple.com", "si ti@example.com",
-                                   ".siti@example.com", "siti.@example.com", "si..ti@example.com",
-                                   "siti@-example.com", "siti@example..com", "siti@example.c",
-                                   "siti@example.123", "a" * 65 + "@example.com",
-                                   "siti@" + "a" * 250 + ".com", "sití@example.com"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "siti",
+        "siti@",
+        "@example.com",
+        "siti@example",
+        "siti@@example.com",
+        "siti@exa mple.com",
+        "si ti@example.com",
+        ".siti@example.com",
+        "siti.@example.com",
+        "si..ti@example.com",
+        "siti@-example.com",
+        "siti@example..com",
+        "siti@example.c",
+        "siti@example.123",
+        "a" * 65 + "@example.com",
+        "siti@" + "a" * 250 + ".com",
+        "sití@example.com",
+    ],
+)
 def test_bad_email(schema: dict, value: str) -> None:
     assert not is_email(value)
     assert list(errors_for(schema, {**VALID, "email": value})) == ["data.email"]
@@ -309,8 +376,10 @@ def test_bad_email(schema: dict, value: str) -> None:
 
 def test_numeric_bounds_use_local_number_formats(schema: dict) -> None:
     errors = errors_for(schema, {**VALID, "employees": 1000001, "width_m": 0.25})
-    assert errors["data.employees"] == ("Jumlah karyawan maksimal 1.000.000",
-                                        "Number of employees must be at most 1,000,000")
+    assert errors["data.employees"] == (
+        "Jumlah karyawan maksimal 1.000.000",
+        "Number of employees must be at most 1,000,000",
+    )
     assert errors["data.width_m"] == ("Lebar minimal 0,5", "Width must be at least 0.5")
 
 

@@ -20,11 +20,15 @@ def test_application_keeps_its_service_version(world, db):
     assert new["service_version"] == 2
     # The old draft is still validated against version 1 (max 500 employees).
     assert world.get(old["id"], citizen)["service_version"] == 1
-    patch = world.client.patch(f"/api/v1/applications/{old['id']}",
-                               json={"data": {"employees": 300}, "version": old["version"]},
-                               headers=world.headers(citizen))
+    patch = world.client.patch(
+        f"/api/v1/applications/{old['id']}",
+        json={"data": {"employees": 300}, "version": old["version"]},
+        headers=world.headers(citizen),
+    )
     assert patch.status_code == 200, patch.text
-    too_many = world.client.post("/api/v1/applications",
-                                 json={"service_code": "SIMPLE", "data": {"employees": 300}},
-                                 headers=world.headers(citizen))
+    too_many = world.client.post(
+        "/api/v1/applications",
+        json={"service_code": "SIMPLE", "data": {"employees": 300}},
+        headers=world.headers(citizen),
+    )
     assert too_many.status_code == 422

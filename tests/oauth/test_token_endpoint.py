@@ -8,9 +8,11 @@ from tests.factories import PASSWORD
 
 
 def login(client, email, password=PASSWORD, ip_headers=None, **extra):
-    return client.post("/oauth/token", data={"grant_type": "password", "username": email,
-                                             "password": password, **extra},
-                       headers=ip_headers or {})
+    return client.post(
+        "/oauth/token",
+        data={"grant_type": "password", "username": email, "password": password, **extra},
+        headers=ip_headers or {},
+    )
 
 
 def test_password_grant_issues_rfc9068_token_usable_on_the_api(world):
@@ -33,8 +35,11 @@ def test_unknown_email_and_wrong_password_look_the_same(world):
     wrong = login(world.client, citizen.email, "salah-sekali-123")
     unknown = login(world.client, "nobody@example.id", "salah-sekali-123")
     assert wrong.status_code == unknown.status_code == 400
-    assert wrong.json() == unknown.json() == {
-        "error": "invalid_grant", "error_description": "E-mail atau kata sandi salah"}
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {"error": "invalid_grant", "error_description": "E-mail atau kata sandi salah"}
+    )
 
 
 def test_failures_slow_down_the_account_then_a_correct_password_works_after_the_wait(world, db):
@@ -57,16 +62,22 @@ def test_failures_slow_down_the_account_then_a_correct_password_works_after_the_
 def test_refresh_token_rotates_and_reuse_revokes_the_family(world):
     citizen = world.user("citizen")
     first = login(world.client, citizen.email).json()
-    second = world.client.post("/oauth/token", data={
-        "grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    second = world.client.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+    )
     assert second.status_code == 200
     assert second.json()["refresh_token"] != first["refresh_token"]
-    reuse = world.client.post("/oauth/token", data={
-        "grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    reuse = world.client.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+    )
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
     # The stolen-token signal revoked the whole family, including the newest token.
-    after = world.client.post("/oauth/token", data={
-        "grant_type": "refresh_token", "refresh_token": second.json()["refresh_token"]})
+    after = world.client.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": second.json()["refresh_token"]},
+    )
     assert after.status_code == 400
 
 
@@ -75,8 +86,11 @@ def test_scope_can_be_narrowed_but_not_widened(world):
     narrow = login(world.client, citizen.email, scope="applications:read")
     assert narrow.status_code == 200 and narrow.json()["scope"] == "applications:read"
     token = narrow.json()["access_token"]
-    write = world.client.post("/api/v1/applications", json={"service_code": "SIMPLE", "data": {}},
-                              headers={"Authorization": f"Bearer {token}"})
+    write = world.client.post(
+        "/api/v1/applications",
+        json={"service_code": "SIMPLE", "data": {}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert write.status_code == 403
     wide = login(world.client, citizen.email, scope="applications:read admin:everything")
     assert wide.status_code == 400 and wide.json()["error"] == "invalid_scope"
@@ -101,7 +115,12 @@ def test_discovery_documents_and_pyjwt_interop(world):
     citizen = world.user("citizen")
     token = login(world.client, citizen.email).json()["access_token"]
     key = jwt.PyJWKSet.from_dict(jwks)[jwt.get_unverified_header(token)["kid"]]
-    claims = jwt.decode(token, key, algorithms=["ES256"], audience="http://testserver/api",
-                        issuer="http://testserver")
+    claims = jwt.decode(
+        token,
+        key,
+        algorithms=["ES256"],
+        audience="http://testserver/api",
+        issuer="http://testserver",
+    )
     assert claims["sub"] == str(citizen.id)
     assert set(claims) >= {"iss", "aud", "sub", "client_id", "scope", "exp", "iat", "jti"}
