@@ -22,12 +22,14 @@ departments_cli = typer.Typer(help="Departments.", no_args_is_help=True)
 users_cli = typer.Typer(help="Accounts.", no_args_is_help=True)
 services_cli = typer.Typer(help="Service catalogue.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Audit trail.", no_args_is_help=True)
+workflows_cli = typer.Typer(help="Built-in workflows.", no_args_is_help=True)
 for name, sub in (
     ("db", db_cli),
     ("departments", departments_cli),
     ("users", users_cli),
     ("services", services_cli),
     ("audit", audit_cli),
+    ("workflows", workflows_cli),
 ):
     cli.add_typer(sub, name=name)
 
@@ -181,3 +183,14 @@ def audit_verify() -> None:
     typer.echo(f"checked {checked} applications: {len(problems)} problems")
     if problems:
         sys.exit(1)
+
+
+@workflows_cli.command("show")
+def workflows_show(name: str, lang: Annotated[str | None, typer.Option(help="id | en")] = None):
+    """Print a workflow as a Mermaid state diagram (for docs and reviews)."""
+    from app.workflow.definitions import WORKFLOWS
+    from app.workflow.engine import to_mermaid
+
+    if name not in WORKFLOWS:
+        _fail(f"unknown workflow {name!r}; known: {', '.join(sorted(WORKFLOWS))}")
+    typer.echo(to_mermaid(WORKFLOWS[name], lang=lang))

@@ -124,3 +124,10 @@ def test_demo_is_idempotent_and_prints_logins(loket):
     second = loket("demo")
     assert second.exit_code == 0
     assert second.output == first.output
+
+
+def test_workflow_diagram():
+    result = runner.invoke(cli, ["workflows", "show", "two_level"])
+    assert result.exit_code == 0
+    assert "verified --> approved : approve" in result.output
+    assert runner.invoke(cli, ["workflows", "show", "nope"]).exit_code == 1
