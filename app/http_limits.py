@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from app.errors import Msg, PayloadTooLarge
+from app.i18n import pick_language
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -106,8 +107,8 @@ def _content_length(scope: Scope) -> int | None:
 def _lang(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name.lower() == b"accept-language":
-            return "en" if value.decode("latin-1").strip().lower().startswith("en") else "id"
-    return "id"
+            return pick_language(value.decode("latin-1"))
+    return pick_language(None)
 
 
 async def send_payload_too_large(scope: Scope, send: Send, *, max_body_bytes: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from fastapi import Request
@@ -17,6 +18,16 @@ log = logging.getLogger("loket")
 
 PROBLEM_TYPE_PREFIX = "urn:loket:problem:"
 MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemResponse(JSONResponse):
+    """problem+json rendered as ASCII: a problem may echo input, and no input may break it."""
+
+    media_type = MEDIA_TYPE
+
+    def render(self, content) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
 
 # Indonesian wording for the validation errors FastAPI/pydantic raise before our code runs.
 _PYDANTIC_ID = {
@@ -61,12 +72,7 @@ def problem(
         body["detail"] = detail.in_lang(lang)
     if errors:
         body["errors"] = errors
-    return JSONResponse(
-        body,
-        status_code=status,
-        media_type=MEDIA_TYPE,
-        headers=headers,
-    )
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 async def domain_error_handler(request: Request, exc: DomainError) -> JSONResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 
@@ -27,3 +28,12 @@ class InputModel(BaseModel):
     """Every request body refuses unknown fields, so nobody can slip in ``state=approved``."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def query_text(max_length: int, *, alias: str | None = None):
+    """An optional plain-text query parameter with the same rules as body text."""
+    return Annotated[
+        str | None,
+        Query(max_length=max_length, alias=alias),
+        AfterValidator(lambda value: None if value is None else _no_control_characters(value)),
+    ]

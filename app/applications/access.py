@@ -1,7 +1,8 @@
 """Who may see and act on an application: the single place for that rule.
 
-A citizen sees their own applications; an officer sees their department's, and also the ones
-they keyed in for a walk-in resident; nobody else sees anything (404, never 403).
+A citizen sees their own applications; an officer sees their department's once submitted
+(a draft is the citizen's unfinished work), and also the ones they keyed in for a walk-in
+resident; nobody else sees anything (404, never 403).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from app.errors import Msg, NotFound
 from app.models import Application
 
 APPLICANT = "applicant"
+DRAFT = "draft"
 READ_SCOPE, WRITE_SCOPE = "applications:read", "applications:write"
 
 
@@ -27,7 +29,11 @@ def roles_on(principal: Principal, application: Application) -> frozenset[str]:
     roles: set[str] = set()
     if application.applicant_id == user.id or application.submitted_by_id == user.id:
         roles.add(APPLICANT)
-    if principal.is_officer and application.department_id == user.department_id:
+    if (
+        principal.is_officer
+        and application.department_id == user.department_id
+        and application.state != DRAFT
+    ):
         roles |= principal.officer_roles
     return frozenset(roles)
 

@@ -21,8 +21,15 @@ from app.applications.schemas import (
     TransitionRequest,
 )
 from app.deps import CurrentPrincipal, LanguageDep, RuntimeDep, SessionDep, audited_read
+from app.schemas_common import query_text
 
 router = APIRouter(prefix="/applications", tags=["applications"])
+
+StateQuery = query_text(200)
+ServiceQuery = query_text(16, alias="service")
+AssignedQuery = query_text(16)
+SearchQuery = query_text(100)
+CursorQuery = query_text(200)
 
 
 @router.post("", response_model=ApplicationRead, status_code=201)
@@ -36,13 +43,13 @@ def create_application(
 def list_applications(
     session: SessionDep,
     principal: CurrentPrincipal,
-    state: Annotated[str | None, Query(max_length=200)] = None,
-    service_code: Annotated[str | None, Query(alias="service", max_length=16)] = None,
-    assigned: Annotated[str | None, Query(max_length=16)] = None,
+    state: StateQuery = None,
+    service_code: ServiceQuery = None,
+    assigned: AssignedQuery = None,
     overdue: bool = False,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: SearchQuery = None,
     limit: Annotated[int, Query(ge=1, le=queue.MAX_LIMIT)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> ApplicationPage:
     return queue.list_applications(
         session,

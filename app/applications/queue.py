@@ -65,7 +65,7 @@ def _scope_filter(principal: Principal, query: ListQuery) -> QueueFilter:
     states = _states(query.state)
     user = principal.user
     if principal.is_officer:
-        scope = {"department_id": user.department_id}
+        scope = {"department_id": user.department_id, "drafts_only_from": user.id}
     elif principal.is_citizen:
         scope = {"applicant_id": user.id}
     else:  # admins and machine clients without a department see no citizen files here

@@ -116,6 +116,8 @@ class QueueFilter:
     overdue_before: date | None = None  # due strictly before this office day
     overdue_states: tuple[str, ...] = ()
     search: str | None = None
+    # Officers do not see citizens' drafts, except the ones they keyed in themselves.
+    drafts_only_from: uuid.UUID | None = None
 
 
 def queue_page(
@@ -142,6 +144,13 @@ def _filtered(query: Select, where: QueueFilter) -> Select:
         query = query.where(Application.department_id == where.department_id)
     if where.applicant_id is not None:
         query = query.where(Application.applicant_id == where.applicant_id)
+    if where.drafts_only_from is not None:
+        query = query.where(
+            or_(
+                Application.state != "draft",
+                Application.submitted_by_id == where.drafts_only_from,
+            )
+        )
     if where.states:
         query = query.where(Application.state.in_(where.states))
     if where.service_code:

@@ -22,13 +22,13 @@ class ApplicationUpdate(InputModel):
     """Changed form fields (merged into the draft; null removes a field)."""
 
     data: dict[str, Any]
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, strict=True)
 
 
 class TransitionRequest(InputModel):
     action: text(32, min_length=1)
     comment: text(4000) | None = None
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, strict=True)
 
 
 class SlaRead(BaseModel):

@@ -237,7 +237,12 @@ def validate_data(schema: dict, data: object, *, partial: bool) -> list[FieldErr
 
 
 def _unknown_field_errors(data: dict, props: dict) -> list[FieldError]:
-    unknown = [str(key) for key in data if key not in props]
+    # Echo names safely: a lone surrogate or control character must not break the response.
+    unknown = [
+        str(key).encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+        for key in data
+        if key not in props
+    ]
     errors = [
         FieldError(f"data.{key[:60]}", Msg("Isian tidak dikenal", "Unknown field"))
         for key in unknown[:MAX_UNKNOWN_REPORTED]

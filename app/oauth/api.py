@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 
 from app.deps import RuntimeDep
+from app.errors import Msg
 from app.i18n import pick_language
 from app.oauth import service
 from app.oauth.service import OAuthError
@@ -15,7 +16,9 @@ from app.oauth.service import OAuthError
 router = APIRouter(tags=["oauth"])
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-FormField = Annotated[str | None, Form(max_length=4096)]
+# Lengths and characters are checked by `_checked` so refusals stay RFC 6749 JSON.
+FormField = Annotated[str | None, Form()]
+MAX_FIELD_LENGTH = 4096
 
 
 @router.post("/oauth/token")
@@ -29,6 +32,9 @@ def token(
     client_id: FormField = None,
     refresh_token: FormField = None,
 ) -> JSONResponse:
+    _checked(grant_type, username, password, scope, client_id, refresh_token)
+    if not grant_type:
+        raise OAuthError("invalid_request", Msg("grant_type wajib diisi", "grant_type is required"))
     if grant_type == "password":
         ip = request.client.host if request.client else None
         response = service.password_grant(
@@ -41,9 +47,24 @@ def token(
     else:
         raise OAuthError(
             "unsupported_grant_type",
-            service.Msg("grant_type tidak didukung", "Unsupported grant_type"),
+            Msg("grant_type tidak didukung", "Unsupported grant_type"),
         )
     return JSONResponse(response.as_json(), headers=NO_STORE)
+
+
+def _checked(*values: str | None) -> None:
+    """Refuse oversize values and control characters before anything reaches the database."""
+    for value in values:
+        if value is not None and (
+            len(value) > MAX_FIELD_LENGTH or any(ord(ch) < 32 for ch in value)
+        ):
+            raise OAuthError(
+                "invalid_request",
+                Msg(
+                    "Nilai formulir terlalu panjang atau berisi karakter kendali",
+                    "A form value is too long or contains control characters",
+                ),
+            )
 
 
 @router.get("/.well-known/oauth-authorization-server")

@@ -19,6 +19,7 @@ def test_upload_reupload_keeps_history_and_download_is_a_safe_attachment(world):
     assert "/" not in first.json()["original_name"] and "<" not in first.json()["original_name"]
     second = world.upload(citizen, application, content=second_bytes)
     assert second.json()["version"] == 2
+    assert world.act(citizen, application, "submit").status_code == 200
 
     listing = world.client.get(
         f"/api/v1/applications/{application['id']}/documents", headers=world.headers(officer)
@@ -48,6 +49,7 @@ def test_an_officer_reading_a_document_is_recorded_in_the_timeline(world):
     citizen, officer = world.user("citizen"), world.user("officer")
     application = world.create(citizen)
     document = world.upload(citizen, application).json()
+    assert world.act(citizen, application, "submit").status_code == 200
     path = f"/api/v1/applications/{application['id']}/documents/{document['id']}"
     assert world.client.get(path, headers=world.headers(citizen)).status_code == 200
     assert world.client.get(path, headers=world.headers(officer)).status_code == 200
