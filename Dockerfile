@@ -21,6 +21,7 @@ RUN pip install .
 # Migrations are found next to alembic.ini in the working directory.
 COPY alembic.ini ./
 COPY migrations ./migrations
+COPY templates ./templates
 
 USER loket
 VOLUME ["/var/lib/loket"]

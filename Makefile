@@ -9,7 +9,22 @@ PORT ?= 8000
 # `make test` uses the local PostgreSQL server when one answers; CI sets this explicitly.
 PG_DEFAULT_URL := postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint migrate bench install install-test clean
+# Debian packages: WeasyPrint's text stack and pinned fonts (certificates), poppler for the
+# tests' independent PDF checks (pdfsig, pdftoppm, pdftotext).
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_DEBS := $(RUN_DEBS) poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+define ensure_debs
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+endef
+
+.PHONY: run test lint migrate bench install install-test system-run system-test clean
 
 run: install
 	$(BIN)/loket demo
@@ -30,8 +45,14 @@ migrate: install
 bench: install-test
 	$(BIN)/python bench/api.py
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install: system-run $(VENV)/.installed
+install-test: system-test $(VENV)/.installed-test
+
+system-run:
+	$(call ensure_debs,$(RUN_DEBS))
+
+system-test:
+	$(call ensure_debs,$(TEST_DEBS))
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +39,19 @@ class Settings(BaseSettings):
     max_image_pixels: int = 40_000_000
 
     timezone: str = "Asia/Jakarta"
+
+    # Certificates. With no key files set, a local chain is created under data_dir/certificates
+    # on first start (development); production points these at the authority's key and chain.
+    authority_name: str = "Pemerintah Provinsi DKI Jakarta"
+    signing_key_file: Path | None = None
+    signing_cert_file: Path | None = None
+    signing_chain_file: Path | None = None
+    signing_pkcs12_file: Path | None = None
+    signing_pkcs12_password: SecretStr | None = None
+    timestamp_url: str | None = None  # RFC 3161 authority: PAdES B-T instead of B-B
+
+    # Public endpoints (certificate verification): requests per client address per minute.
+    public_rate_limit_per_minute: int = 60
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:
@@ -70,6 +83,10 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def certificates_dir(self) -> Path:
+        return self.data_dir / "certificates"
 
     @property
     def issuer(self) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -15,6 +17,8 @@ from app import problems
 from app.accounts.api import router as accounts_router
 from app.applications.api import router as applications_router
 from app.catalogue.api import router as catalogue_router
+from app.certificates.api import public_router
+from app.certificates.api import router as certificates_router
 from app.config import Settings
 from app.errors import DomainError
 from app.http_limits import BodySizeLimitMiddleware
@@ -25,6 +29,7 @@ from app.runtime import Runtime, build_runtime
 
 log = logging.getLogger("loket")
 
+STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 # Multipart overhead on top of the largest document a service may accept.
 BODY_MARGIN_BYTES = 64 * 1024
 
@@ -40,6 +45,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.runtime = runtime
     app.include_router(_api_router(), prefix="/api/v1")
     app.include_router(oauth_router)
+    app.include_router(public_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(_ops_router())
     _add_error_handlers(app)
     app.add_middleware(
@@ -55,6 +62,7 @@ def _api_router() -> APIRouter:
     api.include_router(accounts_router)
     api.include_router(catalogue_router)
     api.include_router(applications_router)
+    api.include_router(certificates_router)
     return api
 
 

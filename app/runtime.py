@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -13,6 +15,9 @@ from app.db import build_engine
 from app.oauth.keys import KeyStore
 from app.oauth.tokens import TokenService
 
+if TYPE_CHECKING:
+    from app.certificates.issuer import CertificateIssuer
+
 
 @dataclass
 class Runtime:
@@ -22,6 +27,20 @@ class Runtime:
     tokens: TokenService
     files: FileStore
     passwords: PasswordHasher
+    timestamper: object | None = None  # tests inject an in-process RFC 3161 authority
+    _issuer: CertificateIssuer | None = field(default=None, repr=False)
+    _issuer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def certificates(self) -> CertificateIssuer:
+        """Built on first use: WeasyPrint and pyHanko cost seconds to import and set up."""
+        with self._issuer_lock:
+            if self._issuer is None:
+                from app.certificates.issuer import build_issuer
+
+                self._issuer = build_issuer(self.settings, files=self.files, tokens=self.tokens,
+                                            timestamper=self.timestamper)
+            return self._issuer
 
 
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:

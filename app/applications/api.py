@@ -100,9 +100,14 @@ def take_transition(
     body: TransitionRequest,
     session: SessionDep,
     principal: CurrentPrincipal,
+    runtime: RuntimeDep,
 ) -> ApplicationRead:
     return transitions.transition(
-        session, principal=principal, application_id=application_id, request=body
+        session,
+        principal=principal,
+        application_id=application_id,
+        request=body,
+        certificates=lambda: runtime.certificates,
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from app.models import Application, Document, Event, ReferenceCounter, User
+from app.models import Application, Certificate, Document, Event, ReferenceCounter, User
 
 
 def take_reference_number(session: Session, *, service_code: str, year: int) -> int:
@@ -97,6 +97,12 @@ def all_applications(session: Session, *, batch: int = 500):
             return
         yield from rows
         last = rows[-1].id
+
+
+def certificate_number(session: Session, application_id: uuid.UUID) -> str | None:
+    return session.execute(
+        select(Certificate.number).where(Certificate.application_id == application_id)
+    ).scalar_one_or_none()
 
 
 def person_name(session: Session, user_id: uuid.UUID) -> str:

@@ -31,6 +31,7 @@ from app.models.base import utcnow
 from app.workflow.definitions import get_workflow
 
 EDITABLE_STATES = frozenset({"draft", "revision_requested"})
+CERTIFIED_STATES = frozenset({"approved", "revoked"})
 
 
 def create_application(
@@ -136,12 +137,15 @@ def read_application(
 
 def present(session: Session, application: Application) -> ApplicationRead:
     service = session.get(Service, application.service_id)
-    return application_read(
+    read = application_read(
         application,
         service=service,
         now=utcnow(),
         applicant_name=repository.person_name(session, application.applicant_id),
     )
+    if application.state in CERTIFIED_STATES:
+        read.certificate_number = repository.certificate_number(session, application.id)
+    return read
 
 
 def update_application(

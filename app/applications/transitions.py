@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,8 @@ from app.applications.chain import EventDraft
 from app.applications.schemas import ActionList, ActionRead, ApplicationRead, TransitionRequest
 from app.applications.service import check_version, present, workflow_of
 from app.catalogue.formschema import validate_data
+from app.certificates import service as certificate_service
+from app.certificates.issuer import CertificateIssuer
 from app.errors import FieldError, Msg, field_error
 from app.models import Application, Service
 from app.models.base import utcnow
@@ -51,7 +54,12 @@ def _may_attempt(transition: Transition, application: Application, principal: Pr
 
 
 def transition(
-    session: Session, *, principal: Principal, application_id: uuid.UUID, request: TransitionRequest
+    session: Session,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    request: TransitionRequest,
+    certificates: Callable[[], CertificateIssuer] | None = None,
 ) -> ApplicationRead:
     """Take one workflow action, with its guards, effects and event, or change nothing."""
     application, roles = visible_application(
@@ -60,21 +68,15 @@ def transition(
     service, workflow = workflow_of(session, application)
     step = resolve(workflow, state=application.state, action=request.action, roles=roles)
     check_version(application, request.version)
-    check_guards(
-        step,
-        GuardContext(
-            actor_id=principal.actor_id,
-            verified_by=str(application.verified_by_id) if application.verified_by_id else None,
-            comment=request.comment,
-            incomplete=tuple(incompleteness(session, application, service))
-            if "complete" in step.guards
-            else (),
-        ),
-    )
+    check_guards(step, _guard_context(session, step, application, service, principal, request))
     now = utcnow()
+    # Rendering and signing happen before the row is touched, so no lock is held meanwhile.
+    prepared = _prepare_certificate(session, step, certificates, application, service,
+                                    principal, now)
     changes = effects(step, application=application, service=service, principal=principal, now=now)
     if step.target is not None:
         changes["state"] = step.target
+    from_state = application.state
     chain.append(
         session,
         application=application,
@@ -84,12 +86,44 @@ def transition(
             f"application.{_past_tense(step.action)}",
             principal.actor_type,
             principal.actor_id,
-            from_state=application.state,
-            to_state=step.target or application.state,
+            from_state=from_state,
+            to_state=step.target or from_state,
             comment=request.comment,
         ),
     )
+    _record_certificate_effects(session, step, prepared, application, principal, request, now)
     return present(session, application)
+
+
+def _guard_context(session: Session, step: Transition, application: Application,
+                   service: Service, principal: Principal,
+                   request: TransitionRequest) -> GuardContext:
+    return GuardContext(
+        actor_id=principal.actor_id,
+        verified_by=str(application.verified_by_id) if application.verified_by_id else None,
+        comment=request.comment,
+        incomplete=tuple(incompleteness(session, application, service))
+        if "complete" in step.guards
+        else (),
+    )
+
+
+def _prepare_certificate(session, step, certificates, application, service, principal, now):
+    if "issue_certificate" not in step.effects:
+        return None
+    if certificates is None:
+        raise RuntimeError("approving needs the certificate issuer")
+    return certificate_service.prepare(session, issuer=certificates(), application=application,
+                                       service=service, approver=principal.user, now=now)
+
+
+def _record_certificate_effects(session, step, prepared, application, principal, request, now):
+    actor = {"actor_type": principal.actor_type, "actor_id": principal.actor_id}
+    if prepared is not None:
+        certificate_service.record(session, prepared=prepared, application=application, **actor)
+    if "revoke_certificate" in step.effects:
+        certificate_service.revoke(session, application=application, reason=request.comment or "",
+                                   actor=principal.user, now=now, **actor)
 
 
 def effects(

@@ -316,9 +316,23 @@ def _forbidden_in(obj: pikepdf.Object) -> set[str]:
     return found
 
 
+# How a complete file ends. Checked by hand because WeasyPrint (imported for certificates) sets
+# Pillow's process-wide LOAD_TRUNCATED_IMAGES, after which Pillow accepts truncated images.
+_IMAGE_TRAILERS = {"image/jpeg": b"\xff\xd9", "image/png": b"IEND\xaeB`\x82"}
+
+
+def _has_complete_trailer(path: Path, content_type: str) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 1024))
+        tail = handle.read().rstrip(b"\x00\r\n ")
+    return tail.endswith(_IMAGE_TRAILERS[content_type])
+
+
 def _check_image(path: Path, *, content_type: str, max_pixels: int) -> None:
     label = _LABELS[content_type]
     formats = _PIL_FORMATS[content_type]
+    if not _has_complete_trailer(path, content_type):
+        raise _damaged_image(label)
     try:
         # formats= keeps Pillow to the one parser the magic bytes promised.
         with Image.open(path, formats=[formats[0]]) as image:

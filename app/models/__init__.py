@@ -3,13 +3,16 @@
 from app.models.accounts import Department, LoginThrottle, RefreshToken, User
 from app.models.applications import Application, Document, Event, ReferenceCounter
 from app.models.catalogue import Service
+from app.models.certificates import Certificate, RateLimit
 
 __all__ = [
     "Application",
+    "Certificate",
     "Department",
     "Document",
     "Event",
     "LoginThrottle",
+    "RateLimit",
     "RefreshToken",
     "ReferenceCounter",
     "Service",

@@ -17,7 +17,8 @@ class ReferenceCounter(SQLModel, table=True):
 
     __tablename__ = "reference_counters"
 
-    service_code: str = Field(primary_key=True, max_length=16)
+    # A service code, or "cert:" plus a service code for certificate numbers.
+    service_code: str = Field(primary_key=True, max_length=24)
     year: int = Field(primary_key=True)
     value: int = Field(default=0)
 

@@ -33,6 +33,7 @@ def test_single_approval_journey(world):
     approved = world.act(officer, application, "approve").json()
     assert approved["state"] == "approved"
     assert approved["decided_at"] is not None
+    assert approved["certificate_number"].startswith("DINASA/SIMPLE/")
 
     events = world.client.get(
         f"/api/v1/applications/{application['id']}/events", headers=world.headers(citizen)
@@ -46,8 +47,9 @@ def test_single_approval_journey(world):
         "application.resubmitted",
         "application.review_started",
         "application.approved",
+        "certificate.issued",
     ]
-    assert [e["seq"] for e in events] == list(range(1, 9))
+    assert [e["seq"] for e in events] == list(range(1, 10))
 
 
 def test_two_level_needs_a_different_approver(world):
