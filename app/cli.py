@@ -23,6 +23,7 @@ users_cli = typer.Typer(help="Accounts.", no_args_is_help=True)
 services_cli = typer.Typer(help="Service catalogue.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Audit trail.", no_args_is_help=True)
 workflows_cli = typer.Typer(help="Built-in workflows.", no_args_is_help=True)
+keys_cli = typer.Typer(help="Certificate signing keys.", no_args_is_help=True)
 for name, sub in (
     ("db", db_cli),
     ("departments", departments_cli),
@@ -30,6 +31,7 @@ for name, sub in (
     ("services", services_cli),
     ("audit", audit_cli),
     ("workflows", workflows_cli),
+    ("keys", keys_cli),
 ):
     cli.add_typer(sub, name=name)
 
@@ -194,3 +196,38 @@ def workflows_show(name: str, lang: Annotated[str | None, typer.Option(help="id 
     if name not in WORKFLOWS:
         _fail(f"unknown workflow {name!r}; known: {', '.join(sorted(WORKFLOWS))}")
     typer.echo(to_mermaid(WORKFLOWS[name], lang=lang))
+
+
+@keys_cli.command("init")
+def keys_init(force: Annotated[bool, typer.Option(help="replace an existing chain")] = False):
+    """Create a local root CA, issuing CA and document-signing certificate (development)."""
+    from app.certificates.keys import SigningSetupError, init_chain, load_material
+
+    settings = Settings()
+    try:
+        directory = init_chain(
+            settings.certificates_dir, authority_name=settings.authority_name, force=force
+        )
+    except SigningSetupError as error:
+        _fail(f"{error} (use --force to replace it)")
+    typer.echo(f"created a signing chain in {directory}")
+    _print_chain(load_material(directory=directory).describe())
+
+
+@keys_cli.command("show")
+def keys_show():
+    """Print the signing chain in use: subjects, SHA-256 fingerprints, expiry."""
+    from app.certificates.issuer import signing_material
+    from app.certificates.keys import SigningSetupError
+
+    try:
+        material = signing_material(Settings())
+    except SigningSetupError as error:
+        _fail(str(error))
+    _print_chain(material.describe())
+
+
+def _print_chain(entries: list[dict]) -> None:
+    for entry in entries:
+        typer.echo(f"{entry['role']:<11} {entry['subject']}")
+        typer.echo(f"{'':<11} sha256 {entry['sha256']}  valid until {entry['not_after']}")

@@ -131,3 +131,19 @@ def test_workflow_diagram():
     assert result.exit_code == 0
     assert "verified --> approved : approve" in result.output
     assert runner.invoke(cli, ["workflows", "show", "nope"]).exit_code == 1
+
+
+def test_keys_init_and_show(loket):
+    created = loket("keys", "init")
+    assert created.exit_code == 0, created.output
+    assert created.output.count("sha256 ") == 3
+    again = loket("keys", "init")
+    assert again.exit_code == 1 and "--force" in again.output
+    shown = loket("keys", "show")
+    assert shown.exit_code == 0
+    assert [line.split()[0] for line in shown.output.splitlines() if not line.startswith(" ")] == [
+        "signer",
+        "issuing-ca",
+        "root",
+    ]
+    assert loket("keys", "init", "--force").exit_code == 0

@@ -198,3 +198,28 @@ def test_chain_is_published(world):
     pem = world.client.get("/api/v1/verify/chain.pem")
     assert pem.status_code == 200
     assert pem.text.count("BEGIN CERTIFICATE") == 3
+
+
+def test_with_a_timestamp_authority_certificates_are_pades_b_t(world):
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from app.certificates.keys import ensure_chain
+    from app.certificates.signing import dev_timestamper
+
+    settings = world.runtime.settings
+    ensure_chain(settings.certificates_dir, authority_name=settings.authority_name)
+    world.runtime.timestamper = dev_timestamper(directory=settings.certificates_dir)
+    citizen, officer = world.user("citizen"), world.user("officer")
+    approved = world.in_state("approved", citizen=citizen, officer=officer)
+    pdf = _pdf(world, citizen, approved["certificate_number"])
+    material = world.runtime.certificates.material
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    context = ValidationContext(trust_roots=list(material.roots), allow_fetching=False)
+    status = validate_pdf_signature(signature, signer_validation_context=context)
+    assert status.bottom_line
+    assert status.timestamp_validity is not None and status.timestamp_validity.trusted
+    assert check_pdf(pdf, material=world.runtime.certificates.material).authentic
