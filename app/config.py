@@ -53,6 +53,25 @@ class Settings(BaseSettings):
     # Public endpoints (certificate verification): requests per client address per minute.
     public_rate_limit_per_minute: int = 60
 
+    # Machine clients: requests per client per minute.
+    client_rate_limit_per_minute: int = 600
+
+    # Outbox: webhooks and e-mail. The embedded default delivers from a thread in the server;
+    # production runs `loket worker` processes instead (set LOKET_EMBEDDED_DISPATCHER=false).
+    embedded_dispatcher: bool | None = None  # None: on for SQLite, off for PostgreSQL
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: float = 5.0  # doubled after each failed attempt
+    outbox_lease_seconds: int = 60
+    webhook_timeout_seconds: float = 10.0
+    # Hosts or CIDR ranges webhooks may reach although they are private (e.g. "10.20.0.0/16").
+    webhook_allowed_private: list[str] = []
+    smtp_host: str | None = None  # unset: e-mails are kept in the outbox as "sent" to nobody
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "Loket <no-reply@loket.local>"
+
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:
         if self.env != "production":
@@ -83,6 +102,11 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def dispatcher_in_process(self) -> bool:
+        """Whether the server process itself delivers outbox messages."""
+        return self.is_sqlite if self.embedded_dispatcher is None else self.embedded_dispatcher
 
     @property
     def certificates_dir(self) -> Path:

@@ -4,6 +4,7 @@ from app.models.accounts import Department, LoginThrottle, RefreshToken, User
 from app.models.applications import Application, Document, Event, ReferenceCounter
 from app.models.catalogue import Service
 from app.models.certificates import Certificate, RateLimit
+from app.models.integration import OAuthClient, OutboxMessage, RevokedToken, WebhookSubscription
 
 __all__ = [
     "Application",
@@ -12,9 +13,13 @@ __all__ = [
     "Document",
     "Event",
     "LoginThrottle",
+    "OAuthClient",
+    "OutboxMessage",
     "RateLimit",
     "RefreshToken",
+    "RevokedToken",
     "ReferenceCounter",
     "Service",
     "User",
+    "WebhookSubscription",
 ]
