@@ -24,6 +24,7 @@ services_cli = typer.Typer(help="Service catalogue.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Audit trail.", no_args_is_help=True)
 workflows_cli = typer.Typer(help="Built-in workflows.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Certificate signing keys.", no_args_is_help=True)
+clients_cli = typer.Typer(help="OAuth clients (other government systems).", no_args_is_help=True)
 for name, sub in (
     ("db", db_cli),
     ("departments", departments_cli),
@@ -32,6 +33,7 @@ for name, sub in (
     ("audit", audit_cli),
     ("workflows", workflows_cli),
     ("keys", keys_cli),
+    ("clients", clients_cli),
 ):
     cli.add_typer(sub, name=name)
 
@@ -231,3 +233,137 @@ def _print_chain(entries: list[dict]) -> None:
     for entry in entries:
         typer.echo(f"{entry['role']:<11} {entry['subject']}")
         typer.echo(f"{'':<11} sha256 {entry['sha256']}  valid until {entry['not_after']}")
+
+
+outbox_cli = typer.Typer(
+    help="Outbox: webhooks and e-mail waiting for delivery.", no_args_is_help=True
+)
+cli.add_typer(outbox_cli, name="outbox")
+
+
+@cli.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="deliver one batch, then exit")] = False,
+    batch: Annotated[int, typer.Option(min=1, max=1000, help="messages per claim")] = 50,
+) -> None:
+    """Deliver outbox messages (webhooks, e-mail) until SIGTERM or Ctrl-C."""
+    import logging
+    import signal
+    import threading
+
+    from app.db import build_engine
+    from app.notifications.dispatcher import Dispatcher
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    dispatcher = Dispatcher(build_engine(settings), settings)
+    if once:
+        typer.echo(f"tried {dispatcher.run_once(batch)} messages")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    logging.getLogger("loket.outbox").info("worker started")
+    # A stop lets the delivery in flight finish and hands the rest of the batch back.
+    dispatcher.run_forever(stop, batch=batch)
+
+
+@outbox_cli.command("dead")
+def outbox_dead(limit: Annotated[int, typer.Option(min=1, max=10_000)] = 200) -> None:
+    """List messages given up on, oldest first, with their last error."""
+    from app.notifications.outbox import dead_messages
+
+    rows = _run_service(lambda s, _r: dead_messages(s, limit=limit))
+    for message, target in rows:
+        typer.echo(
+            f"{message.id}  {message.kind:<7} {message.event_type:<30} "
+            f"attempts={message.attempts}  {target}"
+        )
+        typer.echo(f"    last error: {message.last_error or '-'}")
+    typer.echo(f"{len(rows)} dead messages")
+
+
+@outbox_cli.command("resend")
+def outbox_resend(
+    message_id: Annotated[str | None, typer.Argument(help="id of a dead message")] = None,
+    all_dead: Annotated[bool, typer.Option("--all-dead", help="every dead message")] = False,
+) -> None:
+    """Deliver dead messages again, with a fresh attempt budget."""
+    import uuid
+
+    from app.notifications.outbox import resend, resend_all_dead
+
+    if (message_id is None) == (not all_dead):
+        _fail("give either a message id or --all-dead")
+    if all_dead:
+        count = _run_service(lambda s, _r: resend_all_dead(s))
+        typer.echo(f"{count} dead messages queued again")
+        return
+    try:
+        parsed = uuid.UUID(message_id)
+    except ValueError:
+        _fail(f"not a message id: {message_id!r}")
+    _run_service(lambda s, _r: resend(s, message_id=parsed))
+    typer.echo(f"message {parsed} queued again")
+
+
+@clients_cli.command("create")
+def clients_create(
+    name: Annotated[str, typer.Option()],
+    scopes: Annotated[str, typer.Option(help='space-separated, e.g. "applications:read"')],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Register a client; its secret is printed once and never stored in clear."""
+    import json
+
+    from app.oauth.clients import create_client
+
+    created = _run_service(
+        lambda s, r: create_client(s, passwords=r.passwords, name=name, scopes=scopes.split())
+    )
+    fields = {
+        "client_id": created.client.client_id,
+        "client_secret": created.secret,
+        "name": created.client.name,
+        "scopes": created.client.scopes,
+    }
+    if as_json:
+        typer.echo(json.dumps(fields))
+        return
+    for key, value in fields.items():
+        typer.echo(f"{key:<14} {value}")
+    typer.echo("The secret is shown only now: store it safely.")
+
+
+@clients_cli.command("list")
+def clients_list() -> None:
+    """Every client with its scopes and state."""
+    from app.oauth.clients import list_clients
+
+    for client in _run_service(lambda s, _r: list_clients(s)):
+        state = "active" if client.is_active else "disabled"
+        typer.echo(f"{client.client_id}  {state:<8}  {client.name}  [{client.scopes}]")
+
+
+@clients_cli.command("disable")
+def clients_disable(client_id: str) -> None:
+    """Disable a client: new tokens are refused and its current tokens stop working."""
+    from app.oauth.clients import set_active
+
+    _run_service(lambda s, _r: set_active(s, client_id=client_id, active=False))
+    typer.echo(f"disabled {client_id}")
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Start signing access tokens with a new key; old keys stay published while tokens live."""
+    from app.oauth.keys import rotate
+
+    settings = Settings()
+    # Servers pick up a new key within their refresh interval (30 s), so a retired key may
+    # still sign for that long; its tokens then live one access-token lifetime.
+    new_key, removed = rotate(
+        settings.keys_dir, retire_after_seconds=settings.access_token_ttl_seconds + 120
+    )
+    typer.echo(f"new signing key {new_key.kid}")
+    typer.echo(f"retired keys: {', '.join(removed) or '-'}")

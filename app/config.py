@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = 10.0
     # Hosts or CIDR ranges webhooks may reach although they are private (e.g. "10.20.0.0/16").
     webhook_allowed_private: list[str] = []
-    smtp_host: str | None = None  # unset: e-mails are kept in the outbox as "sent" to nobody
+    smtp_host: str | None = None  # unset: no e-mail is sent, nor queued in the outbox
     smtp_port: int = 587
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None

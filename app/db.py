@@ -62,10 +62,12 @@ def _sqlite_engine(settings: Settings, url) -> Engine:
 
 @contextmanager
 def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
-    """A session whose work commits on success and rolls back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
-        if write:
-            session.connection(execution_options={WRITE_OPTION: True})
+    """A session whose work commits on success and rolls back on any error.
+
+    Nothing touches the database until the first statement, so work that must run in its own
+    short transaction first (rate limits) can do so without waiting on this one's lock.
+    """
+    with Session(_write_engine(engine) if write else engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -74,6 +76,15 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
             for undo in session.info.pop(ROLLBACK_HOOKS, []):
                 undo()
             raise
+
+
+def _write_engine(engine: Engine) -> Engine:
+    """The same engine (and pool) whose transactions begin as writers (BEGIN IMMEDIATE)."""
+    writer = getattr(engine, "_loket_writer", None)
+    if writer is None:
+        writer = engine.execution_options(**{WRITE_OPTION: True})
+        engine._loket_writer = writer  # type: ignore[attr-defined]
+    return writer
 
 
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:

@@ -9,10 +9,10 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.accounts.principal import Principal
-from app.accounts.service import principal_for_token
 from app.db import transaction
 from app.errors import Msg, NotAuthenticated
 from app.i18n import pick_language
+from app.oauth.principals import principal_for, throttle_client
 from app.runtime import Runtime
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -68,9 +68,11 @@ def _bearer_token(request: Request) -> str:
 
 
 def current_principal(request: Request, session: SessionDep, runtime: RuntimeDep) -> Principal:
-    """The caller behind the Bearer token, or 401."""
+    """The caller behind the Bearer token, or 401; machine clients are rate limited."""
     claims = runtime.tokens.verify_access_token(_bearer_token(request))
-    return principal_for_token(session, claims=claims)
+    # Before the request's own transaction touches the database (see db.transaction).
+    throttle_client(runtime, claims)
+    return principal_for(session, claims=claims)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -22,6 +24,8 @@ from app.certificates.api import router as certificates_router
 from app.config import Settings
 from app.errors import DomainError
 from app.http_limits import BodySizeLimitMiddleware
+from app.integration.api import router as webhooks_router
+from app.notifications import outbox
 from app.oauth.api import oauth_error_handler
 from app.oauth.api import router as oauth_router
 from app.oauth.service import OAuthError
@@ -41,8 +45,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         title="Loket",
         version="0.1.0",
         description="Digital public services: applications, workflows, certificates.",
+        lifespan=_lifespan,
     )
     app.state.runtime = runtime
+    outbox.configure(runtime.engine, settings=runtime.settings)
     app.include_router(_api_router(), prefix="/api/v1")
     app.include_router(oauth_router)
     app.include_router(public_router)
@@ -57,12 +63,24 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     return app
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Deliver the outbox from a thread of this process when configured (embedded default)."""
+    from app.notifications.dispatcher import embedded
+
+    runtime: Runtime = app.state.runtime
+    with embedded(runtime.engine, runtime.settings) as thread:
+        app.state.dispatcher_thread = thread
+        yield
+
+
 def _api_router() -> APIRouter:
     api = APIRouter()
     api.include_router(accounts_router)
     api.include_router(catalogue_router)
     api.include_router(applications_router)
     api.include_router(certificates_router)
+    api.include_router(webhooks_router)
     return api
 
 

@@ -22,7 +22,8 @@ from app.runtime import Runtime, build_runtime
 
 PG_URL_VARIABLE = "LOKET_TEST_DATABASE_URL"
 FIXTURES = Path(__file__).parent / "fixtures"
-TEMPLATE_DB = "loket_test_template"
+# Per run, so that two test runs on one server (a developer and CI) never share a template.
+TEMPLATE_DB = f"loket_test_template_{os.getpid()}"
 
 
 def _test_settings(data_dir: Path, database_url: str) -> Settings:
@@ -33,6 +34,7 @@ def _test_settings(data_dir: Path, database_url: str) -> Settings:
         password_memory_kib=1024,
         public_base_url="http://testserver",
         db_pool_size=25,
+        embedded_dispatcher=False,  # tests drive the dispatcher themselves
         _env_file=None,
     )
 
@@ -58,7 +60,7 @@ def postgres_admin_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_admin_url, tmp_path_factory) -> str:
+def postgres_template(postgres_admin_url, tmp_path_factory) -> Iterator[str]:
     """A PostgreSQL database built by the migrations once, used as CREATE DATABASE template."""
     _recreate_database(postgres_admin_url, TEMPLATE_DB)
     template_url = make_url(postgres_admin_url).set(database=TEMPLATE_DB)
@@ -67,7 +69,8 @@ def postgres_template(postgres_admin_url, tmp_path_factory) -> str:
             tmp_path_factory.mktemp("pg"), template_url.render_as_string(hide_password=False)
         )
     )
-    return TEMPLATE_DB
+    yield TEMPLATE_DB
+    _drop_database(postgres_admin_url, TEMPLATE_DB)
 
 
 def _admin_engine(admin_url: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.errors import Forbidden, Msg
-from app.models import User
+from app.models import OAuthClient, User
 
 CITIZEN, OFFICER, ADMIN = "citizen", "officer", "admin"
 OFFICER_ROLES = frozenset({"verifier", "approver"})
@@ -16,6 +16,7 @@ class Principal:
     user: User | None
     client_id: str
     scopes: frozenset[str]
+    client: OAuthClient | None = None  # set for machine clients (client credentials)
 
     @property
     def actor_id(self) -> str:
@@ -24,6 +25,10 @@ class Principal:
     @property
     def actor_type(self) -> str:
         return "user" if self.user else "client"
+
+    @property
+    def is_client(self) -> bool:
+        return self.client is not None
 
     @property
     def is_citizen(self) -> bool:

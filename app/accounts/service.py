@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -13,9 +11,8 @@ from app.accounts.passwords import PasswordHasher, password_problems
 from app.accounts.principal import ADMIN, CITIZEN, OFFICER, OFFICER_ROLES, Principal
 from app.accounts.schemas import RegisterRequest, UserRead
 from app.config import Settings
-from app.errors import Conflict, FieldError, Msg, NotFound, ValidationFailed, field_error
+from app.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error
 from app.models import Department, User
-from app.oauth.tokens import AccessClaims, InvalidToken
 
 ROLES = (CITIZEN, OFFICER, ADMIN)
 LANGUAGES = ("id", "en")
@@ -184,17 +181,6 @@ def authenticate(
         user.password_hash = passwords.hash(password)
         session.add(user)
     return user
-
-
-def principal_for_token(session: Session, *, claims: AccessClaims) -> Principal:
-    """Load the user a token speaks for; a disabled or deleted user loses access at once."""
-    try:
-        user = repository.user_by_id(session, uuid.UUID(claims.subject))
-    except ValueError:
-        user = None
-    if user is None or not user.is_active:
-        raise InvalidToken(Msg("Akun tidak aktif", "The account is not active"))
-    return Principal(user=user, client_id=claims.client_id, scopes=claims.scopes)
 
 
 def read_profile(session: Session, *, principal: Principal) -> UserRead:

@@ -17,12 +17,15 @@ from app.errors import Msg, NotFound
 from app.models import Application
 
 APPLICANT = "applicant"
+READER = "reader"  # may see, may take no workflow action
 DRAFT = "draft"
 READ_SCOPE, WRITE_SCOPE = "applications:read", "applications:write"
 
 
 def roles_on(principal: Principal, application: Application) -> frozenset[str]:
     """The workflow roles the caller holds on this application (empty: may not see it)."""
+    if principal.is_client:
+        return _client_roles(principal, application)
     user = principal.user
     if user is None:
         return frozenset()
@@ -35,6 +38,17 @@ def roles_on(principal: Principal, application: Application) -> frozenset[str]:
         and application.state != DRAFT
     ):
         roles |= principal.officer_roles
+    return frozenset(roles)
+
+
+def _client_roles(principal: Principal, application: Application) -> frozenset[str]:
+    # A system with applications:read sees submitted files; it acts as applicant on the ones
+    # it created for a resident (and sees those as drafts too).
+    roles: set[str] = set()
+    if application.created_by_client == principal.client_id:
+        roles.add(APPLICANT)
+    if READ_SCOPE in principal.scopes and application.state != DRAFT:
+        roles.add(READER)
     return frozenset(roles)
 
 

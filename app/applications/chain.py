@@ -22,6 +22,7 @@ from sqlmodel import Session
 from app.errors import StaleVersion
 from app.models import Application, Event
 from app.models.base import utcnow
+from app.notifications.outbox import enqueue_for_event
 
 GENESIS = "0" * 64
 
@@ -118,6 +119,8 @@ def append(
     for name, value in values.items():
         # Keep the loaded object in step without marking it dirty (no second UPDATE at flush).
         set_committed_value(application, name, value)
+    # After the object is in step: webhook payloads report the state this event leads to.
+    enqueue_for_event(session, application=application, event=row)
 
 
 @dataclass(frozen=True)

@@ -65,10 +65,12 @@ def _scope_filter(principal: Principal, query: ListQuery) -> QueueFilter:
     states = _states(query.state)
     user = principal.user
     if principal.is_officer:
-        scope = {"department_id": user.department_id, "drafts_only_from": user.id}
+        scope = {"department_id": user.department_id, "hide_drafts": True}
     elif principal.is_citizen:
         scope = {"applicant_id": user.id}
-    else:  # admins and machine clients without a department see no citizen files here
+    elif principal.is_client:
+        scope = {"hide_drafts": True}  # a system with applications:read sees every file
+    else:  # admins see no citizen files here
         scope = {"department_id": -1}
     if query.assigned not in (None, "", "me", "unassigned"):
         raise invalid("assigned", "Gunakan 'me' atau 'unassigned'", "Use 'me' or 'unassigned'")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, insert, or_, select, update
+from sqlalchemy import Select, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -15,26 +15,45 @@ from app.models import Application, Certificate, Document, Event, ReferenceCount
 
 
 def take_reference_number(session: Session, *, service_code: str, year: int) -> int:
-    """The next number for a service and year, in one statement (no lock held across Python)."""
+    """The next number for a counter and year, in one statement."""
+    statement = _counter_upsert(session, service_code=service_code, year=year)
+    return session.execute(statement.returning(ReferenceCounter.value)).scalar_one()
+
+
+def _counter_upsert(session: Session, *, service_code: str, year: int):
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
+    return (
         dialect.insert(ReferenceCounter)
         .values(service_code=service_code, year=year, value=1)
         .on_conflict_do_update(
             index_elements=["service_code", "year"],
             set_={"value": ReferenceCounter.value + 1},
         )
-        .returning(ReferenceCounter.value)
     )
-    return session.execute(statement).scalar_one()
+
+
+def assign_reference(
+    session: Session, *, application_id: uuid.UUID, service_code: str, year: int
+) -> str:
+    """Give a new application its number: ``{SERVICE}-{YYYY}-{NNNNNN}``."""
+    number = take_reference_number(session, service_code=service_code, year=year)
+    reference = f"{service_code}-{year}-{number:06d}"
+    session.execute(
+        update(Application).where(Application.id == application_id).values(reference=reference)
+    )
+    return reference
+
+
+_APPLICATION_INSERT = insert(Application)
+_EVENT_INSERT = insert(Event)
 
 
 def insert_application(
     session: Session, *, application: dict[str, Any], first_event: dict[str, Any]
 ) -> None:
-    """Insert a new application and its first event with Core statements (hot path)."""
-    session.execute(insert(Application).values(**application))
-    session.execute(insert(Event).values(**first_event))
+    """Insert a new application and its first event (Core, values as parameters: hot path)."""
+    session.execute(_APPLICATION_INSERT, application)
+    session.execute(_EVENT_INSERT, first_event)
 
 
 def get_application(session: Session, application_id: uuid.UUID) -> Application | None:
@@ -122,8 +141,8 @@ class QueueFilter:
     overdue_before: date | None = None  # due strictly before this office day
     overdue_states: tuple[str, ...] = ()
     search: str | None = None
-    # Officers do not see citizens' drafts, except the ones they keyed in themselves.
-    drafts_only_from: uuid.UUID | None = None
+    # Queues show submitted files only; a draft is its applicant's unfinished work.
+    hide_drafts: bool = False
 
 
 def queue_page(
@@ -135,12 +154,8 @@ def queue_page(
     )
     if after is not None:
         created_at, last_id = after
-        query = query.where(
-            or_(
-                Application.created_at < created_at,
-                and_(Application.created_at == created_at, Application.id < last_id),
-            )
-        )
+        # A row comparison, so the database walks the index from the cursor on.
+        query = query.where(tuple_(Application.created_at, Application.id) < (created_at, last_id))
     query = query.order_by(Application.created_at.desc(), Application.id.desc()).limit(limit)
     return [(row[0], row[1]) for row in session.execute(query).all()]
 
@@ -150,13 +165,8 @@ def _filtered(query: Select, where: QueueFilter) -> Select:
         query = query.where(Application.department_id == where.department_id)
     if where.applicant_id is not None:
         query = query.where(Application.applicant_id == where.applicant_id)
-    if where.drafts_only_from is not None:
-        query = query.where(
-            or_(
-                Application.state != "draft",
-                Application.submitted_by_id == where.drafts_only_from,
-            )
-        )
+    if where.hide_drafts:
+        query = query.where(Application.state != "draft")
     if where.states:
         query = query.where(Application.state.in_(where.states))
     if where.service_code:

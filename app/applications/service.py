@@ -28,6 +28,7 @@ from app.catalogue.formschema import validate_data
 from app.errors import InvalidTransition, Msg, NotFound, StaleVersion, ValidationFailed, invalid
 from app.models import Application, Service, User
 from app.models.base import utcnow
+from app.notifications.outbox import enqueue_for_event
 from app.workflow.definitions import get_workflow
 
 EDITABLE_STATES = frozenset({"draft", "revision_requested"})
@@ -37,7 +38,7 @@ CERTIFIED_STATES = frozenset({"approved", "revoked"})
 def create_application(
     session: Session, *, principal: Principal, request: ApplicationCreate
 ) -> ApplicationRead:
-    """Start a draft for the caller, or (officer at a counter) for a named resident."""
+    """Start a draft for the caller, or for a named resident (officer at a counter, a system)."""
     principal.require_scope(WRITE_SCOPE)
     applicant = _applicant_for(session, principal=principal, request=request)
     service = catalogue_repo.current_service(session, request.service_code)
@@ -49,13 +50,23 @@ def create_application(
         )
     _raise_field_errors(validate_data(service.form_schema, request.data, partial=True))
     values, first_event = _new_application_rows(
-        session, service=service, applicant=applicant, principal=principal, data=request.data
+        service=service, applicant=applicant, principal=principal, data=request.data
     )
-    repository.insert_application(session, application=values, first_event=first_event)
     application = Application(**values)
-    return application_read(
+    response = application_read(
         application, applicant_name=applicant.full_name, service=service, now=values["created_at"]
     )
+    repository.insert_application(session, application=values, first_event=first_event)
+    # Queues nothing today (a draft is private), and runs before the number is taken so that
+    # the counter row is not locked any longer.
+    enqueue_for_event(session, application=application, event=first_event)
+    # The number is taken last: its counter row stays locked until commit, so nothing else
+    # may run between taking it and committing.
+    response.reference = application.reference = repository.assign_reference(
+        session, application_id=application.id, service_code=service.code,
+        year=values["created_at"].year,
+    )
+    return response
 
 
 def _applicant_for(session: Session, *, principal: Principal, request: ApplicationCreate) -> User:
@@ -63,15 +74,15 @@ def _applicant_for(session: Session, *, principal: Principal, request: Applicati
         if not principal.is_citizen:
             raise invalid(
                 "applicant_email",
-                "Petugas harus menyebut e-mail pemohon",
-                "An officer must name the applicant's e-mail",
+                "Sebutkan e-mail warga yang mengajukan",
+                "Name the applicant's e-mail",
             )
         return principal.user
-    if not principal.is_officer:
+    if not (principal.is_officer or principal.is_client):
         raise invalid(
             "applicant_email",
-            "Hanya petugas yang dapat mengajukan atas nama warga",
-            "Only officers may apply on behalf of a resident",
+            "Hanya petugas atau sistem terdaftar yang dapat mengajukan atas nama warga",
+            "Only officers and registered systems may apply on behalf of a resident",
         )
     applicant = accounts_repo.user_by_email(session, request.applicant_email)
     if applicant is None or applicant.role != "citizen" or not applicant.is_active:
@@ -84,17 +95,11 @@ def _applicant_for(session: Session, *, principal: Principal, request: Applicati
 
 
 def _new_application_rows(
-    session: Session,
-    *,
-    service: Service,
-    applicant: User,
-    principal: Principal,
-    data: dict[str, Any],
+    *, service: Service, applicant: User, principal: Principal, data: dict[str, Any]
 ) -> tuple[dict, dict]:
     now = utcnow()
-    number = repository.take_reference_number(session, service_code=service.code, year=now.year)
     application_id = uuid.uuid4()
-    on_behalf = principal.user.id if principal.user.id != applicant.id else None
+    on_behalf = principal.user is None or principal.user.id != applicant.id
     draft = EventDraft(
         "application.created",
         principal.actor_type,
@@ -107,12 +112,13 @@ def _new_application_rows(
     )
     values = {
         "id": application_id,
-        "reference": f"{service.code}-{now.year}-{number:06d}",
+        "reference": application_id.hex,  # unique placeholder until assign_reference
         "service_id": service.id,
         "service_code": service.code,
         "department_id": service.department_id,
         "applicant_id": applicant.id,
-        "submitted_by_id": on_behalf,
+        "submitted_by_id": principal.user.id if principal.user and on_behalf else None,
+        "created_by_client": principal.client_id if principal.is_client else None,
         "state": "draft",
         "data": data,
         "version": 1,

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import new_uuid, utcnow
@@ -31,6 +31,15 @@ class Application(SQLModel, table=True):
         Index("ix_applications_dept_state_created", "department_id", "state", "created_at", "id"),
         Index("ix_applications_applicant_created", "applicant_id", "created_at", "id"),
         Index("ix_applications_dept_due", "department_id", "due_at"),
+        # The officer queue never shows drafts: index only what it can show.
+        Index(
+            "ix_applications_queue",
+            "department_id",
+            "created_at",
+            "id",
+            postgresql_where=text("state <> 'draft'"),
+            sqlite_where=text("state <> 'draft'"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
@@ -41,6 +50,8 @@ class Application(SQLModel, table=True):
     applicant_id: uuid.UUID = Field(foreign_key="users.id")
     # The officer who keyed the application in for a walk-in resident (assisted digital).
     submitted_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    # The machine client that created it for a resident (e.g. the city's mobile app backend).
+    created_by_client: str | None = Field(default=None, max_length=64)
     assigned_to_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
     verified_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     state: str = Field(max_length=32)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from app.deps import RuntimeDep
 from app.errors import Msg
 from app.i18n import pick_language
 from app.oauth import service
+from app.oauth.clients import credentials_from
 from app.oauth.service import OAuthError
 
 router = APIRouter(tags=["oauth"])
@@ -30,12 +31,16 @@ def token(
     password: FormField = None,
     scope: FormField = None,
     client_id: FormField = None,
+    client_secret: FormField = None,
     refresh_token: FormField = None,
 ) -> JSONResponse:
-    _checked(grant_type, username, password, scope, client_id, refresh_token)
+    _checked(grant_type, username, password, scope, client_id, client_secret, refresh_token)
     if not grant_type:
         raise OAuthError("invalid_request", Msg("grant_type wajib diisi", "grant_type is required"))
-    if grant_type == "password":
+    if grant_type == "client_credentials":
+        credentials = _credentials(request, client_id, client_secret)
+        response = service.client_credentials_grant(runtime, credentials=credentials, scope=scope)
+    elif grant_type == "password":
         ip = request.client.host if request.client else None
         response = service.password_grant(
             runtime, username=username, password=password, scope=scope, client_id=client_id, ip=ip
@@ -50,6 +55,48 @@ def token(
             Msg("grant_type tidak didukung", "Unsupported grant_type"),
         )
     return JSONResponse(response.as_json(), headers=NO_STORE)
+
+
+@router.post("/oauth/introspect")
+def introspect(
+    request: Request,
+    runtime: RuntimeDep,
+    token: FormField = None,
+    token_type_hint: FormField = None,
+    client_id: FormField = None,
+    client_secret: FormField = None,
+) -> JSONResponse:
+    _checked(token, token_type_hint, client_id, client_secret)
+    answer = service.introspect(
+        runtime, credentials=_credentials(request, client_id, client_secret), token=token
+    )
+    return JSONResponse(answer, headers=NO_STORE)
+
+
+@router.post("/oauth/revoke")
+def revoke(
+    request: Request,
+    runtime: RuntimeDep,
+    token: FormField = None,
+    token_type_hint: FormField = None,
+    client_id: FormField = None,
+    client_secret: FormField = None,
+) -> Response:
+    _checked(token, token_type_hint, client_id, client_secret)
+    if not token:
+        raise OAuthError("invalid_request", Msg("token wajib diisi", "token is required"))
+    service.revoke(
+        runtime, credentials=_credentials(request, client_id, client_secret), token=token
+    )
+    return Response(status_code=200, headers=NO_STORE)
+
+
+def _credentials(request: Request, client_id: str | None, client_secret: str | None):
+    return credentials_from(
+        authorization=request.headers.get("authorization"),
+        form_id=client_id,
+        form_secret=client_secret,
+    )
 
 
 def _checked(*values: str | None) -> None:

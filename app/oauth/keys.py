@@ -16,10 +16,11 @@ import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -88,36 +89,92 @@ class SigningKey:
 
 
 class KeyStore:
-    """The signing keys of one installation: the newest signs, all of them verify."""
+    """The signing keys of one installation: the newest signs, all of them verify.
 
-    def __init__(self, keys: Iterable[SigningKey]) -> None:
+    Loaded from a directory, the store re-reads it at most every ``refresh_seconds`` (and when
+    a token names a kid it does not know), so a `loket keys rotate` run by an operator reaches
+    every server process without a restart.
+    """
+
+    def __init__(
+        self,
+        keys: Iterable[SigningKey],
+        *,
+        keys_dir: Path | None = None,
+        refresh_seconds: float = 30.0,
+    ) -> None:
+        self._keys_dir = keys_dir
+        self._refresh_seconds = refresh_seconds
+        self._checked_at = time.monotonic()
+        self._install(keys)
+
+    def _install(self, keys: Iterable[SigningKey]) -> None:
         # Stable sort: keys created in the same second stay in the order given (file-name order).
         ordered = sorted(keys, key=lambda key: key.created_at)
         if not ordered:
             raise ValueError("a KeyStore needs at least one signing key")
-        self._by_kid = {key.kid: key for key in ordered}
-        self._current = ordered[-1]
+        # One assignment, so concurrent readers see either the old or the new set, never a mix.
+        self._state = ({key.kid: key for key in ordered}, ordered[-1])
 
     @classmethod
-    def load_or_create(cls, keys_dir: Path) -> KeyStore:
+    def load_or_create(cls, keys_dir: Path, *, refresh_seconds: float = 30.0) -> KeyStore:
         """Load every ``jwt-*.pem`` in ``keys_dir``; with none there, create and save one key."""
         keys = _load_all(keys_dir)
         if not keys:
             keys = _create_first_key(keys_dir)
-        return cls(keys)
+        return cls(keys, keys_dir=keys_dir, refresh_seconds=refresh_seconds)
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Re-read the key directory if it is time (or ``force``); keep the old set on failure."""
+        now = time.monotonic()
+        if self._keys_dir is None or (not force and now - self._checked_at < self._refresh_seconds):
+            return
+        self._checked_at = now
+        keys = _load_all(self._keys_dir)
+        if keys:
+            self._install(keys)
 
     @property
     def current(self) -> SigningKey:
         """The newest key, which signs new tokens."""
-        return self._current
+        self.refresh()
+        return self._state[1]
 
     def get(self, kid: str) -> SigningKey | None:
-        return self._by_kid.get(kid)
+        key = self._state[0].get(kid)
+        if key is None:
+            self.refresh()
+            key = self._state[0].get(kid)
+        return key
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         """The public JWK set (RFC 7517), newest key first; copies, so callers cannot alter ours."""
-        newest_first = sorted(self._by_kid.values(), key=lambda k: k.created_at, reverse=True)
+        self.refresh()
+        newest_first = sorted(self._state[0].values(), key=lambda k: k.created_at, reverse=True)
         return {"keys": [dict(key.public_jwk) for key in newest_first]}
+
+
+def rotate(keys_dir: Path, *, retire_after_seconds: float) -> tuple[SigningKey, list[str]]:
+    """Add a new signing key; delete keys superseded longer ago than their tokens can live.
+
+    Returns the new key and the kids removed. A key stays published while any token it signed
+    may still be valid: until its successor is ``retire_after_seconds`` old.
+    """
+    existing = sorted(keys_dir.glob(KEY_FILE_GLOB), key=_created_at)
+    created_at = datetime.now(UTC).replace(microsecond=0)
+    if existing and _created_at(existing[-1]) >= created_at:
+        # Key files record whole seconds: the new key must sort strictly after the current one.
+        created_at = _created_at(existing[-1]) + timedelta(seconds=1)
+    new_key = SigningKey.generate(created_at=created_at)
+    write_key_file(keys_dir=keys_dir, key=new_key)
+    paths = sorted(keys_dir.glob(KEY_FILE_GLOB), key=_created_at)
+    cutoff = datetime.now(UTC).timestamp() - retire_after_seconds
+    removed = []
+    for older, successor in zip(paths, paths[1:], strict=False):
+        if _created_at(successor).timestamp() < cutoff:
+            removed.append(_load_key_file(older).kid)
+            older.unlink()
+    return new_key, removed
 
 
 def write_key_file(*, keys_dir: Path, key: SigningKey) -> Path:

@@ -1,4 +1,5 @@
-"""OAuth grants for users: password (first-party apps) and rotating refresh tokens."""
+"""OAuth grants: password (first-party apps) with rotating refresh tokens, client credentials
+(other systems), and RFC 7662 introspection / RFC 7009 revocation for authenticated clients."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -14,8 +15,11 @@ from sqlmodel import Session, select
 from app.accounts import service as accounts
 from app.db import transaction
 from app.errors import Msg
-from app.models import RefreshToken, User
+from app.models import OAuthClient, RefreshToken, RevokedToken, User
 from app.models.base import utcnow
+from app.oauth import clients
+from app.oauth.clients import CLIENT_SCOPES, ClientCredentials
+from app.oauth.tokens import AccessClaims, InvalidToken
 from app.runtime import Runtime
 
 FIRST_PARTY_CLIENT = "loket-app"
@@ -36,17 +40,19 @@ class OAuthError(Exception):
 class TokenResponse:
     access_token: str
     expires_in: int
-    refresh_token: str
+    refresh_token: str | None
     scope: str
 
     def as_json(self) -> dict:
-        return {
+        body = {
             "access_token": self.access_token,
             "token_type": "Bearer",
             "expires_in": self.expires_in,
-            "refresh_token": self.refresh_token,
             "scope": self.scope,
         }
+        if self.refresh_token:
+            body["refresh_token"] = self.refresh_token
+        return body
 
 
 def password_grant(
@@ -179,6 +185,110 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def client_credentials_grant(
+    runtime: Runtime, *, credentials: ClientCredentials | None, scope: str | None
+) -> TokenResponse:
+    """Client credentials (RFC 6749 4.4): a token limited to the client's granted scopes."""
+    with transaction(runtime.engine) as session:
+        client = _authenticated_client(session, runtime, credentials)
+        granted = frozenset(client.scopes.split())
+        scopes = _granted_scopes(scope, allowed=granted)
+    token, expires_in = runtime.tokens.issue_access_token(
+        subject=client.client_id, client_id=client.client_id, scopes=scopes
+    )
+    return TokenResponse(token, expires_in, None, " ".join(sorted(scopes)))
+
+
+def _authenticated_client(
+    session: Session, runtime: Runtime, credentials: ClientCredentials | None
+) -> OAuthClient:
+    if credentials is None:
+        raise OAuthError(
+            "invalid_client",
+            Msg("Autentikasi klien diperlukan", "Client authentication is required"),
+            status=401,
+            headers={"WWW-Authenticate": 'Basic realm="loket"'},
+        )
+    client = clients.authenticate(session, passwords=runtime.passwords, credentials=credentials)
+    if client is None:
+        raise OAuthError(
+            "invalid_client",
+            Msg(
+                "Klien tidak dikenal, nonaktif, atau rahasia salah",
+                "Unknown or disabled client, or wrong secret",
+            ),
+            status=401,
+            headers={"WWW-Authenticate": 'Basic realm="loket"'},
+        )
+    return client
+
+
+def introspect(
+    runtime: Runtime, *, credentials: ClientCredentials | None, token: str | None
+) -> dict:
+    """RFC 7662: anything unknown, expired, revoked or foreign answers {"active": false}."""
+    with transaction(runtime.engine) as session:
+        _authenticated_client(session, runtime, credentials)
+        try:
+            claims = runtime.tokens.verify_access_token(token or "")
+        except InvalidToken:
+            return {"active": False}
+        if _is_revoked(session, claims.jti) or not _subject_active(session, claims):
+            return {"active": False}
+    return {
+        "active": True,
+        "token_type": "Bearer",
+        "scope": " ".join(sorted(claims.scopes)),
+        "client_id": claims.client_id,
+        "sub": claims.subject,
+        "exp": claims.expires_at,
+        "iat": claims.issued_at,
+        "iss": runtime.settings.issuer,
+        "aud": runtime.settings.api_audience,
+        "jti": claims.jti,
+    }
+
+
+def revoke(runtime: Runtime, *, credentials: ClientCredentials | None, token: str | None) -> None:
+    """RFC 7009: revoke the caller's own access or refresh token; unknown tokens are fine."""
+    with transaction(runtime.engine) as session:
+        client = _authenticated_client(session, runtime, credentials)
+        try:
+            claims = runtime.tokens.verify_access_token(token or "")
+        except InvalidToken:
+            _revoke_refresh_token(session, token or "", client_id=client.client_id)
+            return
+        if claims.client_id == client.client_id and not _is_revoked(session, claims.jti):
+            session.add(
+                RevokedToken(
+                    jti=claims.jti, expires_at=datetime.fromtimestamp(claims.expires_at, UTC)
+                )
+            )
+
+
+def _revoke_refresh_token(session: Session, token: str, *, client_id: str) -> None:
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.token_hash == _hash(token), RefreshToken.client_id == client_id)
+        .values(revoked_at=utcnow())
+    )
+
+
+def _is_revoked(session: Session, jti: str) -> bool:
+    return session.get(RevokedToken, jti) is not None
+
+
+def _subject_active(session: Session, claims: AccessClaims) -> bool:
+    if claims.subject == claims.client_id:
+        client = clients.client_by_id(session, claims.client_id)
+        return client is not None and client.is_active
+    try:
+        user = session.get(User, uuid.UUID(claims.subject))
+    except ValueError:
+        return False
+    return user is not None and user.is_active
+
+
 def server_metadata(runtime: Runtime) -> dict:
     """RFC 8414 authorization server metadata."""
     issuer = runtime.settings.issuer
@@ -186,9 +296,19 @@ def server_metadata(runtime: Runtime) -> dict:
         "issuer": issuer,
         "token_endpoint": f"{issuer}/oauth/token",
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "grant_types_supported": ["password", "refresh_token"],
-        "token_endpoint_auth_methods_supported": ["none"],
-        "scopes_supported": sorted(USER_SCOPES),
+        "introspection_endpoint": f"{issuer}/oauth/introspect",
+        "revocation_endpoint": f"{issuer}/oauth/revoke",
+        "grant_types_supported": ["client_credentials", "password", "refresh_token"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
+        "introspection_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+        ],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": sorted(USER_SCOPES | CLIENT_SCOPES),
         "response_types_supported": [],
-        "token_endpoint_auth_signing_alg_values_supported": ["ES256"],
     }

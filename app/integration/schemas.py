@@ -1,0 +1,35 @@
+"""Shapes for webhook subscriptions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from app.schemas_common import InputModel
+
+EventPattern = Annotated[
+    str, StringConstraints(pattern=r"^(\*|(application|certificate)\.(\*|[a-z_]{1,40}))$")
+]
+
+
+class SubscriptionCreate(InputModel):
+    url: Annotated[str, StringConstraints(max_length=2000, min_length=8)]
+    event_types: list[EventPattern] = Field(min_length=1, max_length=50)
+
+
+class SubscriptionRead(BaseModel):
+    id: uuid.UUID
+    url: str
+    event_types: list[str]
+    created_at: datetime
+
+
+class SubscriptionCreated(SubscriptionRead):
+    secret: str  # Standard Webhooks signing secret, shown only in this response
+
+
+class SubscriptionList(BaseModel):
+    items: list[SubscriptionRead]

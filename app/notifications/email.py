@@ -1,0 +1,112 @@
+"""E-mail to citizens: plain text from ``templates/email/{template}.{lang}.txt``, sent over SMTP.
+
+A template's first line is ``Subject: ...``, then a blank line, then the body. Templates are
+text, so autoescaping is off; nothing here ever produces HTML. The outbox stores the facts
+(reference, service name, comment, certificate codes) and the text is rendered at delivery, so
+links use the delivering process's ``public_base_url``.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from app.config import Settings
+
+TEMPLATE_DIRS = (Path(__file__).resolve().parents[2] / "templates", Path.cwd() / "templates")
+# Where the citizen downloads a certificate and where anyone checks one (see design.md 7).
+CERTIFICATE_PATH = "/api/v1/certificates/{number}/pdf"
+VERIFY_PATH = "/verify/{code}"
+
+
+class PermanentMailError(Exception):
+    """The server refused the message for good (5xx): retrying cannot help."""
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    folder = next((d / "email" for d in TEMPLATE_DIRS if (d / "email").is_dir()), None)
+    if folder is None:
+        raise RuntimeError("templates/email not found next to the app or in the working dir")
+    return Environment(
+        loader=FileSystemLoader(str(folder)),
+        autoescape=False,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def links(payload: dict[str, Any], *, public_base_url: str) -> dict[str, str]:
+    """Absolute links for the approval e-mail (the certificate number contains slashes)."""
+    if "certificate_number" not in payload:
+        return {}
+    base = public_base_url.rstrip("/")
+    return {
+        "certificate_url": base
+        + CERTIFICATE_PATH.format(number=quote(payload["certificate_number"], safe="")),
+        "verify_url": base + VERIFY_PATH.format(code=quote(payload["verification_code"], safe="")),
+    }
+
+
+def render(payload: dict[str, Any], *, public_base_url: str) -> tuple[str, str]:
+    """(subject, body) of an outbox e-mail payload, in its language."""
+    lang = "en" if payload.get("lang") == "en" else "id"
+    template = environment().get_template(f"{payload['template']}.{lang}.txt")
+    text = template.render(**payload, **links(payload, public_base_url=public_base_url))
+    first, _, body = text.partition("\n\n")
+    if not first.startswith("Subject: "):
+        raise RuntimeError(f"{template.name} must start with a 'Subject: ' line")
+    # A header never spans lines, whatever a reference or service name contains.
+    subject = " ".join(first.removeprefix("Subject: ").split())
+    return subject, body.strip() + "\n"
+
+
+def build_message(
+    payload: dict[str, Any], *, recipient: str, message_id: str, settings: Settings
+) -> EmailMessage:
+    """The whole e-mail; its Message-ID comes from the outbox id, so repeats can be spotted."""
+    subject, body = render(payload, public_base_url=settings.public_base_url)
+    sender = parseaddr(settings.mail_from)
+    domain = sender[1].rpartition("@")[2] or "loket.local"
+    message = EmailMessage()
+    message["From"] = formataddr(sender)
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{message_id}@{domain}>"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us
+    message.set_content(body, charset="utf-8")
+    # After set_content, which replaces every Content-* header.
+    message["Content-Language"] = "en" if payload.get("lang") == "en" else "id"
+    return message
+
+
+def send(message: EmailMessage, *, settings: Settings, timeout: float) -> None:
+    """Hand the message to the configured SMTP server (STARTTLS and login when configured)."""
+    if not settings.smtp_host:
+        raise RuntimeError("LOKET_SMTP_HOST is not set")
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_username and settings.smtp_password:
+                smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+            smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _ in error.recipients.values()]
+        if all(code >= 500 for code in codes):
+            raise PermanentMailError(f"recipient refused: {codes}") from None
+        raise
+    except smtplib.SMTPResponseException as error:
+        if error.smtp_code >= 500 and not isinstance(error, smtplib.SMTPAuthenticationError):
+            raise PermanentMailError(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from None
+        raise

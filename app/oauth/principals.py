@@ -1,0 +1,49 @@
+"""Who a verified access token speaks for: a user (through Loket's app) or a machine client."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import Session
+
+from app.accounts import repository as accounts_repo
+from app.accounts.principal import Principal
+from app.db import transaction
+from app.errors import Msg
+from app.models import RevokedToken
+from app.oauth import clients
+from app.oauth.tokens import AccessClaims, InvalidToken
+from app.ratelimit import hit
+from app.runtime import Runtime
+
+
+def is_client_token(claims: AccessClaims) -> bool:
+    """Client-credentials tokens are issued with the client as their subject."""
+    return claims.subject == claims.client_id
+
+
+def throttle_client(runtime: Runtime, claims: AccessClaims) -> None:
+    """Count a machine client's request in its own transaction (failed requests count too)."""
+    if is_client_token(claims):
+        with transaction(runtime.engine) as session:
+            hit(session, key=f"client:{claims.client_id}",
+                limit=runtime.settings.client_rate_limit_per_minute)
+
+
+def principal_for(session: Session, *, claims: AccessClaims) -> Principal:
+    """The caller behind a verified token; revoked tokens and disabled accounts lose access."""
+    if session.get(RevokedToken, claims.jti) is not None:
+        raise InvalidToken(Msg("Token telah dicabut", "The token was revoked"))
+    if is_client_token(claims):
+        client = clients.client_by_id(session, claims.client_id)
+        if client is None or not client.is_active:
+            raise InvalidToken(Msg("Klien tidak aktif", "The client is not active"))
+        return Principal(user=None, client_id=client.client_id, scopes=claims.scopes,
+                         client=client)
+    try:
+        user = accounts_repo.user_by_id(session, uuid.UUID(claims.subject))
+    except ValueError:
+        user = None
+    if user is None or not user.is_active:
+        raise InvalidToken(Msg("Akun tidak aktif", "The account is not active"))
+    return Principal(user=user, client_id=claims.client_id, scopes=claims.scopes)

@@ -1,0 +1,133 @@
+"""E-mail to the applicant through a real SMTP server (aiosmtpd), in the citizen's language."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from urllib.parse import quote, urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import update
+
+from app.config import Settings
+from app.db import transaction
+from app.models import User
+from app.notifications.dispatcher import Dispatcher
+from tests.notifications.helpers import messages
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        self.received.append((list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    handler, port = Inbox(), _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+@pytest.fixture
+def settings(settings, inbox) -> Settings:
+    return settings.model_copy(update={
+        "smtp_host": "127.0.0.1",
+        "smtp_port": inbox[1],
+        "smtp_starttls": False,
+        "mail_from": "Loket DKI <no-reply@loket.jakarta.go.id>",
+    })
+
+
+def _deliver(world) -> list[tuple[list[str], EmailMessage]]:
+    Dispatcher(world.runtime.engine, world.runtime.settings).run_once()
+    assert {m.status for m in messages(world.runtime.engine)} == {"sent"}
+    return world.inbox.received
+
+
+def _text(mail: EmailMessage) -> str:
+    return mail.get_content().replace("\r\n", "\n")  # SMTP carries CRLF line ends
+
+
+@pytest.fixture
+def mail_world(world, inbox):
+    world.inbox = inbox[0]
+    return world
+
+
+def _set_language(world, user: User, language: str) -> None:
+    with transaction(world.runtime.engine) as session:
+        session.execute(update(User).where(User.id == user.id).values(language=language))
+
+
+def test_submission_mails_the_citizen_in_indonesian(mail_world):
+    citizen = mail_world.user("citizen", name="Siti Rahma")
+    application = mail_world.submitted(citizen)
+    [(recipients, mail)] = _deliver(mail_world)
+    assert recipients == [citizen.email]
+    assert mail["To"] == citizen.email
+    assert mail["From"] == "Loket DKI <no-reply@loket.jakarta.go.id>"
+    assert mail["Subject"] == f"Permohonan {application['reference']} telah diterima"
+    assert mail["Content-Language"] == "id"
+    assert mail["Message-ID"].endswith("@loket.jakarta.go.id>")
+    assert mail.get_content_type() == "text/plain"
+    body = _text(mail)
+    assert "Yth. Siti Rahma," in body and application["reference"] in body
+    assert "<" not in body  # plain text, no markup
+
+
+def test_a_citizen_who_reads_english_gets_english(mail_world):
+    citizen = mail_world.user("citizen", name="Budi Santoso")
+    _set_language(mail_world, citizen, "en")
+    application = mail_world.submitted(citizen)
+    [(_, mail)] = _deliver(mail_world)
+    assert mail["Subject"] == f"Application {application['reference']} received"
+    assert mail["Content-Language"] == "en"
+    assert "Dear Budi Santoso," in _text(mail)
+
+
+def test_revision_and_rejection_carry_the_officers_words(mail_world):
+    citizen, officer = mail_world.user("citizen"), mail_world.user("officer")
+    revision = mail_world.in_state("revision_requested", citizen=citizen, officer=officer)
+    rejected = mail_world.in_state("rejected", citizen=citizen, officer=officer)
+    subjects = {mail["Subject"]: _text(mail) for _, mail in _deliver(mail_world)}
+    asked = subjects[f"Permohonan {revision['reference']} perlu diperbaiki"]
+    assert "Catatan petugas:\nMohon dilengkapi" in asked
+    refused = subjects[f"Permohonan {rejected['reference']} ditolak"]
+    assert "Alasan penolakan:\nMohon dilengkapi" in refused
+    assert len(subjects) == 4  # and the two submissions
+
+
+def test_approval_mail_links_to_the_certificate_and_its_verification(mail_world):
+    citizen, officer = mail_world.user("citizen"), mail_world.user("officer")
+    _set_language(mail_world, citizen, "en")
+    approved = mail_world.in_state("approved", citizen=citizen, officer=officer)
+    number = approved["certificate_number"]
+    mails = {mail["Subject"]: _text(mail) for _, mail in _deliver(mail_world)}
+    body = mails[f"Application {approved['reference']} approved, certificate {number} issued"]
+    pdf_link = f"http://testserver/api/v1/certificates/{quote(number, safe='')}/pdf"
+    assert pdf_link in body
+    verify_link = next(line for line in body.splitlines() if "/verify/" in line).strip()
+
+    # The links work: the citizen downloads the signed PDF, anyone checks it.
+    pdf = mail_world.client.get(urlsplit(pdf_link).path, headers=mail_world.headers(citizen))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    page = mail_world.client.get(urlsplit(verify_link).path)
+    assert page.status_code == 200 and number in page.text
