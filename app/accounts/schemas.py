@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from pydantic import BaseModel, EmailStr
+from pydantic import BaseModel, EmailStr, StringConstraints
 
-from app.schemas_common import InputModel, text
+from app.schemas_common import InputModel, PlainText
 
 
 class RegisterRequest(InputModel):
     email: EmailStr
-    password: text(128 * 4)  # code points are checked by the password policy, this caps bytes
-    full_name: text(200, min_length=2)
-    nik: text(16)
-    phone: text(20) | None = None
-    language: text(2) = "id"
+    # Never stripped (spaces belong to a password); the policy counts code points, this only
+    # caps the size.
+    password: Annotated[str, StringConstraints(max_length=512)]
+    full_name: Annotated[str, PlainText(200, min_length=2)]
+    nik: Annotated[str, PlainText(16)]
+    phone: Annotated[str, PlainText(20)] | None = None
+    language: Annotated[str, PlainText(2)] = "id"
 
 
 class UserRead(BaseModel):

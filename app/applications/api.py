@@ -21,15 +21,15 @@ from app.applications.schemas import (
     TransitionRequest,
 )
 from app.deps import CurrentPrincipal, LanguageDep, RuntimeDep, SessionDep, audited_read
-from app.schemas_common import query_text
+from app.schemas_common import NoControlCharacters
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
-StateQuery = query_text(200)
-ServiceQuery = query_text(16, alias="service")
-AssignedQuery = query_text(16)
-SearchQuery = query_text(100)
-CursorQuery = query_text(200)
+StateQuery = Annotated[str | None, Query(max_length=200), NoControlCharacters]
+ServiceQuery = Annotated[str | None, Query(max_length=16, alias="service"), NoControlCharacters]
+AssignedQuery = Annotated[str | None, Query(max_length=16), NoControlCharacters]
+SearchQuery = Annotated[str | None, Query(max_length=100), NoControlCharacters]
+CursorQuery = Annotated[str | None, Query(max_length=200), NoControlCharacters]
 
 
 @router.post("", response_model=ApplicationRead, status_code=201)

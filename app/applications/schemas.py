@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, EmailStr, Field
 
-from app.schemas_common import InputModel, text
+from app.schemas_common import InputModel, PlainText
 
 
 class ApplicationCreate(InputModel):
-    service_code: text(16, min_length=1)
+    service_code: Annotated[str, PlainText(16, min_length=1)]
     data: dict[str, Any] = Field(default_factory=dict)
     # Assisted digital: an officer keys in an application for this (existing) resident.
     applicant_email: EmailStr | None = None
@@ -26,8 +26,8 @@ class ApplicationUpdate(InputModel):
 
 
 class TransitionRequest(InputModel):
-    action: text(32, min_length=1)
-    comment: text(4000) | None = None
+    action: Annotated[str, PlainText(32, min_length=1)]
+    comment: Annotated[str, PlainText(4000)] | None = None
     version: int = Field(ge=1, strict=True)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel
 
-from app.schemas_common import InputModel, text
+from app.schemas_common import InputModel, PlainText
 
 
 class CertificateRead(BaseModel):
@@ -25,7 +26,7 @@ class CertificateRead(BaseModel):
 
 
 class RevokeRequest(InputModel):
-    reason: text(4000, min_length=3)
+    reason: Annotated[str, PlainText(4000, min_length=3)]
     version: int | None = None
 
 

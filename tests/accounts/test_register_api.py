@@ -46,3 +46,11 @@ def test_duplicate_email_or_nik_is_a_conflict(client):
     same_nik = _register(client, email="lain@example.id")
     assert same_nik.status_code == 409
     assert same_nik.json()["errors"][0]["field"] == "nik"
+
+
+def test_spaces_around_a_password_are_kept(client):
+    assert _register(client, password="  kata sandi berspasi  ").status_code == 201
+    login = client.post("/oauth/token", data={"grant_type": "password",
+                                               "username": "siti@example.id",
+                                               "password": "  kata sandi berspasi  "})
+    assert login.status_code == 200
