@@ -61,7 +61,7 @@ def _environment_sends_email() -> bool:
 
 
 def _email_enabled(session: Session) -> bool:
-    found = _sends_email.get(session.get_bind().url)
+    found = _sends_email.get(session.get_bind().engine.url)
     return _environment_sends_email() if found is None else found
 
 
@@ -156,8 +156,11 @@ def iso_utc(moment: datetime) -> str:
 def _email_row(
     session: Session, *, application: Application, event: dict, template: str, now: datetime
 ) -> dict:
-    applicant = session.get(User, application.applicant_id)  # usually already in the session
+    # Usually already in the session (the caller, the transition's service): no query.
+    applicant = session.get(User, application.applicant_id)
     service = session.get(Service, application.service_id)
+    if applicant is None or service is None:  # foreign keys make this unreachable
+        raise LookupError(f"application {application.id} lost its applicant or service")
     lang = "en" if applicant.language == "en" else "id"
     context: dict[str, Any] = {
         "template": template,
@@ -169,6 +172,8 @@ def _email_row(
     }
     if template == "approved":
         codes = repository.certificate_codes(session, application.id)
+        if codes is None:  # certificates.service.record inserts the row before this event
+            raise LookupError(f"certificate.issued without a certificate for {application.id}")
         context["certificate_number"] = codes.number
         context["verification_code"] = codes.verification_code
     return _message(kind="email", event_type=event["action"], payload=context, now=now,
@@ -182,7 +187,7 @@ def dead_messages(session: Session, *, limit: int = 200) -> list[tuple[OutboxMes
         session, {m.subscription_id for m in messages if m.subscription_id}
     )
     return [
-        (m, urls.get(m.subscription_id, "?") if m.kind == "webhook" else mask_email(m.recipient))
+        (m, urls.get(m.subscription_id, "?") if m.subscription_id else mask_email(m.recipient))
         for m in messages
     ]
 
