@@ -7,14 +7,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, EmailStr, StringConstraints
 
-from app.schemas_common import InputModel, PlainText
+from app.schemas_common import InputModel, NoControlCharacters, PlainText
 
 
 class RegisterRequest(InputModel):
     email: EmailStr
     # Never stripped (spaces belong to a password); the policy counts code points, this only
-    # caps the size.
-    password: Annotated[str, StringConstraints(max_length=512)]
+    # caps the size. Control characters are refused: the token endpoint refuses them too.
+    password: Annotated[str, StringConstraints(max_length=512), NoControlCharacters]
     full_name: Annotated[str, PlainText(200, min_length=2)]
     nik: Annotated[str, PlainText(16)]
     phone: Annotated[str, PlainText(20)] | None = None

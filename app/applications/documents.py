@@ -17,6 +17,7 @@ from app.applications.schemas import DocumentList, DocumentRead
 from app.applications.service import EDITABLE_STATES
 from app.applications.storage import FileStore
 from app.applications.uploads import copy_limited, inspect_file, sanitize_filename
+from app.catalogue import repository as catalogue_repo
 from app.config import Settings
 from app.db import on_rollback
 from app.errors import InvalidTransition, Msg, NotFound, invalid
@@ -47,7 +48,9 @@ def upload_document(
                 "Documents can only be uploaded in draft or revision requested",
             )
         )
-    rule = _requirement(session.get(Service, application.service_id), requirement)
+    rule = _requirement(
+        catalogue_repo.service_version(session, application.service_id), requirement
+    )
     key, content_type, size, digest = _store(files, settings, rule, stream)
     on_rollback(session, lambda: files.delete(key))
     version = repository.supersede_documents(

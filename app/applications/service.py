@@ -41,13 +41,14 @@ def create_application(
     """Start a draft for the caller, or for a named resident (officer at a counter, a system)."""
     principal.require_scope(WRITE_SCOPE)
     applicant = _applicant_for(session, principal=principal, request=request)
-    service = catalogue_repo.current_service(session, request.service_code)
-    if service is None or not service.active:
+    current = catalogue_repo.current_service_id(session, request.service_code)
+    if current is None or not current[1]:
         raise invalid(
             "service_code",
             "Layanan tidak ditemukan atau tidak aktif",
             "Unknown or inactive service",
         )
+    service = catalogue_repo.service_version(session, current[0])
     _raise_field_errors(validate_data(service.form_schema, request.data, partial=True))
     values, first_event = _new_application_rows(
         service=service, applicant=applicant, principal=principal, data=request.data
@@ -63,7 +64,9 @@ def create_application(
     # The number is taken last: its counter row stays locked until commit, so nothing else
     # may run between taking it and committing.
     response.reference = application.reference = repository.assign_reference(
-        session, application_id=application.id, service_code=service.code,
+        session,
+        application_id=application.id,
+        service_code=service.code,
         year=values["created_at"].year,
     )
     return response
@@ -142,7 +145,7 @@ def read_application(
 
 
 def present(session: Session, application: Application) -> ApplicationRead:
-    service = session.get(Service, application.service_id)
+    service = catalogue_repo.service_version(session, application.service_id)
     read = application_read(
         application,
         service=service,
@@ -172,7 +175,7 @@ def update_application(
         )
     check_version(application, request.version)
     merged = {k: v for k, v in {**application.data, **request.data}.items() if v is not None}
-    service = session.get(Service, application.service_id)
+    service = catalogue_repo.service_version(session, application.service_id)
     _raise_field_errors(validate_data(service.form_schema, merged, partial=True))
     changed = sorted(k for k in request.data if application.data.get(k) != request.data[k])
     chain.append(
@@ -208,7 +211,7 @@ def _raise_field_errors(errors: list) -> None:
 
 def workflow_of(session: Session, application: Application):
     """The workflow the application's service version runs on."""
-    service = session.get(Service, application.service_id)
+    service = catalogue_repo.service_version(session, application.service_id)
     return service, get_workflow(service.workflow)
 
 

@@ -28,9 +28,10 @@ from typing import Any
 from sqlalchemy import URL, Engine
 from sqlmodel import Session
 
+from app.catalogue import repository as catalogue_repo
 from app.config import Settings
 from app.errors import Conflict, Msg, NotFound
-from app.models import Application, OutboxMessage, Service, User
+from app.models import Application, OutboxMessage, User
 from app.models.base import utcnow
 from app.notifications import repository
 
@@ -94,8 +95,9 @@ def enqueue_for_event(session: Session, *, application: Application, event: dict
     rows = _webhook_rows(session, application=application, event=event, now=now)
     template = EMAIL_TEMPLATES.get(event["action"])
     if template and _email_enabled(session):
-        rows.append(_email_row(session, application=application, event=event, template=template,
-                               now=now))
+        rows.append(
+            _email_row(session, application=application, event=event, template=template, now=now)
+        )
     if rows:
         repository.insert_messages(session, rows)
     return len(rows)
@@ -128,8 +130,15 @@ def _webhook_rows(
         payload = payload or webhook_payload(
             application=application, event=event, department_code=sub.department_code
         )
-        rows.append(_message(kind="webhook", event_type=event["action"], payload=payload,
-                             now=now, subscription_id=sub.id))
+        rows.append(
+            _message(
+                kind="webhook",
+                event_type=event["action"],
+                payload=payload,
+                now=now,
+                subscription_id=sub.id,
+            )
+        )
     return rows
 
 
@@ -158,7 +167,7 @@ def _email_row(
 ) -> dict:
     # Usually already in the session (the caller, the transition's service): no query.
     applicant = session.get(User, application.applicant_id)
-    service = session.get(Service, application.service_id)
+    service = catalogue_repo.service_version(session, application.service_id)
     if applicant is None or service is None:  # foreign keys make this unreachable
         raise LookupError(f"application {application.id} lost its applicant or service")
     lang = "en" if applicant.language == "en" else "id"
@@ -176,8 +185,13 @@ def _email_row(
             raise LookupError(f"certificate.issued without a certificate for {application.id}")
         context["certificate_number"] = codes.number
         context["verification_code"] = codes.verification_code
-    return _message(kind="email", event_type=event["action"], payload=context, now=now,
-                    recipient=applicant.email)
+    return _message(
+        kind="email",
+        event_type=event["action"],
+        payload=context,
+        now=now,
+        recipient=applicant.email,
+    )
 
 
 def dead_messages(session: Session, *, limit: int = 200) -> list[tuple[OutboxMessage, str]]:
@@ -205,8 +219,12 @@ def resend(session: Session, *, message_id: uuid.UUID) -> None:
     message = session.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound(Msg("Pesan tidak ditemukan", "No such message"))
-    raise Conflict(Msg(f"Pesan berstatus {message.status}, bukan dead",
-                       f"The message is {message.status}, not dead"))
+    raise Conflict(
+        Msg(
+            f"Pesan berstatus {message.status}, bukan dead",
+            f"The message is {message.status}, not dead",
+        )
+    )
 
 
 def resend_all_dead(session: Session) -> int:
