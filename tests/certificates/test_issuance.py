@@ -12,6 +12,7 @@ import pytest
 import zxingcpp
 from bs4 import BeautifulSoup
 from PIL import Image
+from sqlmodel import select
 
 from app.certificates.verify import check_pdf
 from app.models import Certificate
@@ -164,7 +165,7 @@ def test_a_failure_while_signing_rolls_the_approval_back(world, monkeypatch):
 
 def test_expired_certificates_say_so_everywhere(world, approved, db):
     with db() as session:
-        certificate = session.query(Certificate).one()
+        certificate = session.exec(select(Certificate)).one()
         certificate.valid_until = date.today() - timedelta(days=2)
         session.add(certificate)
         code = certificate.verification_code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jwt
+from sqlmodel import select
 
 from tests.factories import PASSWORD
 
@@ -53,7 +54,7 @@ def test_failures_slow_down_the_account_then_a_correct_password_works_after_the_
     assert int(throttled.headers["retry-after"]) >= 1
     # The wait is stored in the database (shared by all processes); let it pass.
     with db() as session:
-        for row in session.query(LoginThrottle).all():
+        for row in session.exec(select(LoginThrottle)).all():
             row.next_attempt_at = None
             session.add(row)
     assert login(world.client, citizen.email, PASSWORD).status_code == 200
