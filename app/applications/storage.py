@@ -12,6 +12,8 @@ import re
 import uuid
 from pathlib import Path
 
+from app.fsutil import fsync_path
+
 _KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{32})")
 _DIR_MODE = 0o700
 _FILE_MODE = 0o600
@@ -47,10 +49,22 @@ class FileStore:
         if target.exists():
             raise FileExistsError(f"file store key already in use: {key}")
         target.parent.mkdir(mode=_DIR_MODE, exist_ok=True)
-        _fsync_path(temp)
+        fsync_path(temp)
         os.replace(temp, target)
         # The rename itself is only durable once the directory entry is flushed.
-        _fsync_path(target.parent)
+        fsync_path(target.parent)
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store ``data`` under a new key, atomically; returns the key."""
+        temp = self.temp_path()
+        try:
+            temp.write_bytes(data)
+            key = self.new_key()
+            self.commit(temp, key)
+        except BaseException:
+            self.discard(temp)
+            raise
+        return key
 
     def path(self, key: str) -> Path:
         """The file's path for a valid key; ValueError for anything else."""
@@ -75,11 +89,3 @@ class FileStore:
         ):
             raise ValueError("not a temp file of this file store")
         return self.tmp_dir / temp.name
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

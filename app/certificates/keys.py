@@ -20,9 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,10 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-try:
-    import fcntl
-except ImportError:  # Windows: no cross-process lock, so start a single process there.
-    fcntl = None  # type: ignore[assignment]
+from app.fsutil import exclusive_lock, fsync_path
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +57,6 @@ _KEY_USAGE_FLAGS = (
     "digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
     "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only",
 )  # fmt: skip
-_process_lock = threading.Lock()
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
@@ -154,7 +148,7 @@ def init_chain(directory: Path, *, authority_name: str, force: bool = False) -> 
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _fsync_dir(directory.parent)
+    fsync_path(directory.parent)
     log.info("created signing chain for %r in %s", authority_name, directory)
     return directory
 
@@ -171,7 +165,7 @@ def ensure_chain(directory: Path, *, authority_name: str) -> SigningMaterial:
     directory = Path(directory)
     if not (directory / SIGNER_CERT).exists():
         directory.parent.mkdir(parents=True, exist_ok=True)
-        with _exclusive_lock(directory.parent / f".{directory.name}.lock"):
+        with exclusive_lock(directory.parent / f".{directory.name}.lock"):
             # Another process or thread may have created it while we waited for the lock.
             if not (directory / SIGNER_CERT).exists():
                 init_chain(directory, authority_name=authority_name)
@@ -479,28 +473,3 @@ def _move_aside(directory: Path) -> None:
     aside = directory.with_name(f"{directory.name}.replaced-{stamp}")
     os.rename(directory, aside)
     log.warning("moved the previous signing chain to %s", aside)
-
-
-@contextmanager
-def _exclusive_lock(lock_path: Path) -> Iterator[None]:
-    """Serialise chain creation between threads and between processes (advisory flock)."""
-    with _process_lock:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing releases the flock
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable; not every platform can open a directory, which is harmless."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -78,7 +78,7 @@ def prepare(
         )
     except Exception as error:  # any rendering or signing fault cancels the approval
         raise CertificateFailed() from error
-    key = _store(issuer, pdf)
+    key = issuer.files.put_bytes(pdf)
     on_rollback(session, lambda: issuer.files.delete(key))
     return PreparedCertificate(
         row={
@@ -250,18 +250,6 @@ def _add_months(start: date, months: int | None) -> date | None:
         except ValueError:
             continue
     raise AssertionError("unreachable")
-
-
-def _store(issuer: CertificateIssuer, pdf: bytes) -> str:
-    temp = issuer.files.temp_path()
-    try:
-        temp.write_bytes(pdf)
-        key = issuer.files.new_key()
-        issuer.files.commit(temp, key)
-    except BaseException:
-        issuer.files.discard(temp)
-        raise
-    return key
 
 
 def _sha256(data: bytes) -> str:

@@ -17,8 +17,8 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,10 +26,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-try:
-    import fcntl
-except ImportError:  # Windows: no cross-process lock, so start a single process there.
-    fcntl = None  # type: ignore[assignment]
+from app.fsutil import exclusive_lock, fsync_path
 
 KEY_FILE_GLOB = "jwt-*.pem"
 _STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -199,14 +196,14 @@ def write_key_file(*, keys_dir: Path, key: SigningKey) -> Path:
         with suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(keys_dir)
+    fsync_path(keys_dir)
     return target
 
 
 def _create_first_key(keys_dir: Path) -> list[SigningKey]:
     keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(keys_dir, 0o700)
-    with _exclusive_lock(keys_dir):
+    with exclusive_lock(keys_dir / _LOCK_FILE):
         # Another process may have created the key while we waited: use it rather than add a
         # second one, or each process would sign with a key the others have never loaded.
         keys = _load_all(keys_dir)
@@ -240,25 +237,3 @@ def _created_at(path: Path) -> datetime:
         return datetime.strptime(match.group(1), _STAMP_FORMAT).replace(tzinfo=UTC)
     # A file an operator named by hand: its mtime is the best age we have.
     return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
-
-
-@contextmanager
-def _exclusive_lock(keys_dir: Path) -> Iterator[None]:
-    """Serialise key creation between processes that share ``keys_dir`` (advisory flock)."""
-    fd = os.open(keys_dir / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the flock
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable; not every platform can open a directory, which is harmless."""
-    with suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -143,3 +143,12 @@ def test_delete_removes_committed_file(store):
     store.commit(temp, key)
     store.delete(key)
     assert not store.path(key).exists()
+
+
+def test_put_bytes_stores_atomically_under_a_new_key(tmp_path):
+    from app.applications.storage import FileStore
+
+    store = FileStore(tmp_path / "files")
+    key = store.put_bytes(b"%PDF-1.7 sertifikat")
+    assert store.path(key).read_bytes() == b"%PDF-1.7 sertifikat"
+    assert list((tmp_path / "files" / "tmp").iterdir()) == []
