@@ -367,3 +367,16 @@ def keys_rotate() -> None:
     )
     typer.echo(f"new signing key {new_key.kid}")
     typer.echo(f"retired keys: {', '.join(removed) or '-'}")
+
+
+stats_cli = typer.Typer(help="Public statistics.", no_args_is_help=True)
+cli.add_typer(stats_cli, name="stats")
+
+
+@stats_cli.command("refresh")
+def stats_refresh() -> None:
+    """Bring the statistics facts up to date with the applications changed since last time."""
+    from app.stats.facts import refresh_facts
+
+    count = _run_service(lambda s, _r: refresh_facts(s))
+    typer.echo(f"{count} applications read")

@@ -30,6 +30,8 @@ from app.oauth.api import oauth_error_handler
 from app.oauth.api import router as oauth_router
 from app.oauth.service import OAuthError
 from app.runtime import Runtime, build_runtime
+from app.stats.api import open_data_router
+from app.stats.api import router as stats_router
 
 log = logging.getLogger("loket")
 
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(_api_router(), prefix="/api/v1")
     app.include_router(oauth_router)
     app.include_router(public_router)
+    app.include_router(open_data_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(_ops_router())
     _add_error_handlers(app)
@@ -81,6 +84,7 @@ def _api_router() -> APIRouter:
     api.include_router(applications_router)
     api.include_router(certificates_router)
     api.include_router(webhooks_router)
+    api.include_router(stats_router)
     return api
 
 

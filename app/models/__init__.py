@@ -5,8 +5,10 @@ from app.models.applications import Application, Document, Event, ReferenceCount
 from app.models.catalogue import Service
 from app.models.certificates import Certificate, RateLimit
 from app.models.integration import OAuthClient, OutboxMessage, RevokedToken, WebhookSubscription
+from app.models.stats import ApplicationFact, StatsState
 
 __all__ = [
+    "ApplicationFact",
     "Application",
     "Certificate",
     "Department",
@@ -20,6 +22,7 @@ __all__ = [
     "RevokedToken",
     "ReferenceCounter",
     "Service",
+    "StatsState",
     "User",
     "WebhookSubscription",
 ]

@@ -1,0 +1,1 @@
+"""Public statistics: precomputed per-application facts, suppressed aggregates, open data."""

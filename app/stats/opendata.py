@@ -1,0 +1,125 @@
+"""Open data: monthly figures per service as CSV and JSON, a datapackage and a DCAT catalogue."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from sqlmodel import Session
+
+from app.stats.figures import MIN_CELL
+from app.stats.service import _services, monthly_rows, months_between
+
+OPEN_DATA_MONTHS = 24
+SUPPRESSED = "<10"
+COUNT_FIELDS = ("received", "approved", "rejected")
+STAT_FIELDS = ("median_working_days", "p90_working_days", "pct_within_sla")
+FIELDS = ("service_code", "month", *COUNT_FIELDS, *STAT_FIELDS)
+_DESCRIPTIONS = {
+    "service_code": "Service code in the Loket catalogue",
+    "month": "Calendar month (office time, Asia/Jakarta)",
+    "received": "Applications submitted in the month",
+    "approved": "Applications approved in the month",
+    "rejected": "Applications rejected in the month",
+    "median_working_days": "Median working days the authority held a decided file",
+    "p90_working_days": "90th percentile (nearest rank) of those working days",
+    "pct_within_sla": "Percent of decisions on or before the due working day",
+}
+_TYPES = {
+    "service_code": "string",
+    "month": "yearmonth",
+    "median_working_days": "number",
+    "pct_within_sla": "number",
+}
+
+
+def monthly_records(session: Session, *, today: date) -> list[dict]:
+    """Per service and month over the last 24 months, suppressed."""
+    first = date(today.year - 2, today.month, 1)
+    months = months_between(first, today)[-OPEN_DATA_MONTHS:]
+    records = []
+    for service in _services(session):
+        for row in monthly_rows(session, service_code=service.code, months=months, today=today):
+            records.append(
+                {name: row.get(name) for name in FIELDS}
+                | {"service_code": service.code, "suppressed": row["suppressed"]}
+            )
+    return records
+
+
+def to_csv(records: list[dict]) -> str:
+    """CSV with '<10' in suppressed counts and an empty cell for suppressed statistics."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for record in records:
+        writer.writerow([_csv_cell(name, record) for name in FIELDS])
+    return out.getvalue()
+
+
+def _csv_cell(name: str, record: dict) -> str:
+    value = record[name]
+    if value is None:
+        return SUPPRESSED if name in COUNT_FIELDS else ""
+    return str(value)
+
+
+def datapackage(*, base_url: str) -> dict:
+    """Frictionless Data Package describing the CSV."""
+    fields = [
+        {"name": n, "type": _TYPES.get(n, "integer"), "description": _DESCRIPTIONS[n]}
+        for n in FIELDS
+    ]
+    return {
+        "name": "loket-applications-monthly",
+        "title": "Loket: permit applications per service and month",
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        "description": f"Cells built from fewer than {MIN_CELL} applications are suppressed.",
+        "resources": [
+            {
+                "name": "applications-monthly",
+                "path": f"{base_url}/open-data/applications-monthly.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {
+                    "fields": fields,
+                    "missingValues": ["", SUPPRESSED],
+                    "primaryKey": ["service_code", "month"],
+                },
+            }
+        ],
+    }
+
+
+def catalog(*, base_url: str, authority: str) -> dict:
+    """DCAT catalogue of the open data, as JSON-LD with an inline context."""
+    distributions = [
+        {
+            "@type": "dcat:Distribution",
+            "dcat:downloadURL": {"@id": f"{base_url}{path}"},
+            "dcat:mediaType": media,
+        }
+        for path, media in (
+            ("/open-data/applications-monthly.csv", "text/csv"),
+            ("/open-data/applications-monthly.json", "application/json"),
+            ("/open-data/datapackage.json", "application/json"),
+        )
+    ]
+    return {
+        "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/"},
+        "@id": f"{base_url}/open-data/catalog.jsonld",
+        "@type": "dcat:Catalog",
+        "dct:title": "Loket open data",
+        "dct:publisher": authority,
+        "dcat:dataset": [
+            {
+                "@id": f"{base_url}/open-data/applications-monthly",
+                "@type": "dcat:Dataset",
+                "dct:title": "Permit applications per service and month",
+                "dct:license": {"@id": "https://creativecommons.org/licenses/by/4.0/"},
+                "dcat:distribution": distributions,
+            }
+        ],
+    }

@@ -1,0 +1,200 @@
+"""Statistics read from the facts table: periods, services, departments, months."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session, col
+
+from app.applications.sla import OFFICE_TIMEZONE
+from app.errors import Msg, NotFound, invalid
+from app.models import ApplicationFact, Certificate, Department, Service
+from app.stats.figures import MIN_CELL, Period, publish, summarise
+
+DEFAULT_DAYS = 90
+MAX_DAYS = 3660
+MAX_MONTHS = 120
+
+
+def parse_period(*, start: date | None, end: date | None, today: date) -> Period:
+    """The requested range (default: the last 90 days); reversed or huge ranges are refused."""
+    end = end or today
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise invalid("from", "Tanggal awal setelah tanggal akhir", "'from' is after 'to'")
+    if (end - start).days >= MAX_DAYS:
+        raise invalid("to", "Rentang paling lama 10 tahun", "The range may span at most 10 years")
+    return Period(start, end)
+
+
+def _facts(session: Session, period: Period, *, service_code: str | None = None) -> list:
+    query = select(ApplicationFact).where(
+        or_(
+            col(ApplicationFact.submitted_on).between(period.start, period.end),
+            col(ApplicationFact.decided_on).between(period.start, period.end),
+            col(ApplicationFact.outcome).is_(None),
+        )
+    )
+    if service_code is not None:
+        query = query.where(col(ApplicationFact.service_code) == service_code)
+    return list(session.execute(query).scalars())
+
+
+def _bounds(period: Period) -> tuple[datetime, datetime]:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(OFFICE_TIMEZONE)
+    start = datetime.combine(period.start, time(), zone).astimezone(UTC)
+    end = datetime.combine(period.end + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start, end
+
+
+def _certificates(session: Session, period: Period, column, key=None) -> dict:
+    start, end = _bounds(period)
+    key = col(Certificate.service_code) if key is None else col(key)
+    moment = col(column)
+    rows = session.execute(
+        select(key, func.count()).where(moment >= start, moment < end).group_by(key)
+    )
+    return {code: count for code, count in rows}
+
+
+def _services(session: Session) -> list[Service]:
+    query = (
+        select(Service)
+        .where(col(Service.is_current))
+        .order_by(col(Service.department_id), col(Service.code))
+    )
+    return list(session.execute(query).scalars())
+
+
+def _departments(session: Session) -> dict[int, Department]:
+    return {d.id: d for d in session.execute(select(Department)).scalars() if d.id is not None}
+
+
+def _service_rows(session: Session, period: Period, today: date) -> tuple[list, list[dict]]:
+    """Raw rows per current service, with certificate counts."""
+    by_service: dict[str, list] = defaultdict(list)
+    for fact in _facts(session, period):
+        by_service[fact.service_code].append(fact)
+    issued = _certificates(session, period, Certificate.issued_at)
+    revoked = _certificates(session, period, Certificate.revoked_at)
+    services = _services(session)
+    rows = []
+    for service in services:
+        row = summarise(by_service[service.code], period=period, today=today)
+        row["certificates_issued"] = issued.get(service.code, 0)
+        row["certificates_revoked"] = revoked.get(service.code, 0)
+        rows.append(row)
+    return services, rows
+
+
+def _envelope(period: Period, key: str, items: list[dict]) -> dict:
+    return {"from": period.start, "to": period.end, "min_cell": MIN_CELL, key: items}
+
+
+def service_stats(session: Session, *, period: Period, today: date) -> dict:
+    """Per-service figures, suppressed, including across services of one department."""
+    services, rows = _service_rows(session, period, today)
+    siblings: dict[int, list[int]] = defaultdict(list)
+    for index, service in enumerate(services):
+        siblings[service.department_id].append(index)
+    departments = _departments(session)
+    items = [
+        {
+            "service_code": s.code,
+            "service_name": {"id": s.name_id, "en": s.name_en},
+            "department_code": departments[s.department_id].code,
+        }
+        | row
+        for s, row in zip(services, publish(rows, siblings=list(siblings.values())), strict=True)
+    ]
+    return _envelope(period, "services", items)
+
+
+def department_stats(session: Session, *, period: Period, today: date) -> dict:
+    """Per-department figures, suppressed."""
+    by_department: dict[int, list] = defaultdict(list)
+    for fact in _facts(session, period):
+        by_department[fact.department_id].append(fact)
+    issued = _certificates(session, period, Certificate.issued_at, Certificate.department_id)
+    revoked = _certificates(session, period, Certificate.revoked_at, Certificate.department_id)
+    departments = sorted(_departments(session).values(), key=lambda d: d.code)
+    rows = []
+    for department in departments:
+        assert department.id is not None
+        row = summarise(by_department[department.id], period=period, today=today)
+        row["certificates_issued"] = issued.get(department.id, 0)
+        row["certificates_revoked"] = revoked.get(department.id, 0)
+        rows.append(row)
+    items = [
+        {"department_code": d.code, "department_name": d.name} | row
+        for d, row in zip(departments, publish(rows), strict=True)
+    ]
+    return _envelope(period, "departments", items)
+
+
+def default_series_start(end: date) -> date:
+    """The first day of the month eleven months before ``end``: a year of months."""
+    index = end.year * 12 + end.month - 1 - 11
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(start: date, end: date) -> list[Period]:
+    """Calendar months overlapping ``start``..``end``, each as a whole month."""
+    months, current = [], date(start.year, start.month, 1)
+    while current <= end:
+        following = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+        months.append(Period(current, following - timedelta(days=1)))
+        current = following
+    return months
+
+
+def service_or_404(session: Session, code: str) -> Service:
+    """The current version of a service by code, or NotFound."""
+    found = session.execute(
+        select(Service).where(col(Service.code) == code, col(Service.is_current))
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(Msg(f"Layanan {code!r} tidak dikenal", f"Unknown service {code!r}"))
+    return found
+
+
+def monthly_rows(session: Session, *, service_code: str, months: list[Period], today: date) -> list:
+    """Published per-month figures (no backlog: that is a now-figure) for one service."""
+    whole = Period(months[0].start, months[-1].end)
+    facts = [
+        f
+        for f in _facts(session, whole, service_code=service_code)
+        if f.outcome is not None or whole.holds(f.submitted_on)
+    ]
+    rows = []
+    for month in months:
+        row = summarise(facts, period=month, today=today)
+        del row["open_now"], row["backlog"]
+        rows.append(row)
+    return [
+        {"month": month.start.strftime("%Y-%m")} | row
+        for month, row in zip(months, publish(rows), strict=True)
+    ]
+
+
+def timeseries(
+    session: Session, *, service_code: str, interval: str, period: Period, today: date
+) -> dict:
+    """Monthly figures for one service."""
+    if interval != "month":
+        raise invalid("interval", "Hanya 'month' yang didukung", "Only 'month' is supported")
+    service = service_or_404(session, service_code)
+    months = months_between(period.start, period.end)
+    if len(months) > MAX_MONTHS:
+        raise invalid("from", "Paling banyak 120 bulan", "At most 120 months")
+    rows = monthly_rows(session, service_code=service.code, months=months, today=today)
+    return {
+        "service_code": service.code,
+        "interval": interval,
+        "min_cell": MIN_CELL,
+        "series": rows,
+    }
