@@ -33,10 +33,9 @@ def _counter_upsert(session: Session, *, service_code: str, year: int):
 
 
 def assign_reference(
-    session: Session, *, application_id: uuid.UUID, service_code: str, year: int
+    session: Session, *, application_id: uuid.UUID, service_code: str, year: int, number: int
 ) -> str:
     """Give a new application its number: ``{SERVICE}-{YYYY}-{NNNNNN}``."""
-    number = take_reference_number(session, service_code=service_code, year=year)
     reference = f"{service_code}-{year}-{number:06d}"
     session.execute(
         update(Application).where(Application.id == application_id).values(reference=reference)

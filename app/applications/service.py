@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.accounts.principal import Principal
-from app.applications import chain, repository
+from app.applications import chain, numbering, repository
 from app.applications.access import WRITE_SCOPE, visible_application
 from app.applications.chain import ChainProblem, EventDraft
 from app.applications.presenters import application_read, event_read
@@ -58,16 +58,16 @@ def create_application(
         application, applicant_name=applicant.full_name, service=service, now=values["created_at"]
     )
     repository.insert_application(session, application=values, first_event=first_event)
-    # Queues nothing today (a draft is private), and runs before the number is taken so that
-    # the counter row is not locked any longer.
+    # Queues nothing today (a draft is private); kept for the day drafts announce themselves.
     enqueue_for_event(session, application=application, event=first_event)
-    # The number is taken last: its counter row stays locked until commit, so nothing else
-    # may run between taking it and committing.
+    year = values["created_at"].year
+    number = numbering.next_number(session, service_code=service.code, year=year)
     response.reference = application.reference = repository.assign_reference(
         session,
         application_id=application.id,
         service_code=service.code,
-        year=values["created_at"].year,
+        year=year,
+        number=number,
     )
     return response
 

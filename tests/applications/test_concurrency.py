@@ -84,3 +84,17 @@ def test_concurrent_creates_get_unique_gap_free_reference_numbers(world):
     references = _race(10, attempt)
     numbers = sorted(int(reference.rsplit("-", 1)[1]) for reference in references)
     assert numbers == list(range(1, 11))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_postgresql_numbering_continues_from_the_counter_row(world, db):
+    from datetime import UTC, datetime
+
+    from app.models import ReferenceCounter
+
+    # An installation that numbered with the counter row keeps counting from where it was.
+    with db() as session:
+        session.add(ReferenceCounter(service_code="SIMPLE", year=datetime.now(UTC).year, value=41))
+    citizen = world.user("citizen")
+    assert world.create(citizen)["reference"].endswith("-000042")
+    assert world.create(citizen)["reference"].endswith("-000043")
