@@ -437,6 +437,22 @@ def seed(url: str, *, count: int, citizens: int = 50_000, officers_per_departmen
 # Real drafts for the API benchmark (valid first event, as the API would write it)
 # --------------------------------------------------------------------------------------------
 
+def _take_numbers(conn, *, service_code: str, year: int, count: int) -> list[int]:
+    """Numbers as the app takes them: its per-service sequence once it exists, else the counter
+    row (which the sequence continues from when the app creates it)."""
+    sequence = f"loket_ref_{service_code.lower()}_{year}"
+    if conn.execute("SELECT to_regclass(%s)", (sequence,)).fetchone()[0] is not None:
+        rows = conn.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
+                            (sequence, count)).fetchall()
+        return [row[0] for row in rows]
+    last = conn.execute(
+        "INSERT INTO reference_counters (service_code, year, value) VALUES (%s, %s, %s) "
+        "ON CONFLICT (service_code, year) DO UPDATE "
+        "SET value = reference_counters.value + EXCLUDED.value RETURNING value",
+        (service_code, year, count)).fetchone()[0]
+    return list(range(last - count + 1, last + 1))
+
+
 def insert_drafts(url: str, *, applicant_id: str, service_code: str, data: dict,
                   count: int) -> list[str]:
     """Insert ``count`` drafts of ``service_code`` for one citizen; returns their ids.
@@ -454,19 +470,14 @@ def insert_drafts(url: str, *, applicant_id: str, service_code: str, data: dict,
             "SELECT id, department_id FROM services WHERE code = %s AND is_current",
             (service_code,)).fetchone()
         year = datetime.now(UTC).year
-        last = conn.execute(
-            "INSERT INTO reference_counters (service_code, year, value) VALUES (%s, %s, %s) "
-            "ON CONFLICT (service_code, year) DO UPDATE "
-            "SET value = reference_counters.value + EXCLUDED.value RETURNING value",
-            (service_code, year, count)).fetchone()[0]
-        first = last - count + 1
+        numbers = _take_numbers(conn, service_code=service_code, year=year, count=count)
         ids: list[str] = []
         draft = EventDraft("application.created", "user", applicant_id, to_state="draft")
         with conn.cursor() as cursor:
             with cursor.copy(f"COPY applications ({', '.join(APPLICATION_COLUMNS)}) "
                              "FROM STDIN") as copy_apps:
                 events = []
-                for number in range(first, last + 1):
+                for number in numbers:
                     now = datetime.now(UTC)
                     application_id = uuid.uuid4()
                     event = event_row(application_id=application_id, seq=1,
