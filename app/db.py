@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
@@ -16,6 +17,7 @@ from sqlmodel import Session, create_engine
 
 from app.config import Settings
 
+T = TypeVar("T")
 WRITE_OPTION = "loket_write"
 ROLLBACK_HOOKS = "loket_rollback_hooks"
 
@@ -85,6 +87,14 @@ def _write_engine(engine: Engine) -> Engine:
         writer = engine.execution_options(**{WRITE_OPTION: True})
         engine._loket_writer = writer  # type: ignore[attr-defined]
     return writer
+
+
+def get_required(session: Session, model: type[T], key: object) -> T:
+    """A row that must exist (a foreign key points at it): missing means a broken database."""
+    row = session.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key} is missing")
+    return row
 
 
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:

@@ -44,7 +44,7 @@ class Principal:
 
     @property
     def officer_roles(self) -> frozenset[str]:
-        if not self.is_officer:
+        if self.user is None or not self.is_officer:
             return frozenset()
         return parse_officer_roles(self.user.officer_roles)
 

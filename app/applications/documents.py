@@ -20,7 +20,7 @@ from app.applications.uploads import copy_limited, inspect_file, sanitize_filena
 from app.catalogue import repository as catalogue_repo
 from app.config import Settings
 from app.db import on_rollback
-from app.errors import InvalidTransition, Msg, NotFound, invalid
+from app.errors import Forbidden, InvalidTransition, Msg, NotFound, invalid
 from app.models import Document, Service
 
 
@@ -41,6 +41,14 @@ def upload_document(
     )
     if APPLICANT not in roles:
         raise NotFound(Msg("Permohonan tidak ditemukan", "Application not found"))
+    if principal.user is None:
+        # A document is recorded with the person who uploaded it; systems cannot be one yet.
+        raise Forbidden(
+            Msg(
+                "Dokumen diunggah oleh warga atau petugas, bukan oleh sistem",
+                "Documents are uploaded by the resident or an officer, not by a system client",
+            )
+        )
     if application.state not in EDITABLE_STATES:
         raise InvalidTransition(
             Msg(
@@ -64,7 +72,7 @@ def upload_document(
         size=size,
         sha256=digest,
         storage_key=key,
-        uploaded_by_id=principal.user.id,
+        uploaded_by_id=principal.user.id,  # checked above: never None here
         version=version,
     )
     session.add(document)

@@ -11,6 +11,7 @@ from app.accounts import repository as accounts_repo
 from app.catalogue import repository
 from app.catalogue.definitions import Catalogue, ServiceDefinition
 from app.catalogue.schemas import DocumentRequirementRead, ServiceList, ServiceRead, ServiceSummary
+from app.db import get_required
 from app.errors import Msg, NotFound, ValidationFailed, field_error
 from app.models import Department, Service
 
@@ -106,7 +107,7 @@ def get_service(session: Session, *, code: str, lang: str) -> ServiceRead:
     service = repository.current_service(session, code)
     if service is None or not service.active:
         raise NotFound(Msg(f"Layanan {code} tidak ada", f"No service {code}"))
-    department = accounts_repo.department_by_id(session, service.department_id)
+    department = get_required(session, Department, service.department_id)
     return service_read(service, department_code=department.code, lang=lang)
 
 

@@ -23,7 +23,7 @@ from app.applications.repository import take_reference_number
 from app.applications.sla import office_date
 from app.certificates.issuer import CertificateIssuer
 from app.certificates.render import CertificateFacts
-from app.db import on_rollback
+from app.db import get_required, on_rollback
 from app.errors import DomainError, Msg
 from app.models import Application, Certificate, Department, Service, User
 from app.models.base import utcnow
@@ -55,8 +55,8 @@ def prepare(
     now: datetime,
 ) -> PreparedCertificate:
     """Render, sign and store the certificate an approval yields (before any row lock)."""
-    department = session.get(Department, application.department_id)
-    holder = session.get(User, application.applicant_id)
+    department = get_required(session, Department, application.department_id)
+    holder = get_required(session, User, application.applicant_id)
     number = _number(session, department=department, service=service, year=now.year)
     code = secrets.token_urlsafe(20)  # 160 bits
     facts = _facts(

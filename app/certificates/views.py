@@ -11,12 +11,14 @@ from sqlmodel import Session
 from app.accounts.principal import Principal
 from app.applications.access import roles_on
 from app.applications.schemas import TransitionRequest
+from app.catalogue import repository as catalogue_repo
 from app.certificates.issuer import CertificateIssuer
 from app.certificates.schemas import CertificateRead, PublicStatus, UploadCheck
 from app.certificates.service import status_of, verification_url
 from app.certificates.verify import check_pdf
+from app.db import get_required
 from app.errors import Msg, NotFound
-from app.models import Application, Certificate, Service, User
+from app.models import Application, Certificate, User
 
 READ_SCOPE = "certificates:read"
 NOT_FOUND = Msg("Sertifikat tidak ditemukan", "Certificate not found")
@@ -46,7 +48,7 @@ def read_certificate(
 def certificate_read(
     session: Session, issuer: CertificateIssuer, certificate: Certificate
 ) -> CertificateRead:
-    holder = session.get(User, certificate.holder_id)
+    holder = get_required(session, User, certificate.holder_id)
     return CertificateRead(
         number=certificate.number,
         application_id=certificate.application_id,
@@ -94,8 +96,9 @@ def public_status(
 def _public(
     session: Session, issuer: CertificateIssuer, certificate: Certificate, lang: str
 ) -> PublicStatus:
-    holder = session.get(User, certificate.holder_id)
-    service = session.get(Service, session.get(Application, certificate.application_id).service_id)
+    holder = get_required(session, User, certificate.holder_id)
+    application = get_required(session, Application, certificate.application_id)
+    service = catalogue_repo.service_version(session, application.service_id)
     return PublicStatus(
         status=status_of(certificate),
         number=certificate.number,
