@@ -32,6 +32,7 @@ from app.oauth.service import OAuthError
 from app.runtime import Runtime, build_runtime
 from app.stats.api import open_data_router
 from app.stats.api import router as stats_router
+from app.stats.web import router as stats_page_router
 
 log = logging.getLogger("loket")
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(_api_router(), prefix="/api/v1")
     app.include_router(oauth_router)
     app.include_router(public_router)
+    app.include_router(stats_page_router)
     app.include_router(open_data_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(_ops_router())

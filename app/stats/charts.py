@@ -26,6 +26,11 @@ class Bar:
     value: float | None
     text: str
     marker: float | None = None  # e.g. the SLA, drawn as a line across the bar's row
+    hidden: bool = False  # suppressed: the text says so, and no bar is drawn
+
+    @property
+    def css(self) -> str:
+        return "chart-value chart-suppressed" if self.hidden else "chart-value"
 
 
 def _svg(chart_id: str, title: str, desc: str, height: int, body: list[str]) -> Markup:
@@ -41,8 +46,7 @@ def _svg(chart_id: str, title: str, desc: str, height: int, body: list[str]) -> 
 
 def _text(x: float, y: float, value: str, css: str, anchor: str = "start") -> str:
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" class="{css}" text-anchor="{anchor}">'
-        f"{escape(value)}</text>"
+        f'<text x="{x:.1f}" y="{y:.1f}" class="{css}" text-anchor="{anchor}">{escape(value)}</text>'
     )
 
 
@@ -53,7 +57,12 @@ def _scale(bars: list[Bar]) -> float:
 
 
 def horizontal_bars(
-    chart_id: str, *, title: str, desc: str, bars: list[Bar], maximum: float | None = None,
+    chart_id: str,
+    *,
+    title: str,
+    desc: str,
+    bars: list[Bar],
+    maximum: float | None = None,
     marker_label: str = "",
 ) -> Markup:
     """One row per bar, label on the left; an optional marker line per row (e.g. the SLA)."""
@@ -66,14 +75,13 @@ def horizontal_bars(
         y = top + i * ROW
         mid = y + BAR / 2 + 4
         body.append(_text(LABEL_WIDTH - 8, mid, bar.label, "chart-label", "end"))
-        length = (bar.value or 0) * scale
-        if bar.value is not None and length > 0:
+        length = 0 if bar.hidden else (bar.value or 0) * scale
+        if bar.value is not None and not bar.hidden and length > 0:
             body.append(
                 f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y}" '
                 f'width="{length:.1f}" height="{BAR}"/>'
             )
-        css = "chart-value" if bar.value is not None else "chart-value chart-suppressed"
-        body.append(_text(LABEL_WIDTH + length + 6, mid, bar.text, css))
+        body.append(_text(LABEL_WIDTH + length + 6, mid, bar.text, bar.css))
         if bar.marker is not None:
             x = LABEL_WIDTH + bar.marker * scale
             body.append(
@@ -91,18 +99,15 @@ def vertical_bars(chart_id: str, *, title: str, desc: str, bars: list[Bar]) -> M
     width = min(slot * 0.7, 60)
     scale = plot_height / _scale(bars)
     baseline = plot_top + plot_height
-    body = [
-        f'<line class="chart-axis" x1="8" x2="{WIDTH - 8}" y1="{baseline}" y2="{baseline}"/>'
-    ]
+    body = [f'<line class="chart-axis" x1="8" x2="{WIDTH - 8}" y1="{baseline}" y2="{baseline}"/>']
     for i, bar in enumerate(bars):
         centre = 8 + slot * i + slot / 2
-        length = (bar.value or 0) * scale
-        if bar.value is not None and length > 0:
+        length = 0 if bar.hidden else (bar.value or 0) * scale
+        if bar.value is not None and not bar.hidden and length > 0:
             body.append(
                 f'<rect class="chart-bar" x="{centre - width / 2:.1f}" '
                 f'y="{baseline - length:.1f}" width="{width:.1f}" height="{length:.1f}"/>'
             )
-        css = "chart-value" if bar.value is not None else "chart-value chart-suppressed"
-        body.append(_text(centre, baseline - length - 5, bar.text, css, "middle"))
+        body.append(_text(centre, baseline - length - 5, bar.text, bar.css, "middle"))
         body.append(_text(centre, baseline + 18, bar.label, "chart-label", "middle"))
     return _svg(chart_id, title, desc, height, body)
