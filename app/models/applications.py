@@ -31,6 +31,8 @@ class Application(SQLModel, table=True):
         Index("ix_applications_dept_state_created", "department_id", "state", "created_at", "id"),
         Index("ix_applications_applicant_created", "applicant_id", "created_at", "id"),
         Index("ix_applications_dept_due", "department_id", "due_at"),
+        # The statistics refresh walks applications changed since its watermark.
+        Index("ix_applications_updated", "updated_at", "id"),
         # The officer queue never shows drafts: index only what it can show.
         Index(
             "ix_applications_queue",
