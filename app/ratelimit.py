@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import case
+from sqlalchemy import Engine, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from app.db import transaction
 from app.errors import Msg, TooManyRequests
 from app.models import RateLimit
 
 
-def hit(session: Session, *, key: str, limit: int, window_seconds: int = 60,
-        now: float | None = None) -> None:
+def hit(
+    session: Session, *, key: str, limit: int, window_seconds: int = 60, now: float | None = None
+) -> None:
     """Count one request for ``key``; 429 with Retry-After once the window's limit is passed."""
     moment = time.time() if now is None else now
     window = int(moment // window_seconds * window_seconds)
@@ -33,7 +35,16 @@ def hit(session: Session, *, key: str, limit: int, window_seconds: int = 60,
     if session.execute(statement).scalar_one() > limit:
         retry = max(1, int(window + window_seconds - moment))
         raise TooManyRequests(
-            Msg(f"Terlalu banyak permintaan; coba lagi dalam {retry} detik",
-                f"Too many requests; try again in {retry} seconds"),
+            Msg(
+                f"Terlalu banyak permintaan; coba lagi dalam {retry} detik",
+                f"Too many requests; try again in {retry} seconds",
+            ),
             headers={"Retry-After": str(retry)},
         )
+
+
+def hit_on_its_own(engine: Engine, *, key: str, limit: int) -> None:
+    """Count a request in its own committed transaction, so refused or failed requests count
+    too; call it before the request's own transaction has touched the database."""
+    with transaction(engine) as session:
+        hit(session, key=key, limit=limit)

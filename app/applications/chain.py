@@ -40,12 +40,10 @@ class EventDraft:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def canonical_event(
-    *, application_id: uuid.UUID, seq: int, draft: EventDraft, created_at: datetime
-) -> bytes:
-    """The exact bytes hashed for one event (sorted keys, no spaces, UTF-8, UTC microseconds)."""
-    payload = {
-        "application_id": str(application_id),
+def _event_fields(*, application_id: uuid.UUID, seq: int, draft: EventDraft) -> dict[str, Any]:
+    """What an event says, shared by its stored row and its hashed canonical form."""
+    return {
+        "application_id": application_id,
         "seq": seq,
         "action": draft.action,
         "from_state": draft.from_state,
@@ -54,6 +52,16 @@ def canonical_event(
         "actor_id": draft.actor_id,
         "comment": draft.comment,
         "details": draft.details,
+    }
+
+
+def canonical_event(
+    *, application_id: uuid.UUID, seq: int, draft: EventDraft, created_at: datetime
+) -> bytes:
+    """The exact bytes hashed for one event (sorted keys, no spaces, UTF-8, UTC microseconds)."""
+    payload = {
+        **_event_fields(application_id=application_id, seq=seq, draft=draft),
+        "application_id": str(application_id),
         "created_at": created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
@@ -72,15 +80,7 @@ def event_row(
         canonical_event(application_id=application_id, seq=seq, draft=draft, created_at=created_at),
     )
     return {
-        "application_id": application_id,
-        "seq": seq,
-        "action": draft.action,
-        "from_state": draft.from_state,
-        "to_state": draft.to_state,
-        "actor_type": draft.actor_type,
-        "actor_id": draft.actor_id,
-        "comment": draft.comment,
-        "details": draft.details,
+        **_event_fields(application_id=application_id, seq=seq, draft=draft),
         "created_at": created_at,
         "prev_hash": prev_hash,
         "hash": digest,

@@ -11,10 +11,9 @@ from app.applications import transitions
 from app.applications.schemas import ApplicationRead
 from app.certificates import views
 from app.certificates.schemas import CertificateRead, PublicStatus, RevokeRequest, UploadCheck
-from app.db import transaction
 from app.deps import CurrentPrincipal, LanguageDep, RuntimeDep, SessionDep
 from app.errors import NotFound, PayloadTooLarge, invalid
-from app.ratelimit import hit
+from app.ratelimit import hit_on_its_own
 from app.web.templating import render_page
 
 router = APIRouter(tags=["certificates"])
@@ -81,8 +80,9 @@ def chain_pem(runtime: RuntimeDep) -> Response:
 def public_throttle(request: Request, runtime: RuntimeDep) -> None:
     """Count the request in its own transaction, so refused and failed lookups count too."""
     address = request.client.host if request.client else "unknown"
-    with transaction(runtime.engine) as session:
-        hit(session, key=f"verify:{address}", limit=runtime.settings.public_rate_limit_per_minute)
+    hit_on_its_own(
+        runtime.engine, key=f"verify:{address}", limit=runtime.settings.public_rate_limit_per_minute
+    )
 
 
 # Listed first in each public route so it runs before the request's own transaction opens.

@@ -8,12 +8,11 @@ from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.accounts.principal import Principal
-from app.db import transaction
 from app.errors import Msg
 from app.models import RevokedToken
 from app.oauth import clients
 from app.oauth.tokens import AccessClaims, InvalidToken
-from app.ratelimit import hit
+from app.ratelimit import hit_on_its_own
 from app.runtime import Runtime
 
 
@@ -25,9 +24,11 @@ def is_client_token(claims: AccessClaims) -> bool:
 def throttle_client(runtime: Runtime, claims: AccessClaims) -> None:
     """Count a machine client's request in its own transaction (failed requests count too)."""
     if is_client_token(claims):
-        with transaction(runtime.engine) as session:
-            hit(session, key=f"client:{claims.client_id}",
-                limit=runtime.settings.client_rate_limit_per_minute)
+        hit_on_its_own(
+            runtime.engine,
+            key=f"client:{claims.client_id}",
+            limit=runtime.settings.client_rate_limit_per_minute,
+        )
 
 
 def principal_for(session: Session, *, claims: AccessClaims) -> Principal:
@@ -38,8 +39,7 @@ def principal_for(session: Session, *, claims: AccessClaims) -> Principal:
         client = clients.client_by_id(session, claims.client_id)
         if client is None or not client.is_active:
             raise InvalidToken(Msg("Klien tidak aktif", "The client is not active"))
-        return Principal(user=None, client_id=client.client_id, scopes=claims.scopes,
-                         client=client)
+        return Principal(user=None, client_id=client.client_id, scopes=claims.scopes, client=client)
     try:
         user = accounts_repo.user_by_id(session, uuid.UUID(claims.subject))
     except ValueError:
