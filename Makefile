@@ -12,7 +12,7 @@ PG_DEFAULT_URL := postgresql://postgres@127.0.0.1:5432/postgres
 # Debian packages: WeasyPrint's text stack and pinned fonts (certificates), poppler for the
 # tests' independent PDF checks (pdfsig, pdftoppm, pdftotext).
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-TEST_DEBS := $(RUN_DEBS) poppler-utils
+TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 define ensure_debs

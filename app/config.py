@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     login_free_failures: int = 5
     login_max_delay_seconds: int = 900
 
+    # Web sessions end after this much inactivity, and in any case this long after login.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+
     max_upload_bytes: int = 20 * 1024 * 1024
     max_image_pixels: int = 40_000_000
 
@@ -107,6 +111,11 @@ class Settings(BaseSettings):
     def dispatcher_in_process(self) -> bool:
         """Whether the server process itself delivers outbox messages."""
         return self.is_sqlite if self.embedded_dispatcher is None else self.embedded_dispatcher
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Served over HTTPS: cookies get ``Secure`` and the ``__Host-`` prefix."""
+        return self.public_base_url.startswith("https://")
 
     @property
     def certificates_dir(self) -> Path:

@@ -33,6 +33,9 @@ from app.runtime import Runtime, build_runtime
 from app.stats.api import open_data_router
 from app.stats.api import router as stats_router
 from app.stats.web import router as stats_page_router
+from app.web.context import LoginRequired
+from app.web.errors import for_pages
+from app.web.routes import web_routers
 
 log = logging.getLogger("loket")
 
@@ -56,6 +59,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(oauth_router)
     app.include_router(public_router)
     app.include_router(stats_page_router)
+    for router in web_routers():
+        app.include_router(router)
     app.include_router(open_data_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(_ops_router())
@@ -121,13 +126,17 @@ def _database_ok(runtime: Runtime) -> bool:
 
 
 def _add_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, problems.domain_error_handler)
-    app.add_exception_handler(RequestValidationError, problems.request_validation_handler)
-    app.add_exception_handler(StarletteHTTPException, problems.http_exception_handler)
-    app.add_exception_handler(IntegrityError, problems.integrity_error_handler)
-    app.add_exception_handler(DataError, problems.data_error_handler)
+    """problem+json on the JSON surfaces, an error page on web pages (``for_pages``)."""
+    app.add_exception_handler(DomainError, for_pages(problems.domain_error_handler))
+    app.add_exception_handler(
+        RequestValidationError, for_pages(problems.request_validation_handler)
+    )
+    app.add_exception_handler(StarletteHTTPException, for_pages(problems.http_exception_handler))
+    app.add_exception_handler(IntegrityError, for_pages(problems.integrity_error_handler))
+    app.add_exception_handler(DataError, for_pages(problems.data_error_handler))
     app.add_exception_handler(OAuthError, oauth_error_handler)
-    app.add_exception_handler(Exception, problems.unhandled_error_handler)
+    app.add_exception_handler(LoginRequired, for_pages(None))
+    app.add_exception_handler(Exception, for_pages(problems.unhandled_error_handler))
 
 
 class DefaultHeadersMiddleware:

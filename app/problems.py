@@ -113,11 +113,15 @@ async def request_validation_handler(request: Request, exc: RequestValidationErr
 
 def _field_error(error: dict, lang: str) -> dict:
     location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    return {"field": ".".join(location) or "body", "message": pydantic_message(error, lang)}
+
+
+def pydantic_message(error, lang: str) -> str:
+    """One pydantic error's message in the caller's language."""
     english = error.get("msg", "Invalid value")
-    message = (
-        english if lang == "en" else _PYDANTIC_ID.get(error.get("type", ""), "Nilai tidak valid")
-    )
-    return {"field": ".".join(location) or "body", "message": message}
+    if lang == "en":
+        return english
+    return _PYDANTIC_ID.get(error.get("type", ""), "Nilai tidak valid")
 
 
 async def http_exception_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -6,6 +6,7 @@ from app.models.catalogue import Service
 from app.models.certificates import Certificate, RateLimit
 from app.models.integration import OAuthClient, OutboxMessage, RevokedToken, WebhookSubscription
 from app.models.stats import ApplicationFact, StatsState
+from app.models.web import WebSession
 
 __all__ = [
     "ApplicationFact",
@@ -24,5 +25,6 @@ __all__ = [
     "Service",
     "StatsState",
     "User",
+    "WebSession",
     "WebhookSubscription",
 ]

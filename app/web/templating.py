@@ -1,4 +1,4 @@
-"""Jinja2 pages: one environment, autoescape on, the caller's language."""
+"""Jinja2 pages: one environment per language, autoescape on, security headers on every page."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.certificates.issuer import templates_dir
+from app.web.i18n import translations
 
 MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
              "September", "Oktober", "November", "Desember")
@@ -19,12 +20,28 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
              "September", "October", "November", "December")
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
+# Pages load nothing from elsewhere and run no inline script or style.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+                               "form-action 'self'",
+    # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on our own forms.
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
+
+@lru_cache(maxsize=4)
+def environment(lang: str = "id") -> Environment:
+    """One environment per language, so that gettext is fixed per environment (thread-safe)."""
     env = Environment(loader=FileSystemLoader(str(templates_dir())),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      extensions=["jinja2.ext.i18n"])
+    catalogue = translations(lang)
+    env.install_gettext_callables(catalogue.gettext, catalogue.ngettext, newstyle=True)
     env.filters["long_date"] = long_date
+    env.filters["date_time"] = date_time
     return env
 
 
@@ -38,13 +55,16 @@ def long_date(value: date | datetime | None, lang: str = "id") -> str:
     return f"{value.day} {months[value.month - 1]} {value.year}"
 
 
+def date_time(value: datetime | None, lang: str = "id") -> str:
+    """"28 November 2026, 14:05 WIB": a moment as people in Jakarta read it."""
+    if value is None:
+        return ""
+    local = value.astimezone(JAKARTA)
+    return f"{long_date(local.date(), lang)}, {local:%H:%M} WIB"
+
+
 def render_page(request: Request, name: str, context: dict[str, Any], *, lang: str,
                 status_code: int = 200) -> HTMLResponse:
-    """Render a page with security headers; pages never load anything from elsewhere."""
-    html = environment().get_template(name).render(lang=lang, **context)
-    return HTMLResponse(html, status_code=status_code, headers={
-        "Content-Security-Policy": "default-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                   "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-        "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-store",
-    })
+    """Render a page with the security headers."""
+    html = environment(lang).get_template(name).render(lang=lang, request=request, **context)
+    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)

@@ -1,0 +1,129 @@
+"""Server-side web sessions: the cookie carries a random token, the database its hash.
+
+Every process sees the same sessions (they live in the database), logout and disabling an
+account end them on the server, and the id changes at login so that a cookie planted before
+login is worthless after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session
+
+from app.config import Settings
+from app.models import User, WebSession
+from app.models.base import utcnow
+
+PLAIN_COOKIE = "loket_session"
+# Browsers accept a __Host- cookie only with Secure, Path=/ and no Domain: it cannot be set or
+# shadowed by a sibling subdomain.
+HOST_COOKIE = "__Host-loket_session"
+# An anonymous session only carries the CSRF token of the login and registration forms.
+ANONYMOUS_LIFETIME = timedelta(hours=2)
+# last_seen_at is written at most this often, so that reading pages does not write every time.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    token: str
+    record: WebSession
+    user: User | None
+
+
+def cookie_name(settings: Settings) -> str:
+    return HOST_COOKIE if settings.secure_cookies else PLAIN_COOKIE
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def load(session: Session, settings: Settings, token: str | None) -> ActiveSession | None:
+    """The live session behind a cookie; expired or orphaned sessions are deleted on sight."""
+    if not token or len(token) > 128:
+        return None
+    record = session.get(WebSession, token_hash(token))
+    if record is None:
+        return None
+    now = utcnow()
+    user = session.get(User, record.user_id) if record.user_id else None
+    if _expired(record, settings, now) or (record.user_id and not (user and user.is_active)):
+        session.delete(record)
+        return None
+    if now - record.last_seen_at >= TOUCH_INTERVAL:
+        record.last_seen_at = now
+        session.add(record)
+    return ActiveSession(token=token, record=record, user=user)
+
+
+def _expired(record: WebSession, settings: Settings, now: datetime) -> bool:
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    return now >= record.expires_at or now - record.last_seen_at >= idle
+
+
+def start(
+    session: Session, settings: Settings, *, user: User | None, replacing: str | None = None
+) -> ActiveSession:
+    """A new session (anonymous, or signed in as ``user``), ending the one it replaces."""
+    if replacing:
+        end(session, replacing)
+    now = utcnow()
+    lifetime = (
+        timedelta(hours=settings.session_absolute_hours) if user else ANONYMOUS_LIFETIME
+    )
+    token = secrets.token_urlsafe(32)
+    record = WebSession(
+        token_hash=token_hash(token),
+        user_id=user.id if user else None,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime,
+    )
+    session.add(record)
+    session.flush()
+    return ActiveSession(token=token, record=record, user=user)
+
+
+def end(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+def end_all_for(session: Session, user_id: uuid.UUID) -> int:
+    """End every session of an account (it was disabled or its password changed)."""
+    result = session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    return result.rowcount or 0
+
+
+def purge_expired(session: Session) -> int:
+    """Delete sessions past their absolute end (idle ones go when next seen, or here later)."""
+    result = session.execute(delete(WebSession).where(WebSession.expires_at <= utcnow()))
+    return result.rowcount or 0
+
+
+def sign_in(
+    runtime, *, email: str, password: str, ip: str | None, replacing: str | None
+) -> ActiveSession | None:
+    """Check a login and start the signed-in session in place of ``replacing``; None if refused.
+
+    Its own transaction, like the password grant: a failed attempt must be counted (committed)
+    although the caller is refused.
+    """
+    from app.accounts import service as accounts
+    from app.db import transaction
+
+    with transaction(runtime.engine) as session:
+        user = accounts.authenticate(session, passwords=runtime.passwords,
+                                     settings=runtime.settings, email=email,
+                                     password=password, ip=ip)
+        if user is None:
+            return None
+        purge_expired(session)
+        return start(session, runtime.settings, user=user, replacing=replacing)

@@ -1,0 +1,97 @@
+"""Browser fixtures: the app on a real port (uvicorn in a thread) and Debian's Chromium driven
+by Playwright. No browser is downloaded: Playwright's bundled driver drives /usr/bin/chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from tests.conftest import _test_settings
+
+CHROMIUM = os.environ.get("LOKET_TEST_CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps trying to reach the internet.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+# Browser tests run on SQLite only: the pages call the same service functions as the API, whose
+# tests run on both databases; a second browser pass would double the slowest tests for nothing.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"browser tests skipped: no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, live_port):
+    """The test settings, with the public address the browser uses (QR links, origins)."""
+    return _test_settings(tmp_path / "data", database_url).model_copy(
+        update={"public_base_url": f"http://127.0.0.1:{live_port}"}
+    )
+
+
+@pytest.fixture
+def live_server(app, live_port) -> Iterator[str]:
+    """The app served by uvicorn on a free port for the duration of one test."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=live_port, log_level="warning",
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{live_port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser_context(browser) -> Iterator:
+    """A fresh browser profile per test, Indonesian like most of Loket's users."""
+    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta",
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    return browser_context.new_page()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot for the README under docs/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
