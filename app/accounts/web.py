@@ -10,10 +10,11 @@ from app.accounts import service
 from app.accounts.principal import ADMIN, OFFICER
 from app.accounts.schemas import RegisterRequest
 from app.db import transaction
+from app.deps import SessionDep
 from app.errors import DomainError, Msg
 from app.models import User
 from app.web import sessions
-from app.web.context import FormDep, WebContext, WebDep, safe_next
+from app.web.context import FormDep, SignedInDep, WebContext, WebDep, safe_next
 from app.web.pages import field_messages, page, see_other
 
 router = APIRouter(tags=["web: accounts"], include_in_schema=False)
@@ -96,3 +97,10 @@ def _register_and_sign_in(web: WebContext, request: RegisterRequest) -> sessions
                                         request=request)
         return sessions.start(session, web.runtime.settings, user=user,
                               replacing=web.active.token if web.active else None)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(web: SignedInDep, session: SessionDep) -> HTMLResponse:
+    """The signed-in person's own profile (NIK masked)."""
+    profile = service.read_profile(session, principal=web.principal)
+    return page(web, "auth/account.html", {"profile": profile})
