@@ -113,6 +113,8 @@ def demo() -> None:
     typer.echo("Demo accounts (e-mail / password / role):")
     for email, password, role in logins:
         typer.echo(f"  {email:<34} {password:<22} {role}")
+    base = Settings().public_base_url.rstrip("/")
+    typer.echo(f"Sign in at {base}/login (residents, officers, admins); API docs at {base}/docs")
 
 
 @departments_cli.command("create")
