@@ -5,7 +5,7 @@ from app.models.applications import Application, Document, Event, ReferenceCount
 from app.models.catalogue import Service
 from app.models.certificates import Certificate, RateLimit
 from app.models.integration import OAuthClient, OutboxMessage, RevokedToken, WebhookSubscription
-from app.models.stats import ApplicationFact, StatsState
+from app.models.stats import ApplicationFact, StatsCount, StatsState, StatsWorkingDays
 from app.models.web import WebSession
 
 __all__ = [
@@ -24,6 +24,8 @@ __all__ = [
     "ReferenceCounter",
     "Service",
     "StatsState",
+    "StatsCount",
+    "StatsWorkingDays",
     "User",
     "WebSession",
     "WebhookSubscription",

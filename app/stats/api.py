@@ -59,9 +59,7 @@ def timeseries(
     start = start or service.default_series_start(end)
     period = service.parse_period(start=start, end=end, today=today)
     return _json(
-        service.timeseries(
-            session, service_code=service_code, interval=interval, period=period, today=today
-        )
+        service.timeseries(session, service_code=service_code, interval=interval, period=period)
     )
 
 

@@ -1,18 +1,22 @@
-"""Keep ``application_facts`` up to date from the applications changed since the last refresh."""
+"""Keep ``application_facts`` and the counts built from them up to date from the applications
+changed since the last refresh."""
 
 from __future__ import annotations
 
 import logging
-import uuid
+import time
+from collections import Counter
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, exists, literal, select, tuple_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col
 
 from app.applications.sla import office_date
 from app.db import transaction
 from app.models import Application, ApplicationFact, Event, StatsState
+from app.stats import counts
 from app.workflow.calendar import WorkingCalendar, default_calendar
 from app.workflow.definitions import ACTIVE_STATES, PAUSED_STATES
 
@@ -22,8 +26,32 @@ STATE_KEY = "facts"
 # Re-read a little before the watermark: a transaction may commit after a later one did.
 OVERLAP = timedelta(minutes=5)
 REFRESH_INTERVAL = timedelta(seconds=60)
-BATCH = 500
+BATCH = 5000
+# A refresh triggered by a request stops after this long (progress is committed, the next
+# request goes on), so a first backfill never holds a request for minutes.
+REQUEST_BUDGET = timedelta(seconds=2)
 _OUTCOMES = {"approved": "approved", "revoked": "approved", "rejected": "rejected"}
+_APPLICATION = Application.__table__  # type: ignore[attr-defined]
+_FACTS = ApplicationFact.__table__  # type: ignore[attr-defined]
+_STATE = StatsState.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What statistics need of one submitted application (a row of ``application_facts``)."""
+
+    service_code: str
+    department_id: int
+    submitted_on: date
+    decided_on: date | None
+    outcome: str | None
+    working_days: int | None
+    within_sla: bool | None
+    revision_requested: bool
+    due_on: date | None
+
+
+FACT_FIELDS = tuple(f.name for f in fields(Fact))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -31,9 +59,10 @@ def _aware(moment: datetime) -> datetime:
 
 
 def build_fact(
-    application: Application, *, revised: bool, calendar: WorkingCalendar | None = None
-) -> ApplicationFact | None:
-    """The fact row for one application, or None if it was never submitted or is not counted."""
+    application, *, revised: bool, calendar: WorkingCalendar | None = None
+) -> Fact | None:
+    """The fact for one application (an ``Application`` or a row with its columns), or None if
+    it was never submitted or is not counted."""
     if application.submitted_at is None:
         return None
     state = application.state
@@ -41,78 +70,141 @@ def build_fact(
     if outcome is None and state not in ACTIVE_STATES | PAUSED_STATES:
         return None
     submitted_on = office_date(_aware(application.submitted_at))
-    decided_on = None
+    decided_on = working_days = within_sla = None
     if outcome is not None and application.decided_at is not None:
         decided_on = office_date(_aware(application.decided_at))
-    fact = ApplicationFact(
-        application_id=application.id,
+    if outcome in ("approved", "rejected") and decided_on is not None:
+        held = (calendar or default_calendar()).working_days_between(submitted_on, decided_on)
+        working_days = max(0, held - application.paused_working_days)
+        within_sla = application.due_at is None or decided_on <= application.due_at
+    return Fact(
         service_code=application.service_code,
         department_id=application.department_id,
         submitted_on=submitted_on,
         decided_on=decided_on,
         outcome=outcome,
+        working_days=working_days,
+        within_sla=within_sla,
         revision_requested=revised,
         due_on=application.due_at,
     )
-    if outcome in ("approved", "rejected") and decided_on is not None:
-        held = (calendar or default_calendar()).working_days_between(submitted_on, decided_on)
-        fact.working_days = max(0, held - application.paused_working_days)
-        fact.within_sla = application.due_at is None or decided_on <= application.due_at
-    return fact
-
-
-def _revised_ids(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    rows = session.execute(
-        select(col(Event.application_id))
-        .where(col(Event.application_id).in_(ids), col(Event.to_state) == "revision_requested")
-        .distinct()
-    )
-    return set(rows.scalars())
 
 
 def _changed(session: Session, *, since: datetime | None, after: tuple | None) -> list:
-    """The next batch of applications changed at or after ``since``, in (updated_at, id) order."""
-    updated, ident = col(Application.updated_at), col(Application.id)
-    query = select(Application).order_by(updated, ident).limit(BATCH)
+    """The next batch of applications changed at or after ``since``, in (updated_at, id) order:
+    the columns a fact needs, whether a revision was ever requested, and the stored fact."""
+    a, f = _APPLICATION.c, _FACTS.c
+    revised = exists().where(
+        col(Event.application_id) == a.id, col(Event.to_state) == "revision_requested"
+    )
+    query = (
+        select(
+            a.id,
+            a.updated_at,
+            a.state,
+            a.service_code,
+            a.department_id,
+            a.submitted_at,
+            a.decided_at,
+            a.due_at,
+            a.paused_working_days,
+            revised.label("revised"),
+            f.application_id.label("stored"),
+            *[f[name].label(f"stored_{name}") for name in FACT_FIELDS],
+        )
+        .select_from(_APPLICATION.outerjoin(_FACTS, f.application_id == a.id))
+        .order_by(a.updated_at, a.id)
+        .limit(BATCH)
+    )
     if since is not None:
-        query = query.where(updated >= since)
+        query = query.where(a.updated_at >= since)
     if after is not None:
         moment, last_id = after
-        query = query.where((updated > moment) | ((updated == moment) & (ident > last_id)))
-    return list(session.execute(query).scalars())
+        position = tuple_(literal(moment, a.updated_at.type), literal(last_id, a.id.type))
+        query = query.where(tuple_(a.updated_at, a.id) > position)
+    return list(session.execute(query))
 
 
-def _apply(session: Session, applications: list[Application]) -> None:
-    revised = _revised_ids(session, [a.id for a in applications])
-    for application in applications:
-        fact = build_fact(application, revised=application.id in revised)
-        existing = session.get(ApplicationFact, application.id)
-        if fact is None:
-            if existing is not None:
-                session.delete(existing)
-        elif existing is None:
-            session.add(fact)
+def _stored(row) -> Fact | None:
+    if row.stored is None:
+        return None
+    return Fact(*(row._mapping[f"stored_{name}"] for name in FACT_FIELDS))
+
+
+def _columns(fact: Fact) -> dict:
+    return {name: getattr(fact, name) for name in FACT_FIELDS}
+
+
+def _apply(session: Session, rows: list, calendar: WorkingCalendar) -> None:
+    """Write the facts that changed and move the counts by the difference."""
+    tally: Counter = Counter()
+    times: Counter = Counter()
+    upserts, deletes = [], []
+    for row in rows:
+        old, new = _stored(row), build_fact(row, revised=row.revised, calendar=calendar)
+        if old == new:
+            continue
+        if old is not None:
+            counts.add(tally, times, old, sign=-1)
+        if new is None:
+            deletes.append(row.id)
         else:
-            for name, value in fact.model_dump().items():
-                setattr(existing, name, value)
-    session.flush()
+            counts.add(tally, times, new, sign=1)
+            upserts.append({"application_id": row.id} | _columns(new))
+    if deletes:
+        session.execute(delete(_FACTS).where(_FACTS.c.application_id.in_(deletes)))
+    if upserts:
+        counts.upsert(session, _FACTS, upserts, key=("application_id",), replace=FACT_FIELDS)
+    counts.write(session, tally, times)
 
 
-def refresh_facts(session: Session, *, now: datetime | None = None) -> int:
-    """Upsert facts for applications changed since the watermark; returns how many were read."""
+def _lock_state(session: Session) -> datetime | None:
+    """Take the refresh lock (the state row, created if missing) and return the watermark.
+
+    Counts move by differences from the stored facts, so two refreshes must never interleave:
+    the lock is held from reading the stored facts until their counts are written."""
+    counts.insert_missing(session, _STATE, {"name": STATE_KEY})
+    watermark = session.execute(
+        select(col(StatsState.watermark)).where(col(StatsState.name) == STATE_KEY).with_for_update()
+    ).scalar_one()
+    return _aware(watermark) if watermark else None
+
+
+def _save_state(session: Session, **values) -> None:
+    session.execute(update(_STATE).where(_STATE.c.name == STATE_KEY).values(**values))
+
+
+def refresh_facts(
+    session: Session, *, now: datetime | None = None, budget: timedelta | None = None
+) -> int:
+    """Bring facts and counts up to date with the applications changed since the watermark;
+    returns how many applications were read.
+
+    A refresh is not request work: it commits after every full batch, so a first backfill of
+    millions of applications makes progress and resumes where it stopped. With ``budget`` it
+    stops after about that long, leaving ``refreshed_at`` as it was (so it is still stale).
+    """
     now = now or datetime.now(UTC)
-    state = session.get(StatsState, STATE_KEY)
-    if state is None:
-        state = StatsState(name=STATE_KEY)
-        session.add(state)
-    since = _aware(state.watermark) - OVERLAP if state.watermark else None
+    deadline = time.monotonic() + budget.total_seconds() if budget is not None else None
+    calendar = default_calendar()
+    watermark = _lock_state(session)
+    since = watermark - OVERLAP if watermark else None
     seen, after = 0, None
     while batch := _changed(session, since=since, after=after):
-        _apply(session, batch)
+        _apply(session, batch, calendar)
         seen += len(batch)
         after = (batch[-1].updated_at, batch[-1].id)
-        state.watermark = _aware(batch[-1].updated_at)
-    state.refreshed_at = now
+        last = _aware(batch[-1].updated_at)
+        watermark = max(watermark, last) if watermark else last
+        _save_state(session, watermark=watermark)
+        if len(batch) < BATCH:
+            break
+        session.commit()
+        if deadline is not None and time.monotonic() > deadline:
+            log.info("stats: refresh paused after %d applications (request budget)", seen)
+            return seen
+        _lock_state(session)
+    _save_state(session, refreshed_at=now)
     session.flush()
     return seen
 
@@ -143,7 +235,7 @@ def maybe_refresh(engine: Engine, *, now: datetime | None = None) -> None:
                 return  # another process is refreshing right now
             if locked is not None and not is_stale(session, now=now):
                 return
-            refresh_facts(session, now=now)
+            refresh_facts(session, now=now, budget=REQUEST_BUDGET)
     except (DBAPIError, IntegrityError):
         log.exception("stats: facts refresh failed; serving the previous figures")
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-
-from app.models import ApplicationFact
 
 MIN_CELL = 10
 COUNTS = ("received", "approved", "rejected", "withdrawn", "decided", "open_now")
@@ -35,44 +32,63 @@ def percentile(values: list[int], share: float) -> int:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def summarise(facts: Iterable[ApplicationFact], *, period: Period, today: date) -> dict:
-    """Raw (unsuppressed) figures for one group of facts."""
-    facts = list(facts)
-    decided = [
-        f for f in facts if f.outcome in ("approved", "rejected") and period.holds(f.decided_on)
-    ]
-    times = [f.working_days for f in decided if f.working_days is not None]
+def _nth(histogram: list[tuple[int, int]], index: int) -> int:
+    """The ``index``-th (from 0) value of the sorted values that ``histogram`` counts."""
+    for value, count in histogram:
+        if index < count:
+            return value
+        index -= count
+    raise IndexError(index)
+
+
+def median_of(counts: Mapping[int, int]) -> float | None:
+    """``statistics.median`` of the values counted in ``counts`` (value -> how many)."""
+    histogram = sorted((v, n) for v, n in counts.items() if n > 0)
+    total = sum(n for _, n in histogram)
+    if not total:
+        return None
+    middle = total // 2
+    if total % 2:
+        return float(_nth(histogram, middle))
+    return float((_nth(histogram, middle - 1) + _nth(histogram, middle)) / 2)
+
+
+def percentile_of(counts: Mapping[int, int], share: float) -> int | None:
+    """:func:`percentile` of the values counted in ``counts``."""
+    histogram = sorted((v, n) for v, n in counts.items() if n > 0)
+    total = sum(n for _, n in histogram)
+    return _nth(histogram, max(0, math.ceil(share * total) - 1)) if total else None
+
+
+def summarise(
+    counts: Mapping[str, int],
+    times: Mapping[int, int],
+    *,
+    open_now: int = 0,
+    backlog: Mapping[str, int] | None = None,
+) -> dict:
+    """Raw (unsuppressed) figures for one group from its summed counts (see ``stats.counts``):
+    ``times`` counts the decisions per number of working days held."""
+    approved, rejected = counts.get("approved", 0), counts.get("rejected", 0)
+    decided = approved + rejected
     row: dict = {
-        "received": sum(1 for f in facts if period.holds(f.submitted_on)),
-        "approved": sum(1 for f in decided if f.outcome == "approved"),
-        "rejected": sum(1 for f in decided if f.outcome == "rejected"),
-        "withdrawn": sum(
-            1 for f in facts if f.outcome == "withdrawn" and period.holds(f.decided_on)
-        ),
-        "decided": len(decided),
-        "open_now": sum(1 for f in facts if f.outcome is None),
-        "median_working_days": float(statistics.median(times)) if times else None,
-        "p90_working_days": percentile(times, 0.9) if times else None,
-        "pct_within_sla": _share(sum(1 for f in decided if f.within_sla), len(decided)),
-        "revision_rate": _share(sum(1 for f in decided if f.revision_requested), len(decided)),
+        "received": counts.get("received", 0),
+        "approved": approved,
+        "rejected": rejected,
+        "withdrawn": counts.get("withdrawn", 0),
+        "decided": decided,
+        "open_now": open_now,
+        "median_working_days": median_of(times),
+        "p90_working_days": percentile_of(times, 0.9),
+        "pct_within_sla": _share(counts.get("within_sla", 0), decided),
+        "revision_rate": _share(counts.get("revised", 0), decided),
     }
-    row["backlog"] = _backlog([f for f in facts if f.outcome is None], today=today)
+    row["backlog"] = {label: (backlog or {}).get(label, 0) for label, _, _ in BACKLOG_BUCKETS}
     return row
 
 
 def _share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
-
-
-def _backlog(open_facts: list[ApplicationFact], *, today: date) -> dict[str, int]:
-    buckets = {label: 0 for label, _, _ in BACKLOG_BUCKETS}
-    for fact in open_facts:
-        age = (today - fact.submitted_on).days
-        for label, low, high in BACKLOG_BUCKETS:
-            if age >= low and (high is None or age <= high):
-                buckets[label] += 1
-                break
-    return buckets
 
 
 Cell = tuple[int, str]

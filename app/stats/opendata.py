@@ -9,7 +9,7 @@ from datetime import date
 from sqlmodel import Session
 
 from app.stats.figures import MIN_CELL
-from app.stats.service import _services, monthly_rows, months_between
+from app.stats.service import _services, monthly_rows, monthly_rows_by_service, months_between
 
 OPEN_DATA_MONTHS = 24
 SUPPRESSED = "<10"
@@ -38,9 +38,13 @@ def monthly_records(session: Session, *, today: date) -> list[dict]:
     """Per service and month over the last 24 months, suppressed."""
     first = date(today.year - 2, today.month, 1)
     months = months_between(first, today)[-OPEN_DATA_MONTHS:]
+    by_service = monthly_rows_by_service(session, months=months)
     records = []
     for service in _services(session):
-        for row in monthly_rows(session, service_code=service.code, months=months, today=today):
+        rows = by_service.get(service.code) or monthly_rows(
+            session, service_code=service.code, months=months
+        )
+        for row in rows:
             records.append(
                 {name: row.get(name) for name in FIELDS}
                 | {"service_code": service.code, "suppressed": row["suppressed"]}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.applications.sla import OFFICE_TIMEZONE
 from app.errors import Msg, NotFound, invalid
-from app.models import ApplicationFact, Certificate, Department, Service
+from app.models import Certificate, Department, Service
+from app.stats import counts
 from app.stats.figures import MIN_CELL, Period, publish, summarise
 
 DEFAULT_DAYS = 90
@@ -27,19 +28,6 @@ def parse_period(*, start: date | None, end: date | None, today: date) -> Period
     if (end - start).days >= MAX_DAYS:
         raise invalid("to", "Rentang paling lama 10 tahun", "The range may span at most 10 years")
     return Period(start, end)
-
-
-def _facts(session: Session, period: Period, *, service_code: str | None = None) -> list:
-    query = select(ApplicationFact).where(
-        or_(
-            col(ApplicationFact.submitted_on).between(period.start, period.end),
-            col(ApplicationFact.decided_on).between(period.start, period.end),
-            col(ApplicationFact.outcome).is_(None),
-        )
-    )
-    if service_code is not None:
-        query = query.where(col(ApplicationFact.service_code) == service_code)
-    return list(session.execute(query).scalars())
 
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
@@ -74,17 +62,33 @@ def _departments(session: Session) -> dict[int, Department]:
     return {d.id: d for d in session.execute(select(Department)).scalars() if d.id is not None}
 
 
+def raw_figures(session: Session, *, period: Period, today: date, by: str) -> dict[object, dict]:
+    """Unsuppressed figures per ``by`` (``service_code`` or ``department_id``) that has any."""
+    counted = counts.period_counts(session, period=period, by=by)
+    times = counts.period_times(session, period=period, by=by)
+    opened = counts.open_now(session, today=today, by=by)
+    rows = {}
+    for key in counted.keys() | times.keys() | opened.keys():
+        open_now, backlog = opened.get(key, (0, None))
+        rows[key] = summarise(
+            counted.get(key, {}), times.get(key, {}), open_now=open_now, backlog=backlog
+        )
+    return rows
+
+
+def _row(figures: dict, key: object) -> dict:
+    return figures.get(key) or summarise({}, {})
+
+
 def _service_rows(session: Session, period: Period, today: date) -> tuple[list, list[dict]]:
     """Raw rows per current service, with certificate counts."""
-    by_service: dict[str, list] = defaultdict(list)
-    for fact in _facts(session, period):
-        by_service[fact.service_code].append(fact)
+    figures = raw_figures(session, period=period, today=today, by="service_code")
     issued = _certificates(session, period, Certificate.issued_at)
     revoked = _certificates(session, period, Certificate.revoked_at)
     services = _services(session)
     rows = []
     for service in services:
-        row = summarise(by_service[service.code], period=period, today=today)
+        row = _row(figures, service.code)
         row["certificates_issued"] = issued.get(service.code, 0)
         row["certificates_revoked"] = revoked.get(service.code, 0)
         rows.append(row)
@@ -116,16 +120,14 @@ def service_stats(session: Session, *, period: Period, today: date) -> dict:
 
 def department_stats(session: Session, *, period: Period, today: date) -> dict:
     """Per-department figures, suppressed."""
-    by_department: dict[int, list] = defaultdict(list)
-    for fact in _facts(session, period):
-        by_department[fact.department_id].append(fact)
+    figures = raw_figures(session, period=period, today=today, by="department_id")
     issued = _certificates(session, period, Certificate.issued_at, Certificate.department_id)
     revoked = _certificates(session, period, Certificate.revoked_at, Certificate.department_id)
     departments = sorted(_departments(session).values(), key=lambda d: d.code)
     rows = []
     for department in departments:
         assert department.id is not None
-        row = summarise(by_department[department.id], period=period, today=today)
+        row = _row(figures, department.id)
         row["certificates_issued"] = issued.get(department.id, 0)
         row["certificates_revoked"] = revoked.get(department.id, 0)
         rows.append(row)
@@ -162,17 +164,22 @@ def service_or_404(session: Session, code: str) -> Service:
     return found
 
 
-def monthly_rows(session: Session, *, service_code: str, months: list[Period], today: date) -> list:
-    """Published per-month figures (no backlog: that is a now-figure) for one service."""
-    whole = Period(months[0].start, months[-1].end)
-    facts = [
-        f
-        for f in _facts(session, whole, service_code=service_code)
-        if f.outcome is not None or whole.holds(f.submitted_on)
-    ]
+def monthly_rows_by_service(
+    session: Session, *, months: list[Period], service_code: str | None = None
+) -> dict[str, list[dict]]:
+    """Published per-month figures (no backlog: that is a now-figure) per service code with
+    any counts in ``months`` (whole calendar months), each service suppressed on its own."""
+    counted, times = counts.monthly(
+        session, first=months[0].start, last=months[-1].start, service_code=service_code
+    )
+    codes = {code for code, _ in counted} | {code for code, _ in times}
+    return {code: _published_months(counted, times, code, months) for code in codes}
+
+
+def _published_months(counted: dict, times: dict, code: str, months: list[Period]) -> list:
     rows = []
     for month in months:
-        row = summarise(facts, period=month, today=today)
+        row = summarise(counted.get((code, month.start), {}), times.get((code, month.start), {}))
         del row["open_now"], row["backlog"]
         rows.append(row)
     return [
@@ -181,9 +188,13 @@ def monthly_rows(session: Session, *, service_code: str, months: list[Period], t
     ]
 
 
-def timeseries(
-    session: Session, *, service_code: str, interval: str, period: Period, today: date
-) -> dict:
+def monthly_rows(session: Session, *, service_code: str, months: list[Period]) -> list:
+    """Published per-month figures for one service."""
+    found = monthly_rows_by_service(session, months=months, service_code=service_code)
+    return found.get(service_code) or _published_months({}, {}, service_code, months)
+
+
+def timeseries(session: Session, *, service_code: str, interval: str, period: Period) -> dict:
     """Monthly figures for one service."""
     if interval != "month":
         raise invalid("interval", "Hanya 'month' yang didukung", "Only 'month' is supported")
@@ -191,7 +202,7 @@ def timeseries(
     months = months_between(period.start, period.end)
     if len(months) > MAX_MONTHS:
         raise invalid("from", "Paling banyak 120 bulan", "At most 120 months")
-    rows = monthly_rows(session, service_code=service.code, months=months, today=today)
+    rows = monthly_rows(session, service_code=service.code, months=months)
     return {
         "service_code": service.code,
         "interval": interval,

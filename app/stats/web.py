@@ -103,9 +103,7 @@ def _figures(
         series_start = first or service.default_series_start(series_end)
         series_period = service.parse_period(start=series_start, end=series_end, today=today)
         series = (
-            service.timeseries(
-                session, service_code=code, interval="month", period=series_period, today=today
-            )
+            service.timeseries(session, service_code=code, interval="month", period=series_period)
             if code
             else None
         )
