@@ -7,12 +7,14 @@ PostgreSQL goes through psycopg 3 with a pool sized to one worker's concurrency.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
@@ -29,13 +31,35 @@ def build_engine(settings: Settings) -> Engine:
         return _sqlite_engine(settings, url)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    return create_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=0,
-        pool_pre_ping=True,
-        pool_timeout=30,
-    )
+    engine = create_engine(url, pool_size=settings.db_pool_size, max_overflow=0, pool_timeout=30)
+    _ping_when_idle(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only if it sat idle (e.g. across a server restart).
+
+    ``pool_pre_ping`` pings on every checkout: one more round trip on every request, while a
+    connection that was in use a moment ago is alive. A connection that dies under load fails
+    its request once, and SQLAlchemy then drops the whole pool (disconnect handling).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record) -> None:
+        record.info["loket_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get("loket_idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError() from error  # the pool retries with a new connection
 
 
 def _sqlite_engine(settings: Settings, url) -> Engine:

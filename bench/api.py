@@ -141,6 +141,8 @@ class Loader:
         busy1, total1 = benchlib.machine_busy()
         seconds = result["seconds"] or a.duration
         result["server_cpu_cores"] = round((server.cpu_seconds() - server_cpu) / seconds, 2)
+        result["server_cpu_ms_per_request"] = round(
+            1000 * (server.cpu_seconds() - server_cpu) / max(1, result["requests"]), 2)
         result["postgres_cpu_cores"] = round(
             (benchlib.postgres_cpu_seconds(a.database) - pg_cpu) / seconds, 2)
         result["wrk_cpu_cores"] = round(
@@ -310,7 +312,7 @@ def print_report(phases: dict[str, dict], goal_table: dict, args) -> None:
           f"pool {args.pool_size}, {benchlib.os.cpu_count()} CPUs shared by wrk, servers "
           "and PostgreSQL")
     header = (f"{'workers':>7}  {'endpoint':<26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'non2xx':>7} {'srv cpu':>7} {'pg cpu':>7} {'other':>6}  p99<100")
+              f"{'non2xx':>7} {'srv cpu':>7} {'ms/req':>7} {'pg cpu':>7} {'other':>6}  p99<100")
     print(header)
     print("-" * len(header))
     for workers, r in phases.items():
@@ -320,10 +322,12 @@ def print_report(phases: dict[str, dict], goal_table: dict, args) -> None:
             ok = goal_table[workers]["p99_under_100ms"][name]["pass"]
             print(f"{workers:>7}  {LABELS[name]:<26} {m['rps']:>9.1f} {m['p50_ms']:>8.2f} "
                   f"{m['p99_ms']:>8.2f} {errors:>7} {m['server_cpu_cores']:>7.2f} "
+                  f"{m['server_cpu_ms_per_request']:>7.2f} "
                   f"{m['postgres_cpu_cores']:>7.2f} {m['other_cpu_cores']:>6.2f}  "
                   f"{'PASS' if ok else 'MISS'}")
     print("srv cpu / pg cpu / other = cores used during the timed run by the server under test, "
-          "by its PostgreSQL backends, and by anything else on the machine (wrk excluded)")
+          "by its PostgreSQL backends, and by anything else on the machine (wrk excluded); "
+          "ms/req = server CPU per request (moves less than req/s when the machine is shared)")
     noisy = [f"{w}/{n}" for w, r in phases.items() for n in ENDPOINTS
              if r[n]["other_cpu_cores"] > 0.2]
     if noisy:

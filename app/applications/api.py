@@ -20,7 +20,14 @@ from app.applications.schemas import (
     EventList,
     TransitionRequest,
 )
-from app.deps import CurrentPrincipal, LanguageDep, RuntimeDep, SessionDep, audited_read
+from app.deps import (
+    CallerDep,
+    CurrentPrincipal,
+    LanguageDep,
+    RuntimeDep,
+    SessionDep,
+    audited_read,
+)
 from app.schemas_common import NoControlCharacters
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -32,17 +39,16 @@ SearchQuery = Annotated[str | None, Query(max_length=100), NoControlCharacters]
 CursorQuery = Annotated[str | None, Query(max_length=200), NoControlCharacters]
 
 
+# The JSON routes are coroutines that hand the whole database part to ``caller.run`` (one
+# threadpool hop per request); uploads and downloads stream files and stay plain routes.
 @router.post("", response_model=ApplicationRead, status_code=201)
-def create_application(
-    body: ApplicationCreate, session: SessionDep, principal: CurrentPrincipal
-) -> ApplicationRead:
-    return service.create_application(session, principal=principal, request=body)
+async def create_application(body: ApplicationCreate, caller: CallerDep) -> ApplicationRead:
+    return await caller.run(service.create_application, request=body)
 
 
 @router.get("", response_model=ApplicationPage)
-def list_applications(
-    session: SessionDep,
-    principal: CurrentPrincipal,
+async def list_applications(
+    caller: CallerDep,
     state: StateQuery = None,
     service_code: ServiceQuery = None,
     assigned: AssignedQuery = None,
@@ -51,60 +57,43 @@ def list_applications(
     limit: Annotated[int, Query(ge=1, le=queue.MAX_LIMIT)] = 20,
     cursor: CursorQuery = None,
 ) -> ApplicationPage:
-    return queue.list_applications(
-        session,
-        principal=principal,
-        query=queue.ListQuery(
-            state=state,
-            service=service_code,
-            assigned=assigned,
-            overdue=overdue,
-            q=q,
-            limit=limit,
-            cursor=cursor,
-        ),
+    query = queue.ListQuery(
+        state=state,
+        service=service_code,
+        assigned=assigned,
+        overdue=overdue,
+        q=q,
+        limit=limit,
+        cursor=cursor,
     )
+    return await caller.run(queue.list_applications, query=query)
 
 
 @router.get("/{application_id}", response_model=ApplicationRead)
-def read_application(
-    application_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
-) -> ApplicationRead:
-    return service.read_application(session, principal=principal, application_id=application_id)
+async def read_application(application_id: uuid.UUID, caller: CallerDep) -> ApplicationRead:
+    return await caller.run(service.read_application, application_id=application_id)
 
 
 @router.patch("/{application_id}", response_model=ApplicationRead)
-def update_application(
-    application_id: uuid.UUID,
-    body: ApplicationUpdate,
-    session: SessionDep,
-    principal: CurrentPrincipal,
+async def update_application(
+    application_id: uuid.UUID, body: ApplicationUpdate, caller: CallerDep
 ) -> ApplicationRead:
-    return service.update_application(
-        session, principal=principal, application_id=application_id, request=body
-    )
+    return await caller.run(service.update_application, application_id=application_id, request=body)
 
 
 @router.get("/{application_id}/actions", response_model=ActionList)
-def list_actions(
-    application_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, lang: LanguageDep
+async def list_actions(
+    application_id: uuid.UUID, caller: CallerDep, lang: LanguageDep
 ) -> ActionList:
-    return transitions.available_actions(
-        session, principal=principal, application_id=application_id, lang=lang
-    )
+    return await caller.run(transitions.available_actions, application_id=application_id, lang=lang)
 
 
 @router.post("/{application_id}/transitions", response_model=ApplicationRead)
-def take_transition(
-    application_id: uuid.UUID,
-    body: TransitionRequest,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    runtime: RuntimeDep,
+async def take_transition(
+    application_id: uuid.UUID, body: TransitionRequest, caller: CallerDep, runtime: RuntimeDep
 ) -> ApplicationRead:
-    return transitions.transition(
-        session,
-        principal=principal,
+    return await caller.run(
+        transitions.transition,
         application_id=application_id,
         request=body,
         certificates=lambda: runtime.certificates,
@@ -112,10 +101,8 @@ def take_transition(
 
 
 @router.get("/{application_id}/events", response_model=EventList)
-def list_events(
-    application_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
-) -> EventList:
-    return service.list_events(session, principal=principal, application_id=application_id)
+async def list_events(application_id: uuid.UUID, caller: CallerDep) -> EventList:
+    return await caller.run(service.list_events, application_id=application_id)
 
 
 @router.post("/{application_id}/documents", response_model=DocumentRead, status_code=201)
@@ -140,10 +127,8 @@ def upload_document(
 
 
 @router.get("/{application_id}/documents", response_model=DocumentList)
-def list_documents(
-    application_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
-) -> DocumentList:
-    return documents.list_documents(session, principal=principal, application_id=application_id)
+async def list_documents(application_id: uuid.UUID, caller: CallerDep) -> DocumentList:
+    return await caller.run(documents.list_documents, application_id=application_id)
 
 
 @router.get("/{application_id}/documents/{document_id}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import URL, Engine, create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.applications.repository import take_reference_number
 from app.models import ReferenceCounter
 
-_known: set[tuple[str, str]] = set()
+_known: set[tuple[URL, str]] = set()
 _ddl_engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
@@ -33,6 +33,16 @@ def next_number(session: Session, *, service_code: str, year: int) -> int:
     return session.execute(text("SELECT nextval(:name)"), {"name": name}).scalar_one()
 
 
+def sequence_for(session: Session, *, service_code: str, year: int) -> str | None:
+    """The PostgreSQL sequence that numbers a service and year (created on first use);
+    None on SQLite, which numbers with the counter row (``next_number``)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    name = _sequence_name(service_code, year)
+    _ensure_sequence(session, name=name, service_code=service_code, year=year)
+    return name
+
+
 def _sequence_name(service_code: str, year: int) -> str:
     if not service_code.isalnum() or not service_code.isascii():
         raise ValueError(f"service code {service_code!r} cannot name a sequence")
@@ -41,9 +51,9 @@ def _sequence_name(service_code: str, year: int) -> str:
 
 def _ensure_sequence(session: Session, *, name: str, service_code: str, year: int) -> None:
     url = session.get_bind().url
-    key = (url.render_as_string(hide_password=False), name)
-    if key in _known:
+    if (url, name) in _known:  # every create asks: no string building before this check
         return
+    key = (url.render_as_string(hide_password=False), name)
     # Created outside the request's transaction (which may still roll back), continuing from
     # any number the counter row already gave out this year.
     start = _counter_value(session, service_code=service_code, year=year) + 1
@@ -52,7 +62,7 @@ def _ensure_sequence(session: Session, *, name: str, service_code: str, year: in
             connection.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {start}"))
         except DBAPIError:  # another process created it at the same moment
             connection.rollback()
-    _known.add(key)
+    _known.add((url, name))
 
 
 def _counter_value(session: Session, *, service_code: str, year: int) -> int:

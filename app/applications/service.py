@@ -7,8 +7,11 @@ transaction (``chain.append``); nothing here commits.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
+from sqlalchemy import URL
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
@@ -28,7 +31,7 @@ from app.catalogue.formschema import validate_data
 from app.errors import InvalidTransition, Msg, NotFound, StaleVersion, ValidationFailed, invalid
 from app.models import Application, Service, User
 from app.models.base import utcnow
-from app.notifications.outbox import enqueue_for_event
+from app.notifications.outbox import enqueue_for_event, is_public
 from app.workflow.definitions import get_workflow
 
 EDITABLE_STATES = frozenset({"draft", "revision_requested"})
@@ -41,35 +44,88 @@ def create_application(
     """Start a draft for the caller, or for a named resident (officer at a counter, a system)."""
     principal.require_scope(WRITE_SCOPE)
     applicant = _applicant_for(session, principal=principal, request=request)
-    current = catalogue_repo.current_service_id(session, request.service_code)
-    if current is None or not current[1]:
-        raise invalid(
-            "service_code",
-            "Layanan tidak ditemukan atau tidak aktif",
-            "Unknown or inactive service",
+    # On PostgreSQL the insert itself checks that the service version is still the current,
+    # active one, so the version remembered from an earlier request saves a query; when that
+    # check fails, or the data fails the remembered version's form, the version is read again.
+    checked = session.get_bind().dialect.name == "postgresql"
+    for remembered in (True, False) if checked else (False,):
+        service = _current_service(session, request.service_code, remembered=remembered)
+        errors = validate_data(service.form_schema, request.data, partial=True)
+        if errors and remembered:
+            continue
+        _raise_field_errors(errors)
+        read = _insert_new(
+            session, service=service, applicant=applicant, principal=principal, data=request.data
         )
-    service = catalogue_repo.service_version(session, current[0])
-    _raise_field_errors(validate_data(service.form_schema, request.data, partial=True))
+        if read is not None:
+            return read
+    raise _unknown_service()
+
+
+# (database URL, service code) -> id of the version last seen current and active.
+_CURRENT_SERVICE: dict[tuple[URL, str], int] = {}
+
+
+def _current_service(session: Session, code: str, *, remembered: bool) -> Service:
+    key = (session.get_bind().engine.url, code)
+    if remembered and key in _CURRENT_SERVICE:
+        return catalogue_repo.service_version(session, _CURRENT_SERVICE[key])
+    current = catalogue_repo.current_service_id(session, code)
+    if current is None or not current[1]:
+        _CURRENT_SERVICE.pop(key, None)
+        raise _unknown_service()
+    _CURRENT_SERVICE[key] = current[0]
+    return catalogue_repo.service_version(session, current[0])
+
+
+def _unknown_service() -> ValidationFailed:
+    return invalid(
+        "service_code", "Layanan tidak ditemukan atau tidak aktif", "Unknown or inactive service"
+    )
+
+
+def _insert_new(
+    session: Session, *, service: Service, applicant: User, principal: Principal, data: dict
+) -> ApplicationRead | None:
+    """Write the draft and its first event; None if the service version is no longer current."""
     values, first_event = _new_application_rows(
-        service=service, applicant=applicant, principal=principal, data=request.data
+        service=service, applicant=applicant, principal=principal, data=data
     )
-    application = Application(**values)
-    response = application_read(
-        application, applicant_name=applicant.full_name, service=service, now=values["created_at"]
-    )
-    repository.insert_application(session, application=values, first_event=first_event)
-    # Queues nothing today (a draft is private); kept for the day drafts announce themselves.
-    enqueue_for_event(session, application=application, event=first_event)
     year = values["created_at"].year
-    number = numbering.next_number(session, service_code=service.code, year=year)
-    response.reference = application.reference = repository.assign_reference(
-        session,
-        application_id=application.id,
-        service_code=service.code,
-        year=year,
-        number=number,
+    reference = _insert_numbered(session, values, first_event, service.code, year)
+    if reference is None:
+        return None
+    values["reference"] = reference
+    if is_public(first_event):  # never today: a draft is private
+        enqueue_for_event(session, application=Application(**values), event=first_event)
+    # Every column is in ``values``; the presenter reads them as attributes (building the ORM
+    # object cost more CPU than the insert).
+    new = cast(Application, SimpleNamespace(**values))
+    return application_read(
+        new, applicant_name=applicant.full_name, service=service, now=values["created_at"]
     )
-    return response
+
+
+def _insert_numbered(
+    session: Session, values: dict, first_event: dict, service_code: str, year: int
+) -> str | None:
+    sequence = numbering.sequence_for(session, service_code=service_code, year=year)
+    if sequence is not None:  # PostgreSQL: service check, number and both rows in one trip
+        return repository.insert_numbered_application(
+            session,
+            application=values,
+            first_event=first_event,
+            sequence=sequence,
+            prefix=f"{service_code}-{year}-",
+        )
+    repository.insert_application(session, application=values, first_event=first_event)
+    return repository.assign_reference(
+        session,
+        application_id=values["id"],
+        service_code=service_code,
+        year=year,
+        number=numbering.next_number(session, service_code=service_code, year=year),
+    )
 
 
 def _applicant_for(session: Session, *, principal: Principal, request: ApplicationCreate) -> User:
@@ -122,6 +178,8 @@ def _new_application_rows(
         "applicant_id": applicant.id,
         "submitted_by_id": principal.user.id if principal.user and on_behalf else None,
         "created_by_client": principal.client_id if principal.is_client else None,
+        "assigned_to_id": None,
+        "verified_by_id": None,
         "state": "draft",
         "data": data,
         "version": 1,
@@ -130,6 +188,10 @@ def _new_application_rows(
         "created_at": now,
         "updated_at": now,
         "paused_working_days": 0,
+        "submitted_at": None,
+        "decided_at": None,
+        "due_at": None,
+        "paused_at": None,
     }
     return values, first_event
 
@@ -150,11 +212,19 @@ def present(session: Session, application: Application) -> ApplicationRead:
         application,
         service=service,
         now=utcnow(),
-        applicant_name=repository.person_name(session, application.applicant_id),
+        applicant_name=_applicant_name(session, application),
     )
     if application.state in CERTIFIED_STATES:
         read.certificate_number = repository.certificate_number(session, application.id)
     return read
+
+
+def _applicant_name(session: Session, application: Application) -> str:
+    # The caller's own account is already in the session (``principal_for``): no query.
+    known = session.identity_map.get(identity_key(User, application.applicant_id))
+    if known is not None:
+        return known.full_name
+    return repository.person_name(session, application.applicant_id)
 
 
 def update_application(

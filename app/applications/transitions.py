@@ -71,8 +71,9 @@ def transition(
     check_guards(step, _guard_context(session, step, application, service, principal, request))
     now = utcnow()
     # Rendering and signing happen before the row is touched, so no lock is held meanwhile.
-    prepared = _prepare_certificate(session, step, certificates, application, service,
-                                    principal, now)
+    prepared = _prepare_certificate(
+        session, step, certificates, application, service, principal, now
+    )
     changes = effects(step, application=application, service=service, principal=principal, now=now)
     if step.target is not None:
         changes["state"] = step.target
@@ -95,9 +96,14 @@ def transition(
     return present(session, application)
 
 
-def _guard_context(session: Session, step: Transition, application: Application,
-                   service: Service, principal: Principal,
-                   request: TransitionRequest) -> GuardContext:
+def _guard_context(
+    session: Session,
+    step: Transition,
+    application: Application,
+    service: Service,
+    principal: Principal,
+    request: TransitionRequest,
+) -> GuardContext:
     return GuardContext(
         actor_id=principal.actor_id,
         verified_by=str(application.verified_by_id) if application.verified_by_id else None,
@@ -113,8 +119,14 @@ def _prepare_certificate(session, step, certificates, application, service, prin
         return None
     if certificates is None:
         raise RuntimeError("approving needs the certificate issuer")
-    return certificate_service.prepare(session, issuer=certificates(), application=application,
-                                       service=service, approver=principal.user, now=now)
+    return certificate_service.prepare(
+        session,
+        issuer=certificates(),
+        application=application,
+        service=service,
+        approver=principal.user,
+        now=now,
+    )
 
 
 def _record_certificate_effects(session, step, prepared, application, principal, request, now):
@@ -122,8 +134,14 @@ def _record_certificate_effects(session, step, prepared, application, principal,
     if prepared is not None:
         certificate_service.record(session, prepared=prepared, application=application, **actor)
     if "revoke_certificate" in step.effects:
-        certificate_service.revoke(session, application=application, reason=request.comment or "",
-                                   actor=principal.user, now=now, **actor)
+        certificate_service.revoke(
+            session,
+            application=application,
+            reason=request.comment or "",
+            actor=principal.user,
+            now=now,
+            **actor,
+        )
 
 
 def effects(
@@ -176,11 +194,14 @@ def incompleteness(
 ) -> list[FieldError]:
     """Why the application cannot be submitted yet: invalid form data and missing documents."""
     problems = validate_data(service.form_schema, application.data, partial=False)
+    mandatory = [r for r in service.documents if r["mandatory"]]
+    if not mandatory:  # nothing to look up
+        return problems
     present_codes = {
         d.requirement for d in repository.documents(session, application.id, current_only=True)
     }
-    for requirement in service.documents:
-        if requirement["mandatory"] and requirement["code"] not in present_codes:
+    for requirement in mandatory:
+        if requirement["code"] not in present_codes:
             problems.append(
                 field_error(
                     f"documents.{requirement['code']}",
