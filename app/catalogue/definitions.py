@@ -78,7 +78,8 @@ class ServiceDefinition:
     certificate_template: str = "default"
     key_fields: tuple[str, ...] = ()
     fee_idr: int = 0
-    active: bool = True
+    # None: the file does not say, so a stored service keeps what an admin set (on for new ones).
+    active: bool | None = None
 
     def content_hash(self) -> str:
         """SHA-256 (hex) of everything but ``active``: any other change makes a new version."""
@@ -352,7 +353,7 @@ def _parse_service(
         certificate_template=r.code("certificate_template", TEMPLATE_RE, default="default"),
         key_fields=_key_fields(r, form_schema),
         fee_idr=r.integer("fee_idr", low=0, high=10**12, default=0) or 0,
-        active=r.boolean("active", default=True),
+        active=r.boolean("active", default=True) if "active" in r.mapping else None,
     )
 
 

@@ -51,24 +51,31 @@ def _store_definition(session: Session, definition: ServiceDefinition) -> str:
             ]
         )
     current = repository.current_service(session, definition.code)
+    # A file that says nothing about `active` leaves an admin's switch alone (`loket demo` and
+    # deployments reload the catalogue; that must not switch a withdrawn service back on).
+    active = definition.active if definition.active is not None else (
+        current.active if current is not None else True)
     if current is not None and current.content_hash == definition.content_hash():
-        if current.active != definition.active:
-            current.active = definition.active
+        if current.active != active:
+            current.active = active
             session.add(current)
         return "unchanged"
     if current is not None:
         session.execute(update(Service).where(Service.id == current.id).values(is_current=False))
-    session.add(_service_row(definition, department, version=current.version + 1 if current else 1))
+    version = current.version + 1 if current else 1
+    session.add(_service_row(definition, department, version=version, active=active))
     session.flush()
     return "new_versions" if current else "created"
 
 
-def _service_row(definition: ServiceDefinition, department: Department, *, version: int) -> Service:
+def _service_row(
+    definition: ServiceDefinition, department: Department, *, version: int, active: bool
+) -> Service:
     return Service(
         code=definition.code,
         version=version,
         is_current=True,
-        active=definition.active,
+        active=active,
         department_id=department.id,
         name_id=definition.name_id,
         name_en=definition.name_en,

@@ -161,7 +161,8 @@ def test_minimal_catalogue() -> None:
             mandatory=True,
         ),
     )
-    assert (service.certificate_template, service.fee_idr, service.active) == ("default", 0, True)
+    # `active` unsaid: a stored service keeps what an admin set.
+    assert (service.certificate_template, service.fee_idr, service.active) == ("default", 0, None)
     assert service.form_schema["properties"]["business_name"]["maxLength"] == 1000
     assert catalogue.departments[0].code == "DPMPTSP"
 

@@ -32,3 +32,25 @@ def test_application_keeps_its_service_version(world, db):
         headers=world.headers(citizen),
     )
     assert too_many.status_code == 422
+
+
+def test_reloading_a_catalogue_that_says_nothing_keeps_an_admins_switch(world, db):
+    from sqlalchemy import update
+
+    from app.models import Service
+
+    with db() as session:  # an admin withdrew the service
+        session.execute(update(Service).where(Service.code == "SIMPLE").values(active=False))
+    with db() as session:
+        load_catalogue(session, catalogue=parse_catalogue(CATALOGUE.read_text()))
+        changed = CATALOGUE.read_text().replace("maximum: 500", "maximum: 400")
+        load_catalogue(session, catalogue=parse_catalogue(changed))  # a new version too
+    codes = {s["code"] for s in world.client.get("/api/v1/services").json()["items"]}
+    assert "SIMPLE" not in codes
+
+    explicit = CATALOGUE.read_text().replace(
+        "    workflow: single_approval\n", "    workflow: single_approval\n    active: true\n", 1)
+    with db() as session:
+        load_catalogue(session, catalogue=parse_catalogue(explicit))
+    codes = {s["code"] for s in world.client.get("/api/v1/services").json()["items"]}
+    assert "SIMPLE" in codes
