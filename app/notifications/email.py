@@ -23,7 +23,9 @@ from app.config import Settings
 
 TEMPLATE_DIRS = (Path(__file__).resolve().parents[2] / "templates", Path.cwd() / "templates")
 # Where the citizen downloads a certificate and where anyone checks one (see design.md 7).
-CERTIFICATE_PATH = "/api/v1/certificates/{number}/pdf"
+APPLICATION_PATH = "/my/applications/{id}"
+CERTIFICATE_PATH = "/my/applications/{id}/certificate"
+API_CERTIFICATE_PATH = "/api/v1/certificates/{number}/pdf"
 VERIFY_PATH = "/verify/{code}"
 
 
@@ -47,15 +49,22 @@ def environment() -> Environment:
 
 
 def links(payload: dict[str, Any], *, public_base_url: str) -> dict[str, str]:
-    """Absolute links for the approval e-mail (the certificate number contains slashes)."""
-    if "certificate_number" not in payload:
-        return {}
+    """Absolute links for the e-mail: the resident's application page (it asks them to sign in
+    and comes back), and on approval the certificate download and its public verification."""
     base = public_base_url.rstrip("/")
-    return {
-        "certificate_url": base
-        + CERTIFICATE_PATH.format(number=quote(payload["certificate_number"], safe="")),
-        "verify_url": base + VERIFY_PATH.format(code=quote(payload["verification_code"], safe="")),
-    }
+    found: dict[str, str] = {}
+    application_id = payload.get("application_id")  # absent in messages queued before 0.2
+    if application_id:
+        found["application_url"] = base + APPLICATION_PATH.format(id=application_id)
+    if "certificate_number" in payload:
+        found["certificate_url"] = (
+            base + CERTIFICATE_PATH.format(id=application_id) if application_id
+            else base + API_CERTIFICATE_PATH.format(
+                number=quote(payload["certificate_number"], safe=""))
+        )
+        found["verify_url"] = base + VERIFY_PATH.format(
+            code=quote(payload["verification_code"], safe=""))
+    return found
 
 
 def render(payload: dict[str, Any], *, public_base_url: str) -> tuple[str, str]:

@@ -174,6 +174,7 @@ def _email_row(
     context: dict[str, Any] = {
         "template": template,
         "lang": lang,
+        "application_id": str(application.id),
         "name": applicant.full_name,
         "reference": application.reference,
         "service_name": service.name_en if lang == "en" else service.name_id,

@@ -6,7 +6,7 @@ import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -17,6 +17,7 @@ from app.db import transaction
 from app.models import User
 from app.notifications.dispatcher import Dispatcher
 from tests.notifications.helpers import messages
+from tests.web.pages import sign_in
 
 
 class Inbox:
@@ -110,6 +111,7 @@ def test_revision_and_rejection_carry_the_officers_words(mail_world):
     subjects = {mail["Subject"]: _text(mail) for _, mail in _deliver(mail_world)}
     asked = subjects[f"Permohonan {revision['reference']} perlu diperbaiki"]
     assert "Catatan petugas:\nMohon dilengkapi" in asked
+    assert f"http://testserver/my/applications/{revision['id']}" in asked
     refused = subjects[f"Permohonan {rejected['reference']} ditolak"]
     assert "Alasan penolakan:\nMohon dilengkapi" in refused
     assert len(subjects) == 4  # and the two submissions
@@ -122,12 +124,15 @@ def test_approval_mail_links_to_the_certificate_and_its_verification(mail_world)
     number = approved["certificate_number"]
     mails = {mail["Subject"]: _text(mail) for _, mail in _deliver(mail_world)}
     body = mails[f"Application {approved['reference']} approved, certificate {number} issued"]
-    pdf_link = f"http://testserver/api/v1/certificates/{quote(number, safe='')}/pdf"
+    pdf_link = f"http://testserver/my/applications/{approved['id']}/certificate"
     assert pdf_link in body
     verify_link = next(line for line in body.splitlines() if "/verify/" in line).strip()
 
-    # The links work: the citizen downloads the signed PDF, anyone checks it.
-    pdf = mail_world.client.get(urlsplit(pdf_link).path, headers=mail_world.headers(citizen))
+    # The links work: the citizen signs in when asked and gets the signed PDF; anyone checks it.
+    asked = mail_world.client.get(urlsplit(pdf_link).path, follow_redirects=False)
+    assert asked.status_code == 303 and asked.headers["location"].startswith("/login?next=")
+    signed_in = sign_in(mail_world.client, citizen.email, next_url=urlsplit(pdf_link).path)
+    pdf = mail_world.client.get(signed_in.headers["location"])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     page = mail_world.client.get(urlsplit(verify_link).path)
     assert page.status_code == 200 and number in page.text
