@@ -183,6 +183,25 @@ def authenticate(
     return user
 
 
+def change_password(
+    session: Session, *, passwords: PasswordHasher, principal: Principal, current: str, new: str
+) -> User:
+    """The caller's new password (the current one must be right); refresh tokens are revoked."""
+    user = principal.user
+    if user is None:
+        raise NotFound()
+    if not passwords.verify(user.password_hash, current):
+        raise ValidationFailed(errors=[field_error(
+            "current_password", "Kata sandi saat ini salah", "The current password is wrong")])
+    problems = password_problems(new, email=user.email, full_name=user.full_name)
+    if problems:
+        raise ValidationFailed(errors=[FieldError("new_password", p) for p in problems])
+    user.password_hash = passwords.hash(new)
+    session.add(user)
+    repository.revoke_refresh_tokens(session, user_id=user.id)
+    return user
+
+
 def read_profile(session: Session, *, principal: Principal) -> UserRead:
     """The caller's own profile, NIK masked."""
     user = principal.user

@@ -103,4 +103,23 @@ def _register_and_sign_in(web: WebContext, request: RegisterRequest) -> sessions
 def account_page(web: SignedInDep, session: SessionDep) -> HTMLResponse:
     """The signed-in person's own profile (NIK masked)."""
     profile = service.read_profile(session, principal=web.principal)
-    return page(web, "auth/account.html", {"profile": profile})
+    return page(web, "auth/account.html", {"profile": profile, "errors": {},
+                                           "changed": "changed" in web.request.query_params})
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(web: SignedInDep, form: FormDep, session: SessionDep) -> Response:
+    """A new password; every other session of the account ends, this one gets a new id."""
+    try:
+        user = service.change_password(
+            session, passwords=web.runtime.passwords, principal=web.principal,
+            current=str(form.get("current_password", "")), new=str(form.get("new_password", "")))
+    except DomainError as error:
+        session.rollback()
+        profile = service.read_profile(session, principal=web.principal)
+        return page(web, "auth/account.html", {"profile": profile, "changed": False,
+                                               "errors": field_messages(error, web.lang)},
+                    status_code=422)
+    sessions.end_all_for(session, user.id)
+    web.signed_in(sessions.start(session, web.runtime.settings, user=user))
+    return see_other(web, "/account?changed=1")

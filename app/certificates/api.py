@@ -14,7 +14,8 @@ from app.certificates.schemas import CertificateRead, PublicStatus, RevokeReques
 from app.deps import CurrentPrincipal, LanguageDep, RuntimeDep, SessionDep
 from app.errors import NotFound, PayloadTooLarge, invalid
 from app.ratelimit import hit_on_its_own
-from app.web.templating import render_page
+from app.web.context import WebDep
+from app.web.pages import page
 
 router = APIRouter(tags=["certificates"])
 public_router = APIRouter(tags=["verification"])
@@ -114,19 +115,12 @@ def verify_upload(
 
 @public_router.get("/verify/{code}", response_class=HTMLResponse)
 def verify_page(
-    _: Throttled,
-    code: str,
-    request: Request,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    lang: LanguageDep,
+    _: Throttled, code: str, web: WebDep, session: SessionDep, runtime: RuntimeDep
 ) -> HTMLResponse:
     try:
         status = views.public_status(
-            session, issuer=runtime.certificates, code=code[:64], lang=lang
+            session, issuer=runtime.certificates, code=code[:64], lang=web.lang
         )
     except NotFound:
-        return render_page(
-            request, "public/verify.html", {"certificate": None}, lang=lang, status_code=404
-        )
-    return render_page(request, "public/verify.html", {"certificate": status}, lang=lang)
+        return page(web, "public/verify.html", {"certificate": None}, status_code=404)
+    return page(web, "public/verify.html", {"certificate": status})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +30,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in the main
+# thread while it is started, and later tests that call asyncio.run() there (pyHanko) would fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"browser tests skipped: no Chromium at {CHROMIUM} (apt-get install chromium)")
@@ -79,7 +82,7 @@ def browser_context(browser) -> Iterator:
     """A fresh browser profile per test, Indonesian like most of Loket's users."""
     context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta",
                                   viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # generous: CI machines may be busy
     yield context
     context.close()
 
@@ -90,8 +93,12 @@ def page(browser_context):
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot for the README under docs/screenshots/."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    """A full-page screenshot; kept under docs/screenshots/ (the README's) only when
+    LOKET_UPDATE_SCREENSHOTS is set, so that a test run leaves the checkout unchanged."""
+    folder = SCREENSHOTS if os.environ.get("LOKET_UPDATE_SCREENSHOTS") else Path(
+        tempfile.gettempdir()) / "loket-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 0
     return path

@@ -153,3 +153,25 @@ def test_a_wrong_password_keeps_the_e_mail_and_says_why_without_telling_which(cl
                                           "password": "salah"}, headers={"Accept-Language": "en"})
     assert soup(unknown).find(id="error-summary").get_text() == page.find(
         id="error-summary").get_text()
+
+
+def test_changing_the_password_signs_out_other_devices_and_keeps_this_one(world, client, citizen):
+    from fastapi.testclient import TestClient
+
+    from tests.web.pages import post_form
+
+    with TestClient(client.app) as other_device:
+        sign_in(other_device, citizen.email)
+        sign_in(client, citizen.email)
+        wrong = post_form(client, "/account/password", {"current_password": "salah",
+                                                        "new_password": "teh hangat di sore hari"},
+                          csrf_from="/account")
+        assert wrong.status_code == 422
+        assert soup(wrong).find(id="error-current_password") is not None
+        answer = post_form(client, "/account/password",
+                           {"current_password": "kata-sandi-uji-coba",
+                            "new_password": "teh hangat di sore hari"}, csrf_from="/account")
+        assert answer.status_code == 303
+        assert signed_in_name(client) == "Rina Wati"
+        assert signed_in_name(other_device) is None
+    assert sign_in(client, citizen.email, "teh hangat di sore hari").status_code == 303
