@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
 
 from app.applications import documents, queue, service, transitions
+from app.applications.downloads import document_response
 from app.applications.schemas import (
     ActionList,
     ApplicationCreate,
@@ -147,14 +148,4 @@ def download_document(
         application_id=application_id,
         document_id=document_id,
     )
-    return FileResponse(
-        path,
-        media_type=document.content_type,
-        filename=document.original_name,
-        content_disposition_type="attachment",
-        headers={
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox; default-src 'none'",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return document_response(document, path)
