@@ -13,32 +13,13 @@ from html import escape
 
 from markupsafe import Markup
 
-from app.errors import Msg
+from app.web.wording import state_label
 from app.workflow.engine import Workflow
 
 BOX_W, BOX_H, LOOP_H = 176, 44, 16
 H_GAP, V_GAP, MARGIN = 40, 84, 16
 LANE_GAP = 22  # between the lanes of arrows that run around the side
 LABEL_FONT = 12
-
-STATE_LABELS: dict[str, Msg] = {
-    "draft": Msg("Draf", "Draft"),
-    "submitted": Msg("Diajukan", "Submitted"),
-    "in_review": Msg("Diperiksa", "In review"),
-    "in_verification": Msg("Diverifikasi", "In verification"),
-    "verified": Msg("Terverifikasi", "Verified"),
-    "revision_requested": Msg("Perlu perbaikan", "Revision requested"),
-    "approved": Msg("Disetujui", "Approved"),
-    "rejected": Msg("Ditolak", "Rejected"),
-    "withdrawn": Msg("Ditarik", "Withdrawn"),
-    "revoked": Msg("Dicabut", "Revoked"),
-}
-
-
-def state_label(state: str, lang: str) -> str:
-    label = STATE_LABELS.get(state)
-    return label.in_lang(lang) if label else state
-
 
 @dataclass(frozen=True)
 class Edge:
@@ -267,12 +248,13 @@ def _state_box(state: str, box: Box, loops: list[str], workflow: Workflow, lang:
         if state == workflow.initial
         else ("final" if not any(state in t.sources for t in workflow.transitions) else "step")
     )
+    label = escape(state_label(state, lang, short=True))
     parts = [
         f'<g class="wf-state wf-{kind}" data-state="{escape(state)}">',
         f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{BOX_W}" height="{box.h:.0f}" rx="8" '
         'fill="#f6f8fa" stroke="#1f2328"/>',
         f'<text class="wf-state-label" x="{box.cx:.1f}" y="{box.y + 19:.1f}" '
-        f'text-anchor="middle" font-size="14">{escape(state_label(state, lang))}</text>',
+        f'text-anchor="middle" font-size="14">{label}</text>',
         f'<text class="wf-state-id" x="{box.cx:.1f}" y="{box.y + 35:.1f}" '
         f'text-anchor="middle" font-size="11">{escape(state)}</text>',
     ]
@@ -299,8 +281,8 @@ def transition_rows(workflow: Workflow, lang: str) -> list[TransitionRow]:
     return [
         TransitionRow(
             action=t.label.in_lang(lang),
-            sources=[state_label(s, lang) for s in workflow.states if s in t.sources],
-            target=state_label(t.target, lang) if t.target else None,
+            sources=[state_label(s, lang, short=True) for s in workflow.states if s in t.sources],
+            target=state_label(t.target, lang, short=True) if t.target else None,
             roles=sorted(t.roles),
         )
         for t in workflow.transitions

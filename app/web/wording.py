@@ -48,9 +48,19 @@ ACTORS: dict[str, Msg] = {
 }
 
 
-def state_label(state: str, lang: str) -> str:
+# Where space is short (the boxes of a workflow diagram), the states whose full words are long.
+SHORT_STATES: dict[str, Msg] = {
+    "in_review": Msg("Diperiksa", "In review"),
+    "in_verification": Msg("Diverifikasi", "In verification"),
+    "verified": Msg("Terverifikasi", "Verified"),
+    "withdrawn": Msg("Ditarik", "Withdrawn"),
+    "revoked": Msg("Dicabut", "Revoked"),
+}
+
+
+def state_label(state: str, lang: str, *, short: bool = False) -> str:
     """A workflow state in words; an unknown code is shown as itself rather than hidden."""
-    found = STATES.get(state)
+    found = (short and SHORT_STATES.get(state)) or STATES.get(state)
     return found.in_lang(lang) if found else state
 
 
