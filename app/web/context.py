@@ -93,7 +93,10 @@ def web_context(request: Request) -> WebContext:
         # Its own short transaction: the page's transaction may be a read-only one.
         with transaction(runtime.engine) as session:
             active = sessions.load(session, runtime.settings, token)
-    return WebContext(request=request, runtime=runtime, lang=page_language(request), active=active)
+    context = WebContext(request=request, runtime=runtime, lang=page_language(request),
+                         active=active)
+    request.state.web = context  # so that an error page can still show who is signed in
+    return context
 
 
 WebDep = Annotated[WebContext, Depends(web_context)]

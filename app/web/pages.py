@@ -68,11 +68,12 @@ def is_page_request(request: Request) -> bool:
 def error_page(request: Request, *, status: int, title: Msg, detail: Msg | None = None,
                headers: dict | None = None) -> HTMLResponse:
     """An error as a page in the caller's language: what happened, never a stack trace."""
-    lang = page_language(request)
+    web = getattr(request.state, "web", None)  # set once the route's context was loaded
+    lang = web.lang if web else page_language(request)
     response = render_page(
         request, "error.html",
         {"status": status, "title": title.in_lang(lang),
-         "detail": detail.in_lang(lang) if detail else None, "web": None},
+         "detail": detail.in_lang(lang) if detail else None, "web": web},
         lang=lang, status_code=status,
     )
     for name, value in (headers or {}).items():

@@ -41,3 +41,14 @@ def test_pages_carry_a_csp_without_unsafe_inline_and_are_not_cached(client):
     assert "unsafe-inline" not in policy and "default-src 'self'" in policy
     assert answer.headers["cache-control"] == "no-store"
     assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_error_page_still_shows_who_is_signed_in(world, client):
+    from tests.web.pages import sign_in
+
+    citizen = world.user("citizen", name="Lina Marlina")
+    sign_in(client, citizen.email)
+    answer = client.get("/my/applications/00000000-0000-0000-0000-000000000000")
+    assert answer.status_code == 404
+    marker = soup(answer).find(attrs={"data-testid": "signed-in-as"})
+    assert marker is not None and marker.get_text(strip=True) == "Lina Marlina"
