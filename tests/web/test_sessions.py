@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
+from sqlmodel import select
 
 from app.models import User, WebSession
 from app.models.base import utcnow
@@ -73,7 +74,8 @@ def test_disabling_an_account_ends_its_sessions(client, citizen, db):
         session.execute(update(User).where(User.id == citizen.id).values(is_active=False))
     assert signed_in_name(client) is None
     with db() as session:
-        assert session.query(WebSession).filter(WebSession.user_id == citizen.id).count() == 0
+        left = session.exec(select(WebSession).where(WebSession.user_id == citizen.id)).all()
+        assert left == []
 
 
 @pytest.mark.parametrize("column", ["last_seen_at", "expires_at"])
