@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # Public endpoints (certificate verification): requests per client address per minute.
     public_rate_limit_per_minute: int = 60
 
+    # Self-registrations per client address per hour (the API and the page together): enough
+    # for a family or a kiosk, too few for a script filling the database with accounts.
+    registrations_per_hour: int = 20
+
     # Machine clients: requests per client per minute.
     client_rate_limit_per_minute: int = 600
 

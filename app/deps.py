@@ -18,6 +18,7 @@ from app.errors import Msg, NotAuthenticated
 from app.i18n import pick_language
 from app.oauth.principals import is_client_token, principal_for, throttle_client
 from app.oauth.tokens import AccessClaims
+from app.ratelimit import hit_on_its_own
 from app.runtime import Runtime
 
 T = TypeVar("T")
@@ -139,3 +140,14 @@ async def get_caller(request: Request) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def registration_throttle(request: Request, runtime: RuntimeDep) -> None:
+    """Count a self-registration per client address, committed on its own (refused ones too)."""
+    address = request.client.host if request.client else "unknown"
+    hit_on_its_own(runtime.engine, key=f"register:{address}",
+                   limit=runtime.settings.registrations_per_hour, window_seconds=3600)
+
+
+# Listed first in a registration route so it runs before the request's own transaction opens.
+RegistrationThrottled = Annotated[None, Depends(registration_throttle)]

@@ -43,8 +43,8 @@ def hit(
         )
 
 
-def hit_on_its_own(engine: Engine, *, key: str, limit: int) -> None:
+def hit_on_its_own(engine: Engine, *, key: str, limit: int, window_seconds: int = 60) -> None:
     """Count a request in its own committed transaction, so refused or failed requests count
     too; call it before the request's own transaction has touched the database."""
     with transaction(engine) as session:
-        hit(session, key=key, limit=limit)
+        hit(session, key=key, limit=limit, window_seconds=window_seconds)

@@ -7,13 +7,15 @@ from fastapi import APIRouter
 from app.accounts import service
 from app.accounts.principal import Principal
 from app.accounts.schemas import RegisterRequest, UserRead
-from app.deps import CurrentPrincipal, RuntimeDep, SessionDep
+from app.deps import CurrentPrincipal, RegistrationThrottled, RuntimeDep, SessionDep
 
 router = APIRouter(tags=["accounts"])
 
 
 @router.post("/auth/register", response_model=UserRead, status_code=201)
-def register(body: RegisterRequest, session: SessionDep, runtime: RuntimeDep) -> UserRead:
+def register(
+    _: RegistrationThrottled, body: RegisterRequest, session: SessionDep, runtime: RuntimeDep
+) -> UserRead:
     user = service.register_citizen(session, passwords=runtime.passwords, request=body)
     principal = Principal(user=user, client_id="loket-app", scopes=frozenset({"profile"}))
     return service.read_profile(session, principal=principal)

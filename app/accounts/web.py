@@ -10,7 +10,7 @@ from app.accounts import service
 from app.accounts.principal import ADMIN, OFFICER
 from app.accounts.schemas import RegisterRequest
 from app.db import transaction
-from app.deps import SessionDep
+from app.deps import RegistrationThrottled, SessionDep
 from app.errors import DomainError, Msg
 from app.models import User
 from app.web import sessions
@@ -73,7 +73,7 @@ def register_page(web: WebDep) -> HTMLResponse:
 
 
 @router.post("/register", response_class=HTMLResponse)
-def register(web: WebDep, form: FormDep) -> Response:
+def register(_: RegistrationThrottled, web: WebDep, form: FormDep) -> Response:
     values = {name: str(form.get(name, "")).strip() for name in REGISTER_FIELDS}
     try:
         request = RegisterRequest(

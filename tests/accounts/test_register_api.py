@@ -54,3 +54,20 @@ def test_spaces_around_a_password_are_kept(client):
                                                "username": "siti@example.id",
                                                "password": "  kata sandi berspasi  "})
     assert login.status_code == 200
+
+
+def test_registrations_per_address_are_limited_on_the_api_and_the_page_together(client, settings):
+    from tests.web.pages import csrf_of
+
+    limit = settings.registrations_per_hour
+    for n in range(limit - 1):  # refused attempts count too: each has a bad NIK
+        assert _register(client, email=f"w{n}@example.id", nik="1").status_code == 422
+    token = csrf_of(client.get("/register"))
+    page = client.post("/register", data={"csrf_token": token, "email": "last@example.id"},
+                       headers={"Accept-Language": "en"})
+    assert page.status_code == 422  # the limit's last one, through the page
+    refused = _register(client, email="one-more@example.id")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    page = client.post("/register", data={"csrf_token": token}, headers={"Accept-Language": "en"})
+    assert page.status_code == 429 and "Too many requests" in page.text
