@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -30,8 +29,7 @@ from app.catalogue import repository as catalogue_repo
 from app.certificates import views as certificate_views
 from app.certificates.issuer import CertificateIssuer
 from app.certificates.schemas import CertificateRead
-from app.errors import Msg, NotFound
-from app.models import Certificate, Service
+from app.models import Service
 from app.web.wording import actor_label, event_label, state_label
 
 CITIZEN_ACTIONS = ("submit", "resubmit", "withdraw")
@@ -212,27 +210,6 @@ def _latest_revision_request(events: list[EventRead], state: str) -> EventRead |
     if state != "revision_requested":
         return None
     return next((e for e in reversed(events) if e.action == "application.revision_requested"), None)
-
-
-def certificate_file(
-    session: Session,
-    *,
-    principal: Principal,
-    application_id: uuid.UUID,
-    issuer: CertificateIssuer,
-) -> tuple[Certificate, Path]:
-    """The signed PDF of the application's certificate, for its holder."""
-    read = service.read_application(session, principal=principal, application_id=application_id)
-    if read.certificate_number is None:
-        raise NotFound(
-            Msg(
-                "Belum ada sertifikat untuk permohonan ini",
-                "This application has no certificate yet",
-            )
-        )
-    return certificate_views.open_pdf(
-        session, issuer=issuer, principal=principal, number=read.certificate_number
-    )
 
 
 def save_form(

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from app.applications import citizen_views, documents, service, transitions
+from app.applications import citizen_views, documents, downloads, service, transitions
 from app.applications.citizen_forms import raw_inputs, shown_values
 from app.applications.downloads import document_response
 from app.applications.schemas import ApplicationCreate, TransitionRequest
@@ -279,16 +279,10 @@ def withdraw_page(web: CitizenDep, session: SessionDep, application_id: uuid.UUI
 def certificate_pdf(
     web: CitizenDep, session: SessionDep, application_id: uuid.UUID
 ) -> FileResponse:
-    certificate, path = citizen_views.certificate_file(
+    certificate, path = downloads.application_certificate(
         session,
         principal=web.principal,
         application_id=application_id,
         issuer=web.runtime.certificates,
     )
-    return FileResponse(
-        path,
-        media_type="application/pdf",
-        filename=certificate.number.replace("/", "-") + ".pdf",
-        content_disposition_type="attachment",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return downloads.certificate_response(certificate, path)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from fastapi.responses import FileResponse
+from sqlmodel import Session
 
-from app.models import Document
+from app.accounts.principal import Principal
+from app.applications import service
+from app.certificates import views as certificate_views
+from app.certificates.issuer import CertificateIssuer
+from app.errors import Msg, NotFound
+from app.models import Certificate, Document
 
 # Images may be looked at in the browser; everything else (PDFs) is downloaded.
 VIEWABLE_TYPES = frozenset({"image/jpeg", "image/png"})
@@ -28,4 +35,36 @@ def document_response(document: Document, path: Path, *, view: bool = False) -> 
         filename=document.original_name,
         content_disposition_type="inline" if inline else "attachment",
         headers=DOCUMENT_HEADERS,
+    )
+
+
+def certificate_response(certificate: Certificate, path: Path) -> FileResponse:
+    """The signed certificate as a download named after its number."""
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        filename=certificate.number.replace("/", "-") + ".pdf",
+        content_disposition_type="attachment",
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+def application_certificate(
+    session: Session,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    issuer: CertificateIssuer,
+) -> tuple[Certificate, Path]:
+    """The signed PDF of an application's certificate, for whoever may read the application."""
+    read = service.read_application(session, principal=principal, application_id=application_id)
+    if read.certificate_number is None:
+        raise NotFound(
+            Msg(
+                "Belum ada sertifikat untuk permohonan ini",
+                "This application has no certificate yet",
+            )
+        )
+    return certificate_views.open_pdf(
+        session, issuer=issuer, principal=principal, number=read.certificate_number
     )

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.applications import documents, officer_views, transitions
+from app.applications import documents, downloads, officer_views, transitions
 from app.applications.downloads import document_response
 from app.applications.officer_assisted import router as assisted_router
 from app.applications.officer_stats import router as stats_router
@@ -84,6 +84,18 @@ def document_file(
         document_id=document_id,
     )
     return document_response(document, path, view=True)
+
+
+@router.get("/officer/applications/{application_id}/certificate")
+def certificate_file(
+    application_id: uuid.UUID, web: OfficerDep, session: SessionDep
+) -> FileResponse:
+    """The signed certificate of an approved application of the officer's department."""
+    certificate, path = downloads.application_certificate(
+        session, principal=web.principal, application_id=application_id,
+        issuer=web.runtime.certificates,
+    )
+    return downloads.certificate_response(certificate, path)
 
 
 @router.post("/officer/applications/{application_id}/act", response_class=HTMLResponse)

@@ -304,3 +304,22 @@ def _pdf() -> bytes:
     from tests.factories import pdf_bytes
 
     return pdf_bytes()
+
+
+def test_the_officer_downloads_the_certificate_of_an_approved_application(world, client):
+    from tests.web.pages import sign_in, soup
+
+    officer = world.user("officer")
+    approved = world.in_state("approved", citizen=world.user("citizen"), officer=officer)
+    sign_in(client, officer.email)
+    review = soup(client.get(f"/officer/applications/{approved['id']}"))
+    link = review.find("a", href=f"/officer/applications/{approved['id']}/certificate")
+    assert link is not None
+    pdf = client.get(link["href"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["content-disposition"]
+
+    stranger = world.user("officer", department="DINASB")
+    client.cookies.clear()
+    sign_in(client, stranger.email)
+    assert client.get(link["href"]).status_code == 404
