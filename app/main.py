@@ -156,7 +156,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, for_pages(problems.http_exception_handler))
     app.add_exception_handler(IntegrityError, for_pages(problems.integrity_error_handler))
     app.add_exception_handler(DataError, for_pages(problems.data_error_handler))
-    app.add_exception_handler(OAuthError, oauth_error_handler)
+    # Starlette types handlers as taking any Exception; this one only gets OAuthError.
+    app.add_exception_handler(OAuthError, oauth_error_handler)  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, for_pages(None))
     app.add_exception_handler(Exception, for_pages(problems.unhandled_error_handler))
 

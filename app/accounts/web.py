@@ -29,7 +29,7 @@ def home_of(user: User) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(web: WebDep, next: str | None = None) -> HTMLResponse:
+def login_page(web: WebDep, next: str | None = None) -> Response:
     if web.user is not None:
         return see_other(web, safe_next(next, home_of(web.user)))
     return page(web, "auth/login.html", {"next": safe_next(next, ""), "values": {}, "errors": {}})
@@ -66,7 +66,7 @@ def logout(web: WebDep, form: FormDep) -> RedirectResponse:
 
 
 @router.get("/register", response_class=HTMLResponse)
-def register_page(web: WebDep) -> HTMLResponse:
+def register_page(web: WebDep) -> Response:
     if web.user is not None:
         return see_other(web, home_of(web.user))
     return page(web, "auth/register.html", {"values": {}, "errors": {}})

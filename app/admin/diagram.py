@@ -190,7 +190,7 @@ def _curved_edges(
     lanes = {"left": 0, "right": 0}
     taken: dict[str, list[float]] = {"left": [], "right": []}
     # Labels of straight arrows near the right edge stick out a little too.
-    reach = {"left": MARGIN, "right": MARGIN + 80}
+    reach: dict[str, float] = {"left": MARGIN, "right": MARGIN + 80}
     for edge in edges:
         if depth[edge.target] == depth[edge.source] + 1:
             continue
@@ -199,6 +199,7 @@ def _curved_edges(
         side = "left" if towards.cx < inner / 2 else "right"
         lanes[side] += 1
         step = LANE_GAP * lanes[side]
+        bend: float
         if side == "left":
             x1, x2, bend = source.x, target.x, -step
         else:

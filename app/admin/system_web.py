@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -89,7 +91,8 @@ def _clients_page(
 def create_client(web: AdminDep, form: FormDep, session: SessionDep) -> Response:
     """Answered with a page, not a redirect: the secret is shown in this answer and never again
     (the page is not stored by the browser: Cache-Control no-store)."""
-    values = {
+    # ClientCreate's fields (a name, a set of scopes), also shown again on the page.
+    values: dict[str, Any] = {
         "name": str(form.get("name", "")),
         "scopes": frozenset(str(scope) for scope in form.getlist("scopes")),
     }

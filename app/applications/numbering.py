@@ -10,6 +10,7 @@ fails, which is rare. SQLite serialises writers anyway and keeps the gap-free co
 from __future__ import annotations
 
 import threading
+from typing import cast
 
 from sqlalchemy import URL, Engine, create_engine, select, text
 from sqlalchemy.exc import DBAPIError
@@ -50,7 +51,8 @@ def _sequence_name(service_code: str, year: int) -> str:
 
 
 def _ensure_sequence(session: Session, *, name: str, service_code: str, year: int) -> None:
-    url = session.get_bind().url
+    # Sessions are bound to an Engine (app.db); a Connection has no .url.
+    url = cast(Engine, session.get_bind()).url
     if (url, name) in _known:  # every create asks: no string building before this check
         return
     key = (url.render_as_string(hide_password=False), name)
@@ -67,7 +69,8 @@ def _ensure_sequence(session: Session, *, name: str, service_code: str, year: in
 
 def _counter_value(session: Session, *, service_code: str, year: int) -> int:
     value = session.execute(
-        select(ReferenceCounter.value).where(
+        # SQLModel types the column as int (see the mypy overrides in pyproject.toml).
+        select(ReferenceCounter.value).where(  # type: ignore[call-overload]
             ReferenceCounter.service_code == service_code, ReferenceCounter.year == year
         )
     ).scalar()

@@ -7,6 +7,7 @@ import binascii
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -64,9 +65,13 @@ def list_applications(
 def _scope_filter(principal: Principal, query: ListQuery) -> QueueFilter:
     states = _states(query.state)
     user = principal.user
+    # QueueFilter's keyword arguments; each branch sets its own (a department id, a user id).
+    scope: dict[str, Any]
     if principal.is_officer:
+        assert user is not None  # is_officer implies a user
         scope = {"department_id": user.department_id, "hide_drafts": True}
     elif principal.is_citizen:
+        assert user is not None  # is_citizen implies a user
         scope = {"applicant_id": user.id}
     elif principal.is_client:
         scope = {"hide_drafts": True}  # a system with applications:read sees every file

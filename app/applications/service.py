@@ -136,6 +136,7 @@ def _applicant_for(session: Session, *, principal: Principal, request: Applicati
                 "Sebutkan e-mail warga yang mengajukan",
                 "Name the applicant's e-mail",
             )
+        assert principal.user is not None  # is_citizen implies a user
         return principal.user
     if not (principal.is_officer or principal.is_client):
         raise invalid(

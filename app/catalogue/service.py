@@ -61,7 +61,12 @@ def _store_definition(session: Session, definition: ServiceDefinition) -> str:
             session.add(current)
         return "unchanged"
     if current is not None:
-        session.execute(update(Service).where(Service.id == current.id).values(is_current=False))
+        session.execute(
+            # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
+            update(Service)
+            .where(Service.id == current.id)  # type: ignore[arg-type]
+            .values(is_current=False)
+        )
     version = current.version + 1 if current else 1
     session.add(_service_row(definition, department, version=version, active=active))
     session.flush()
@@ -71,6 +76,7 @@ def _store_definition(session: Session, definition: ServiceDefinition) -> str:
 def _service_row(
     definition: ServiceDefinition, department: Department, *, version: int, active: bool
 ) -> Service:
+    assert department.id is not None  # read from the database, so it has its key
     return Service(
         code=definition.code,
         version=version,

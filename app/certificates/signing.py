@@ -18,6 +18,7 @@ import threading
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from typing import cast
 
 from asn1crypto import cms, core
 from cryptography.hazmat.primitives import hashes, serialization
@@ -180,7 +181,11 @@ class _KeptKeyTimeStamper(DummyTimeStamper):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._loaded_key = serialization.load_der_private_key(self.tsa_key.dump(), password=None)
+        # The dev TSA key is RSA (keys.init_chain), as the PKCS#1 v1.5 signature below needs.
+        self._loaded_key = cast(
+            rsa.RSAPrivateKey,
+            serialization.load_der_private_key(self.tsa_key.dump(), password=None),
+        )
 
     def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: datetime):
         digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))

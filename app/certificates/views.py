@@ -30,11 +30,13 @@ def visible_certificate(
     """A certificate whose application the caller may see (holder, department officer), or 404."""
     principal.require_scope(READ_SCOPE)
     certificate = session.execute(
-        select(Certificate).where(Certificate.number == number)
+        # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
+        select(Certificate).where(Certificate.number == number)  # type: ignore[arg-type]
     ).scalar_one_or_none()
     application = session.get(Application, certificate.application_id) if certificate else None
     if application is None or not roles_on(principal, application):
         raise NotFound(NOT_FOUND)
+    assert certificate is not None  # the application is only looked up for a certificate
     return certificate, application
 
 
@@ -86,7 +88,10 @@ def public_status(
 ) -> PublicStatus:
     """What the QR code's page shows; unknown codes are 404 without hinting at anything."""
     certificate = session.execute(
-        select(Certificate).where(Certificate.verification_code == code)
+        # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
+        select(Certificate).where(
+            Certificate.verification_code == code  # type: ignore[arg-type]
+        )
     ).scalar_one_or_none()
     if certificate is None:
         raise NotFound(NOT_FOUND)
@@ -145,7 +150,8 @@ def _certificate_for(session: Session, check) -> Certificate | None:
     if not isinstance(number, str):
         return None
     return session.execute(
-        select(Certificate).where(Certificate.number == number)
+        # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
+        select(Certificate).where(Certificate.number == number)  # type: ignore[arg-type]
     ).scalar_one_or_none()
 
 

@@ -41,9 +41,13 @@ def subscribe(
 def list_subscriptions(session: Session, *, principal: Principal) -> SubscriptionList:
     client = _managing_client(principal)
     rows = session.exec(
+        # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
         select(WebhookSubscription)
-        .where(WebhookSubscription.client_id == client.id, WebhookSubscription.is_active.is_(True))
-        .order_by(WebhookSubscription.created_at)
+        .where(
+            WebhookSubscription.client_id == client.id,
+            WebhookSubscription.is_active.is_(True),  # type: ignore[attr-defined]
+        )
+        .order_by(WebhookSubscription.created_at)  # type: ignore[arg-type]
     ).all()
     return SubscriptionList(items=[_read(row) for row in rows])
 

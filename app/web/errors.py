@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar, cast
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,7 @@ from app.web.pages import error_page, is_page_request, login_redirect
 log = logging.getLogger("loket")
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
+E = TypeVar("E", bound=Exception)
 
 HTTP_TITLES = {
     404: Msg("Halaman tidak ditemukan", "Page not found"),
@@ -51,12 +53,13 @@ def page_for(request: Request, exc: Exception) -> Response:
         "Server error; nothing was changed"))
 
 
-def for_pages(api_handler: Handler | None) -> Handler:
+def for_pages(api_handler: Callable[[Request, E], Awaitable[Response]] | None) -> Handler:
     """``api_handler`` for the JSON surfaces, an error page for everything else."""
 
     async def handle(request: Request, exc: Exception) -> Response:
         if is_page_request(request) or api_handler is None:
             return page_for(request, exc)
-        return await api_handler(request, exc)
+        # Starlette calls a handler only for the exception class it was registered for.
+        return await api_handler(request, cast(E, exc))
 
     return handle

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 from fastapi import Request
 
@@ -63,7 +64,7 @@ def translations(lang: str) -> Translations:
 
 def catalogue_messages(lang: str) -> list:
     """Every message of every ``.po`` file of ``lang``, in file order."""
-    found = []
+    found: list[Message] = []
     for path in sorted((LOCALE_DIR / lang).glob("*.po")):
         with path.open("rb") as handle:
             found.extend(message for message in read_po(handle, locale=lang) if message.id)

@@ -39,7 +39,10 @@ def environment(lang: str = "id") -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       extensions=["jinja2.ext.i18n"])
     catalogue = translations(lang)
-    env.install_gettext_callables(catalogue.gettext, catalogue.ngettext, newstyle=True)
+    # Added at runtime by the jinja2.ext.i18n extension (Environment.extend), unknown to mypy.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        catalogue.gettext, catalogue.ngettext, newstyle=True
+    )
     env.filters["long_date"] = long_date
     env.filters["date_time"] = date_time
     return env

@@ -7,6 +7,7 @@ then performs the named effects itself.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from app.errors import FieldError, Forbidden, InvalidTransition, Msg, ValidationFailed
@@ -104,6 +105,7 @@ def _state_problems(workflow: Workflow) -> list[str]:
 def _transition_problems(workflow: Workflow, transition: Transition) -> list[str]:
     where = f"action {transition.action!r}"
     problems = []
+    unknown: AbstractSet[str]
     if not isinstance(transition.sources, frozenset) or not transition.sources:
         problems.append(f"{where}: sources must be a non-empty frozenset")
     elif unknown := transition.sources - set(workflow.states):
