@@ -15,6 +15,7 @@ from app.deps import SessionDep
 from app.stats import service as stats
 from app.stats.api import Fresh
 from app.stats.facts import today_at_office
+from app.stats.figures import PERCENT_FIGURES, TABLE_FIGURES
 from app.stats.web import cell
 from app.web.context import OfficerDep
 from app.web.pages import page
@@ -22,22 +23,8 @@ from app.web.wording import state_label
 
 router = APIRouter(include_in_schema=False)
 
-# Figures shown per service and for the department, in this order (names as the public API).
-FIGURES = (
-    "received",
-    "decided",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "open_now",
-    "median_working_days",
-    "p90_working_days",
-    "pct_within_sla",
-    "revision_rate",
-    "certificates_issued",
-    "certificates_revoked",
-)
-PERCENT = frozenset({"pct_within_sla", "revision_rate"})
+# Figures shown per service and for the department: the public page's, and the certificates.
+FIGURES = (*TABLE_FIGURES, "certificates_issued", "certificates_revoked")
 
 
 @router.get("/officer/stats", response_class=HTMLResponse, dependencies=[Fresh])
@@ -83,5 +70,6 @@ def _row(item: dict, name: str, lang: str) -> dict[str, Any]:
     values = {}
     for figure in FIGURES:
         text = cell(item, figure, lang)
-        values[figure] = text + " %" if figure in PERCENT and item.get(figure) is not None else text
+        percent = figure in PERCENT_FIGURES and item.get(figure) is not None
+        values[figure] = text + " %" if percent else text
     return {"name": name, "code": item.get("service_code", ""), "values": values}

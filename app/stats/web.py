@@ -16,7 +16,7 @@ from app.i18n import SUPPORTED, pick_language
 from app.stats import charts, service
 from app.stats.api import Fresh
 from app.stats.facts import today_at_office
-from app.stats.figures import MIN_CELL, RATES
+from app.stats.figures import MIN_CELL, PERCENT_FIGURES, RATES, TABLE_FIGURES
 from app.web.templating import MONTHS_EN, MONTHS_ID, render_page
 
 router = APIRouter(tags=["statistics"])
@@ -164,18 +164,6 @@ def cell(item: dict, name: str, lang: str) -> str:
 
 def _table_row(item: dict, sla_days: int | None, lang: str) -> dict:
     names = item["service_name"]
-    figures = (
-        "received",
-        "decided",
-        "approved",
-        "rejected",
-        "withdrawn",
-        "open_now",
-        "median_working_days",
-        "p90_working_days",
-        "pct_within_sla",
-        "revision_rate",
-    )
     row = {
         "code": item["service_code"],
         "name": names["en"] if lang == "en" else names["id"],
@@ -183,8 +171,8 @@ def _table_row(item: dict, sla_days: int | None, lang: str) -> dict:
         "sla_days": sla_days,
         "median": item["median_working_days"],
     }
-    row |= {name: cell(item, name, lang) for name in figures}
-    for name in ("pct_within_sla", "revision_rate"):
+    row |= {name: cell(item, name, lang) for name in TABLE_FIGURES}
+    for name in PERCENT_FIGURES:
         if item[name] is not None:
             row[name] += " %"
     return row
