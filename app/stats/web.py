@@ -4,25 +4,35 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from app.catalogue import service as catalogue
 from app.deps import SessionDep
 from app.errors import DomainError, Msg
-from app.i18n import SUPPORTED, pick_language
+from app.i18n import SUPPORTED
 from app.stats import charts, service
 from app.stats.api import Fresh
 from app.stats.facts import today_at_office
 from app.stats.figures import MIN_CELL, PERCENT_FIGURES, RATES, TABLE_FIGURES
-from app.web.templating import MONTHS_EN, MONTHS_ID, render_page
+from app.web.context import WebDep
+from app.web.pages import page
+from app.web.templating import MONTHS_EN, MONTHS_ID
 
 router = APIRouter(tags=["statistics"])
 SUPPRESSED = "<10"
 NONE = "–"
 TextQuery = Annotated[str | None, Query()]
+
+# Labels whose English id already has another Indonesian wording in another area's catalogue
+# (admin "To" = "Ke", officer "Withdrawn"/"Open now"); one catalogue holds one wording per id,
+# so this page keeps its own wording here.
+LABELS = {
+    "to": Msg("Sampai", "To"),
+    "withdrawn": Msg("Dicabut pemohon", "Withdrawn"),
+    "open_now": Msg("Masih diproses", "Open now"),
+}
 
 
 class PageInputError(Exception):
@@ -33,11 +43,11 @@ class PageInputError(Exception):
         self.messages = messages
 
 
-def page_language(request: Request, lang: str | None) -> str:
-    """``?lang=`` when it names a supported language, else the Accept-Language choice."""
+def query_language(lang: str | None) -> str | None:
+    """``?lang=`` when it names a supported language (links shared before the header's switch)."""
     if lang and lang.strip().lower() in SUPPORTED:
         return lang.strip().lower()
-    return pick_language(request.headers.get("accept-language"))
+    return None
 
 
 def _parse_day(name: str, raw: str | None) -> date | None:
@@ -58,33 +68,30 @@ def _parse_day(name: str, raw: str | None) -> date | None:
 
 @router.get("/stats", response_class=HTMLResponse, dependencies=[Fresh])
 def stats_page(
-    request: Request,
+    web: WebDep,
     session: SessionDep,
     start: Annotated[str | None, Query(alias="from")] = None,
     end: Annotated[str | None, Query(alias="to")] = None,
     service_code: Annotated[str | None, Query(alias="service")] = None,
     lang: TextQuery = None,
 ) -> HTMLResponse:
-    language = page_language(request, lang)
+    chosen = query_language(lang)
+    if chosen:  # an explicit ?lang= wins over the switch's cookie for this request
+        web.lang = chosen
+    language = web.lang
     form = {"from": start or "", "to": end or "", "service": service_code or ""}
-    context: dict = {"form": form, "links": _language_links(form), "min_cell": MIN_CELL}
+    context: dict = {
+        "form": form,
+        "lang_param": chosen,
+        "labels": {key: label.in_lang(language) for key, label in LABELS.items()},
+        "min_cell": MIN_CELL,
+    }
     try:
         context |= _figures(session, start=start, end=end, service_code=service_code, lang=language)
     except PageInputError as error:
         messages = [m.in_lang(language) for m in error.messages]
-        return render_page(
-            request,
-            "public/stats.html",
-            context | {"errors": messages},
-            lang=language,
-            status_code=422,
-        )
-    return render_page(request, "public/stats.html", context, lang=language)
-
-
-def _language_links(form: dict) -> dict[str, str]:
-    kept = {k: v[:32] for k, v in form.items() if v}
-    return {code: "/stats?" + urlencode(kept | {"lang": code}) for code in SUPPORTED}
+        return page(web, "public/stats.html", context | {"errors": messages}, status_code=422)
+    return page(web, "public/stats.html", context)
 
 
 def _figures(

@@ -52,3 +52,25 @@ def test_an_error_page_still_shows_who_is_signed_in(world, client):
     assert answer.status_code == 404
     marker = soup(answer).find(attrs={"data-testid": "signed-in-as"})
     assert marker is not None and marker.get_text(strip=True) == "Lina Marlina"
+
+
+def test_no_message_has_two_different_indonesian_wordings():
+    """All .po files form one catalogue: the same id in two files must read the same."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    from app.web.i18n import LOCALE_DIR
+
+    wording: dict[str, tuple[str, object]] = {}
+    clashes = []
+    for path in sorted(Path(LOCALE_DIR, "id").glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale="id"):
+                key = message.id[0] if isinstance(message.id, tuple) else message.id
+                if not key:
+                    continue
+                first = wording.setdefault(key, (path.name, message.string))
+                if first[1] != message.string:
+                    clashes.append((key, first, (path.name, message.string)))
+    assert clashes == []
