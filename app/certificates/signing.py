@@ -186,8 +186,17 @@ class _KeptKeyTimeStamper(DummyTimeStamper):
             rsa.RSAPrivateKey,
             serialization.load_der_private_key(self.tsa_key.dump(), password=None),
         )
+        # asn1crypto encodes lazily and caches the result inside shared objects (the TSA's
+        # certificate): two threads dumping them at once can interleave (seen in CI as
+        # "can't concat NoneType to bytes"). This in-process TSA is for development and tests,
+        # so one timestamp at a time is a fine price.
+        self._asn1_lock = threading.Lock()
 
     def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: datetime):
+        with self._asn1_lock:
+            return self._signed_tst_info(tst_info_data, md_algorithm, dt)
+
+    def _signed_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: datetime):
         digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
         digest.update(tst_info_data)
         signed_attrs = cms.CMSAttributes(
