@@ -13,6 +13,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts.principal import Principal
+from app.config import Settings
 from app.db import transaction
 from app.errors import Msg, NotAuthenticated
 from app.i18n import pick_language
@@ -142,12 +143,22 @@ async def get_caller(request: Request) -> Caller:
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def registration_throttle(request: Request, runtime: RuntimeDep) -> None:
-    """Count a self-registration per client address, committed on its own (refused ones too)."""
-    address = request.client.host if request.client else "unknown"
-    hit_on_its_own(runtime.engine, key=f"register:{address}",
-                   limit=runtime.settings.registrations_per_hour, window_seconds=3600)
+def per_address_limit(
+    prefix: str, limit: Callable[[Settings], int], *, window_seconds: int = 60
+) -> Callable[..., None]:
+    """A dependency that counts a request per client address, committed on its own so that
+    refused and failed requests count too; list it first in a route, before the request's own
+    transaction opens."""
+
+    def count(request: Request, runtime: RuntimeDep) -> None:
+        address = request.client.host if request.client else "unknown"
+        hit_on_its_own(runtime.engine, key=f"{prefix}:{address}", limit=limit(runtime.settings),
+                       window_seconds=window_seconds)
+
+    return count
 
 
-# Listed first in a registration route so it runs before the request's own transaction opens.
-RegistrationThrottled = Annotated[None, Depends(registration_throttle)]
+RegistrationThrottled = Annotated[
+    None,
+    Depends(per_address_limit("register", lambda s: s.registrations_per_hour, window_seconds=3600)),
+]

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.accounts.principal import OFFICER
-from app.models import Department, RefreshToken, Service, User
-from app.models.base import utcnow
+from app.models import Department, Service, User
 
 
 def departments_with_counts(session: Session) -> list[tuple[Department, int]]:
@@ -41,13 +38,3 @@ def all_service_versions(session: Session) -> list[tuple[Service, Department]]:
         .order_by(Service.code, Service.version)
     )
     return list(session.exec(query).all())
-
-
-def revoke_refresh_tokens(session: Session, user_id: uuid.UUID) -> int:
-    """Revoke every live refresh token of an account, so no new access token can be minted."""
-    result = session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    return result.rowcount or 0

@@ -141,7 +141,7 @@ def set_officer_active(
     session.add(officer)
     if not active:
         sessions.end_all_for(session, officer.id)
-        repository.revoke_refresh_tokens(session, officer.id)
+        accounts_repo.revoke_refresh_tokens(session, user_id=officer.id)
     return _department_of(session, officer)
 
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from app.applications import transitions
 from app.applications.schemas import ApplicationRead
 from app.certificates import views
 from app.certificates.schemas import CertificateRead, PublicStatus, RevokeRequest, UploadCheck
-from app.deps import CurrentPrincipal, LanguageDep, RuntimeDep, SessionDep
+from app.deps import CurrentPrincipal, LanguageDep, RuntimeDep, SessionDep, per_address_limit
 from app.errors import NotFound, PayloadTooLarge, invalid
-from app.ratelimit import hit_on_its_own
 from app.web.context import WebDep
 from app.web.pages import page
 
@@ -78,16 +77,10 @@ def chain_pem(runtime: RuntimeDep) -> Response:
     )
 
 
-def public_throttle(request: Request, runtime: RuntimeDep) -> None:
-    """Count the request in its own transaction, so refused and failed lookups count too."""
-    address = request.client.host if request.client else "unknown"
-    hit_on_its_own(
-        runtime.engine, key=f"verify:{address}", limit=runtime.settings.public_rate_limit_per_minute
-    )
-
-
-# Listed first in each public route so it runs before the request's own transaction opens.
-Throttled = Annotated[None, Depends(public_throttle)]
+# Public verification, per client address and minute; listed first in each public route.
+Throttled = Annotated[
+    None, Depends(per_address_limit("verify", lambda s: s.public_rate_limit_per_minute))
+]
 
 
 @router.get("/verify/{code}", response_model=PublicStatus)

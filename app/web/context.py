@@ -8,7 +8,7 @@ for every POST: it checks the CSRF token and the request's origin before the rou
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
@@ -54,7 +54,6 @@ class WebContext:
     new_token: str | None = None
     # Set when the session must be cleared in the browser (logout).
     clear_cookie: bool = False
-    extra: dict = field(default_factory=dict)
 
     @property
     def user(self) -> User | None:

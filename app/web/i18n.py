@@ -16,7 +16,7 @@ from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 from fastapi import Request
 
-from app.i18n import DEFAULT, SUPPORTED, pick_language
+from app.i18n import SUPPORTED, pick_language
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGE_COOKIE = "loket_lang"
@@ -28,7 +28,7 @@ def page_language(request: Request) -> str:
     chosen = request.cookies.get(LANGUAGE_COOKIE, "")
     if chosen in SUPPORTED:
         return chosen
-    return pick_language(request.headers.get("accept-language")) if request else DEFAULT
+    return pick_language(request.headers.get("accept-language"))
 
 
 class Translations:

@@ -16,9 +16,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session
 
+from app.accounts import service as accounts
 from app.config import Settings
+from app.db import transaction
 from app.models import User, WebSession
 from app.models.base import utcnow
+from app.runtime import Runtime
 
 PLAIN_COOKIE = "loket_session"
 # Browsers accept a __Host- cookie only with Secure, Path=/ and no Domain: it cannot be set or
@@ -109,16 +112,13 @@ def purge_expired(session: Session) -> int:
 
 
 def sign_in(
-    runtime, *, email: str, password: str, ip: str | None, replacing: str | None
+    runtime: Runtime, *, email: str, password: str, ip: str | None, replacing: str | None
 ) -> ActiveSession | None:
     """Check a login and start the signed-in session in place of ``replacing``; None if refused.
 
     Its own transaction, like the password grant: a failed attempt must be counted (committed)
     although the caller is refused.
     """
-    from app.accounts import service as accounts
-    from app.db import transaction
-
     with transaction(runtime.engine) as session:
         user = accounts.authenticate(session, passwords=runtime.passwords,
                                      settings=runtime.settings, email=email,
