@@ -152,8 +152,12 @@ def per_address_limit(
 
     def count(request: Request, runtime: RuntimeDep) -> None:
         address = request.client.host if request.client else "unknown"
-        hit_on_its_own(runtime.engine, key=f"{prefix}:{address}", limit=limit(runtime.settings),
-                       window_seconds=window_seconds)
+        hit_on_its_own(
+            runtime.engine,
+            key=f"{prefix}:{address}",
+            limit=limit(runtime.settings),
+            window_seconds=window_seconds,
+        )
 
     return count
 

@@ -38,8 +38,12 @@ class Runtime:
             if self._issuer is None:
                 from app.certificates.issuer import build_issuer
 
-                self._issuer = build_issuer(self.settings, files=self.files, tokens=self.tokens,
-                                            timestamper=self.timestamper)
+                self._issuer = build_issuer(
+                    self.settings,
+                    files=self.files,
+                    tokens=self.tokens,
+                    timestamper=self.timestamper,
+                )
             return self._issuer
 
 

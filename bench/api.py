@@ -53,19 +53,32 @@ from benchlib import HOST, VENV_BIN, ManagedProcess, clean_env, free_port, log  
 
 CATALOGUE = BENCH / "catalogue.yaml"
 PASSWORD = "Bench-Kata-Sandi-2026!"
-CITIZEN = {"email": "warga.bench@bench.loket.id", "full_name": "Siti Rahmawati",
-           "nik": "3273015503900002"}
-OFFICER = {"email": "petugas.bench@bench.loket.id", "full_name": "Budi Santoso",
-           "department": "DPMPTSP"}
+CITIZEN = {
+    "email": "warga.bench@bench.loket.id",
+    "full_name": "Siti Rahmawati",
+    "nik": "3273015503900002",
+}
+OFFICER = {
+    "email": "petugas.bench@bench.loket.id",
+    "full_name": "Budi Santoso",
+    "department": "DPMPTSP",
+}
 SERVICE = "IUMK"
-FORM_DATA = {"business_name": "Warung Sejahtera", "employees": 3,
-             "business_address": "Jl. Kemang Raya No. 12"}
+FORM_DATA = {
+    "business_name": "Warung Sejahtera",
+    "employees": 3,
+    "business_address": "Jl. Kemang Raya No. 12",
+}
 CREATE_BODY = json.dumps({"service_code": SERVICE, "data": FORM_DATA}, separators=(",", ":"))
 SUBMIT_BODY = json.dumps({"action": "submit", "version": 1}, separators=(",", ":"))
 ENDPOINTS = ("healthz", "naive", "create", "submit", "queue")
-LABELS = {"healthz": "(a) GET /healthz", "naive": "(b) naive insert+refresh",
-          "create": "(c) POST /applications", "submit": "(d) submit transition",
-          "queue": "(e) GET queue limit=20"}
+LABELS = {
+    "healthz": "(a) GET /healthz",
+    "naive": "(b) naive insert+refresh",
+    "create": "(c) POST /applications",
+    "submit": "(d) submit transition",
+    "queue": "(e) GET queue limit=20",
+}
 P99_GOAL_MS = 100.0
 CPUS = benchlib.os.cpu_count() or 1
 CREATE_GOAL = 1.5
@@ -76,8 +89,10 @@ QUEUE_GOAL = 0.5
 # Set-up
 # --------------------------------------------------------------------------------------------
 
-def setup_database(pg: str, name: str, data_dir: Path,
-                   base_rows: int = 0) -> tuple[str, dict[str, str]]:
+
+def setup_database(
+    pg: str, name: str, data_dir: Path, base_rows: int = 0
+) -> tuple[str, dict[str, str]]:
     """Fresh database, migrations, catalogue, one citizen and one officer, and ``base_rows``
     realistic applications from bench/seed.py (so the officer's queue page has a realistic mix
     of states, not only what the benchmark itself creates); returns (url, user ids)."""
@@ -97,13 +112,25 @@ def setup_database(pg: str, name: str, data_dir: Path,
         with transaction(runtime.engine) as session:
             store_catalogue(session, catalogue=load_catalogue(CATALOGUE))
         with transaction(runtime.engine) as session:
-            citizen = create_user(session, passwords=runtime.passwords, email=CITIZEN["email"],
-                                  password=PASSWORD, full_name=CITIZEN["full_name"],
-                                  role="citizen", nik=CITIZEN["nik"])
-            officer = create_user(session, passwords=runtime.passwords, email=OFFICER["email"],
-                                  password=PASSWORD, full_name=OFFICER["full_name"],
-                                  role="officer", department_code=OFFICER["department"],
-                                  officer_roles=frozenset({"verifier", "approver"}))
+            citizen = create_user(
+                session,
+                passwords=runtime.passwords,
+                email=CITIZEN["email"],
+                password=PASSWORD,
+                full_name=CITIZEN["full_name"],
+                role="citizen",
+                nik=CITIZEN["nik"],
+            )
+            officer = create_user(
+                session,
+                passwords=runtime.passwords,
+                email=OFFICER["email"],
+                password=PASSWORD,
+                full_name=OFFICER["full_name"],
+                role="officer",
+                department_code=OFFICER["department"],
+                officer_roles=frozenset({"verifier", "approver"}),
+            )
             ids = {"citizen": str(citizen.id), "officer": str(officer.id)}
     finally:
         runtime.engine.dispose()
@@ -117,54 +144,94 @@ def setup_database(pg: str, name: str, data_dir: Path,
 # Measuring
 # --------------------------------------------------------------------------------------------
 
+
 class Loader:
     """Runs wrk (warm-up, then the timed run) and adds CPU figures to its numbers."""
 
     def __init__(self, args, workdir: Path) -> None:
         self.args, self.workdir = args, workdir
 
-    def __call__(self, name: str, server: ManagedProcess, url: str, script: str,
-                 warm_script: str | None = None) -> dict:
+    def __call__(
+        self,
+        name: str,
+        server: ManagedProcess,
+        url: str,
+        script: str,
+        warm_script: str | None = None,
+    ) -> dict:
         a = self.args
         background = benchlib.wait_for_quiet(a.quiet_wait) if a.quiet_wait > 0 else None
         if a.warmup > 0:
-            benchlib.run_wrk(url, warm_script or script, duration=a.warmup,
-                             connections=a.connections, threads=a.threads,
-                             workdir=self.workdir, name=f"{name}-warmup")
+            benchlib.run_wrk(
+                url,
+                warm_script or script,
+                duration=a.warmup,
+                connections=a.connections,
+                threads=a.threads,
+                workdir=self.workdir,
+                name=f"{name}-warmup",
+            )
         server_cpu, pg_cpu = server.cpu_seconds(), benchlib.postgres_cpu_seconds(a.database)
         busy0, total0 = benchlib.machine_busy()
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         snapshot = benchlib.cpu_snapshot()
-        result = benchlib.run_wrk(url, script, duration=a.duration, connections=a.connections,
-                                  threads=a.threads, workdir=self.workdir, name=name)
+        result = benchlib.run_wrk(
+            url,
+            script,
+            duration=a.duration,
+            connections=a.connections,
+            threads=a.threads,
+            workdir=self.workdir,
+            name=name,
+        )
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         busy1, total1 = benchlib.machine_busy()
         seconds = result["seconds"] or a.duration
         result["server_cpu_cores"] = round((server.cpu_seconds() - server_cpu) / seconds, 2)
         result["server_cpu_ms_per_request"] = round(
-            1000 * (server.cpu_seconds() - server_cpu) / max(1, result["requests"]), 2)
+            1000 * (server.cpu_seconds() - server_cpu) / max(1, result["requests"]), 2
+        )
         result["postgres_cpu_cores"] = round(
-            (benchlib.postgres_cpu_seconds(a.database) - pg_cpu) / seconds, 2)
+            (benchlib.postgres_cpu_seconds(a.database) - pg_cpu) / seconds, 2
+        )
         result["wrk_cpu_cores"] = round(
-            (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) / seconds, 2)
+            (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) / seconds, 2
+        )
         result["machine_busy"] = round((busy1 - busy0) / max(1, total1 - total0), 2)
         # Whatever else ran meanwhile (other people's test suites on a shared machine).
-        result["other_cpu_cores"] = round(max(0.0, result["machine_busy"] * CPUS - (
-            result["server_cpu_cores"] + result["postgres_cpu_cores"]
-            + result["wrk_cpu_cores"])), 2)
+        result["other_cpu_cores"] = round(
+            max(
+                0.0,
+                result["machine_busy"] * CPUS
+                - (
+                    result["server_cpu_cores"]
+                    + result["postgres_cpu_cores"]
+                    + result["wrk_cpu_cores"]
+                ),
+            ),
+            2,
+        )
         result["busy_before"] = None if background is None else round(background, 2)
         ours = server.pids() | {benchlib.os.getpid()}
         result["other_top"] = [
-            (title, cores) for title, cores in benchlib.top_cpu_users(
-                snapshot, benchlib.cpu_snapshot(), seconds, exclude=ours)
+            (title, cores)
+            for title, cores in benchlib.top_cpu_users(
+                snapshot, benchlib.cpu_snapshot(), seconds, exclude=ours
+            )
             if not title.startswith(("postgres: ", "/usr/bin/wrk", "wrk "))
-            or (" postgres " in title and f" {a.database} " not in title
-                and ("(" in title or "[local]" in title))]
-        log(f"  {name:<8} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:.1f} ms  "
+            or (
+                " postgres " in title
+                and f" {a.database} " not in title
+                and ("(" in title or "[local]" in title)
+            )
+        ]
+        log(
+            f"  {name:<8} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:.1f} ms  "
             f"p99 {result['p99_ms']:.1f} ms  non-2xx {result['non_2xx']}  "
             f"server {result['server_cpu_cores']} cores, postgres "
             f"{result['postgres_cpu_cores']}, wrk {result['wrk_cpu_cores']}, other "
-            f"{result['other_cpu_cores']}")
+            f"{result['other_cpu_cores']}"
+        )
         return result
 
 
@@ -172,36 +239,66 @@ def run_naive(args, url: str, workers: int, workdir: Path, load: Loader) -> dict
     port = free_port()
     server = ManagedProcess(
         f"naive-w{workers}",
-        [str(VENV_BIN / "uvicorn"), "naive_app:app", "--app-dir", str(BENCH), "--host", HOST,
-         "--port", str(port), "--workers", str(workers)],
+        [
+            str(VENV_BIN / "uvicorn"),
+            "naive_app:app",
+            "--app-dir",
+            str(BENCH),
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=clean_env(NAIVE_DATABASE_URL=url, NAIVE_POOL_SIZE=str(args.pool_size)),
-        cwd=workdir, log_path=workdir / f"naive-w{workers}.log")
+        cwd=workdir,
+        log_path=workdir / f"naive-w{workers}.log",
+    )
     with server:
         base = f"http://{HOST}:{port}"
         server.wait_healthy(f"{base}/healthz", workers=workers)
-        script = benchlib.lua_script(method="POST", body=CREATE_BODY,
-                                     headers={"Content-Type": "application/json"},
-                                     threads=args.threads)
+        script = benchlib.lua_script(
+            method="POST",
+            body=CREATE_BODY,
+            headers={"Content-Type": "application/json"},
+            threads=args.threads,
+        )
         return load("naive", server, f"{base}/items", script)
 
 
 def _drafts_file(url: str, citizen_id: str, count: int, path: Path) -> list[str]:
-    ids = seed.insert_drafts(url, applicant_id=citizen_id, service_code=SERVICE,
-                             data=FORM_DATA, count=count)
+    ids = seed.insert_drafts(
+        url, applicant_id=citizen_id, service_code=SERVICE, data=FORM_DATA, count=count
+    )
     path.write_text("\n".join(ids) + "\n")
     return ids
 
 
-def run_loket(args, url: str, users: dict[str, str], data_dir: Path, workers: int,
-              workdir: Path, load: Loader) -> dict:
+def run_loket(
+    args, url: str, users: dict[str, str], data_dir: Path, workers: int, workdir: Path, load: Loader
+) -> dict:
     port = free_port()
     server = ManagedProcess(
         f"loket-w{workers}",
-        [str(VENV_BIN / "loket"), "serve", "--host", HOST, "--port", str(port),
-         "--workers", str(workers)],
-        env=clean_env(LOKET_DATABASE_URL=url, LOKET_DATA_DIR=str(data_dir),
-                      LOKET_DB_POOL_SIZE=str(args.pool_size)),
-        cwd=workdir, log_path=workdir / f"loket-w{workers}.log")
+        [
+            str(VENV_BIN / "loket"),
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=clean_env(
+            LOKET_DATABASE_URL=url,
+            LOKET_DATA_DIR=str(data_dir),
+            LOKET_DB_POOL_SIZE=str(args.pool_size),
+        ),
+        cwd=workdir,
+        log_path=workdir / f"loket-w{workers}.log",
+    )
     results: dict[str, dict] = {}
     with server:
         base = f"http://{HOST}:{port}"
@@ -211,11 +308,15 @@ def run_loket(args, url: str, users: dict[str, str], data_dir: Path, workers: in
         json_auth = {"Content-Type": "application/json", "Authorization": f"Bearer {citizen}"}
         t = args.threads
 
-        results["healthz"] = load("healthz", server, f"{base}/healthz",
-                                  benchlib.lua_script(threads=t))
-        results["create"] = load("create", server, f"{base}/api/v1/applications",
-                                 benchlib.lua_script(method="POST", body=CREATE_BODY,
-                                                     headers=json_auth, threads=t))
+        results["healthz"] = load(
+            "healthz", server, f"{base}/healthz", benchlib.lua_script(threads=t)
+        )
+        results["create"] = load(
+            "create",
+            server,
+            f"{base}/api/v1/applications",
+            benchlib.lua_script(method="POST", body=CREATE_BODY, headers=json_auth, threads=t),
+        )
 
         # One fresh draft per submit request: enough for 2.5x the create rate, at least 2,000.
         rate = max(results["create"]["rps"], 100.0)
@@ -226,30 +327,56 @@ def run_loket(args, url: str, users: dict[str, str], data_dir: Path, workers: in
         warm_file = workdir / f"ids-w{workers}-warmup.txt"
         if n_warm:
             _drafts_file(url, users["citizen"], n_warm, warm_file)
-        log(f"  wrote {n_run} + {n_warm} drafts for submit in "
-            f"{time.perf_counter() - started:.1f} s")
+        log(
+            f"  wrote {n_run} + {n_warm} drafts for submit in {time.perf_counter() - started:.1f} s"
+        )
         path = "/api/v1/applications/{id}/transitions"
         results["submit"] = load(
-            "submit", server, base,
-            benchlib.lua_script(method="POST", body=SUBMIT_BODY, headers=json_auth,
-                                ids_file=workdir / f"ids-w{workers}.txt", path_template=path,
-                                threads=t),
-            warm_script=benchlib.lua_script(method="POST", body=SUBMIT_BODY, headers=json_auth,
-                                            ids_file=warm_file, path_template=path, threads=t)
-            if n_warm else None)
+            "submit",
+            server,
+            base,
+            benchlib.lua_script(
+                method="POST",
+                body=SUBMIT_BODY,
+                headers=json_auth,
+                ids_file=workdir / f"ids-w{workers}.txt",
+                path_template=path,
+                threads=t,
+            ),
+            warm_script=benchlib.lua_script(
+                method="POST",
+                body=SUBMIT_BODY,
+                headers=json_auth,
+                ids_file=warm_file,
+                path_template=path,
+                threads=t,
+            )
+            if n_warm
+            else None,
+        )
         with psycopg.connect(seed.psycopg_url(url)) as conn:
             submitted = conn.execute(
                 "SELECT count(*) FROM applications WHERE id = ANY(%s::uuid[]) "
-                "AND state = 'submitted'", (run_ids,)).fetchone()[0]
+                "AND state = 'submitted'",
+                (run_ids,),
+            ).fetchone()[0]
             # The drafts wrk did not reach are scaffolding, not traffic: remove them, or the
             # officer's queue (which skips drafts) would have to step over thousands of them.
-            spare = [i for path in (workdir / f"ids-w{workers}.txt", warm_file) if path.exists()
-                     for i in path.read_text().split()]
-            conn.execute("DELETE FROM events WHERE application_id = ANY(%(ids)s::uuid[]) AND "
-                         "application_id IN (SELECT id FROM applications WHERE "
-                         "id = ANY(%(ids)s::uuid[]) AND state = 'draft')", {"ids": spare})
-            removed = conn.execute("DELETE FROM applications WHERE id = ANY(%s::uuid[]) "
-                                   "AND state = 'draft'", (spare,)).rowcount
+            spare = [
+                i
+                for path in (workdir / f"ids-w{workers}.txt", warm_file)
+                if path.exists()
+                for i in path.read_text().split()
+            ]
+            conn.execute(
+                "DELETE FROM events WHERE application_id = ANY(%(ids)s::uuid[]) AND "
+                "application_id IN (SELECT id FROM applications WHERE "
+                "id = ANY(%(ids)s::uuid[]) AND state = 'draft')",
+                {"ids": spare},
+            )
+            removed = conn.execute(
+                "DELETE FROM applications WHERE id = ANY(%s::uuid[]) AND state = 'draft'", (spare,)
+            ).rowcount
             conn.commit()
             conn.execute("ANALYZE applications")
         sub = results["submit"]
@@ -257,28 +384,41 @@ def run_loket(args, url: str, users: dict[str, str], data_dir: Path, workers: in
         # >= the 2xx count: requests still in flight when wrk stopped counting also commit.
         sub["drafts_submitted_in_db"] = submitted
         sub["unused_drafts_removed"] = removed
-        log(f"  submit: {sub['requests']} requests, {sub['non_2xx']} non-2xx; {submitted} "
+        log(
+            f"  submit: {sub['requests']} requests, {sub['non_2xx']} non-2xx; {submitted} "
             f"drafts now submitted in the database (in-flight requests at the end included)"
-            + (f"; first error: {sub['first_error']}" if sub["first_error"] else ""))
+            + (f"; first error: {sub['first_error']}" if sub["first_error"] else "")
+        )
 
-        results["queue"] = load("queue", server, f"{base}/api/v1/applications?limit=20",
-                                benchlib.lua_script(
-                                    headers={"Authorization": f"Bearer {officer}"}, threads=t))
+        results["queue"] = load(
+            "queue",
+            server,
+            f"{base}/api/v1/applications?limit=20",
+            benchlib.lua_script(headers={"Authorization": f"Bearer {officer}"}, threads=t),
+        )
         with psycopg.connect(seed.psycopg_url(url)) as conn:
-            results["queue"]["department_rows"] = dict(conn.execute(
-                "SELECT a.state, count(*) FROM applications a JOIN departments d "
-                "ON d.id = a.department_id WHERE d.code = %s GROUP BY a.state",
-                (OFFICER["department"],)).fetchall())
+            results["queue"]["department_rows"] = dict(
+                conn.execute(
+                    "SELECT a.state, count(*) FROM applications a JOIN departments d "
+                    "ON d.id = a.department_id WHERE d.code = %s GROUP BY a.state",
+                    (OFFICER["department"],),
+                ).fetchall()
+            )
         import queue_bench
 
         plan = queue_bench.explain(url, users["officer"], {"first_page": {"limit": 20}})
         results["queue"]["sql"] = plan["first_page"]
-        log(f"  queue SQL: {plan['first_page']['execution_ms']} ms in PostgreSQL "
+        log(
+            f"  queue SQL: {plan['first_page']['execution_ms']} ms in PostgreSQL "
             f"(EXPLAIN ANALYZE; {sum(results['queue']['department_rows'].values())} rows in "
-            "the department)")
+            "the department)"
+        )
     if server.log_path.exists():
-        errors = [line for line in server.log_path.read_text(errors="replace").splitlines()
-                  if "Traceback" in line or " 500 " in line]
+        errors = [
+            line
+            for line in server.log_path.read_text(errors="replace").splitlines()
+            if "Traceback" in line or " 500 " in line
+        ]
         results["server_log_errors"] = len(errors)
     return results
 
@@ -287,32 +427,45 @@ def run_loket(args, url: str, users: dict[str, str], data_dir: Path, workers: in
 # Report
 # --------------------------------------------------------------------------------------------
 
+
 def goals(phases: dict[str, dict]) -> dict:
     out = {}
     for workers, r in phases.items():
         create_ratio = r["create"]["rps"] / r["naive"]["rps"] if r["naive"]["rps"] else 0.0
         queue_ratio = r["queue"]["rps"] / r["healthz"]["rps"] if r["healthz"]["rps"] else 0.0
         out[workers] = {
-            "create_over_naive": {"value": round(create_ratio, 2), "goal": f">= {CREATE_GOAL}",
-                                  "pass": create_ratio >= CREATE_GOAL},
-            "queue_over_healthz": {"value": round(queue_ratio, 2), "goal": f">= {QUEUE_GOAL}",
-                                   "pass": queue_ratio >= QUEUE_GOAL},
-            "p99_under_100ms": {name: {"p99_ms": r[name]["p99_ms"],
-                                       "pass": r[name]["p99_ms"] < P99_GOAL_MS}
-                                for name in ENDPOINTS},
-            "no_errors": {name: r[name]["non_2xx"] + r[name]["socket_errors"] == 0
-                          for name in ENDPOINTS},
+            "create_over_naive": {
+                "value": round(create_ratio, 2),
+                "goal": f">= {CREATE_GOAL}",
+                "pass": create_ratio >= CREATE_GOAL,
+            },
+            "queue_over_healthz": {
+                "value": round(queue_ratio, 2),
+                "goal": f">= {QUEUE_GOAL}",
+                "pass": queue_ratio >= QUEUE_GOAL,
+            },
+            "p99_under_100ms": {
+                name: {"p99_ms": r[name]["p99_ms"], "pass": r[name]["p99_ms"] < P99_GOAL_MS}
+                for name in ENDPOINTS
+            },
+            "no_errors": {
+                name: r[name]["non_2xx"] + r[name]["socket_errors"] == 0 for name in ENDPOINTS
+            },
         }
     return out
 
 
 def print_report(phases: dict[str, dict], goal_table: dict, args) -> None:
     print()
-    print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, "
-          f"pool {args.pool_size}, {benchlib.os.cpu_count()} CPUs shared by wrk, servers "
-          "and PostgreSQL")
-    header = (f"{'workers':>7}  {'endpoint':<26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'non2xx':>7} {'srv cpu':>7} {'ms/req':>7} {'pg cpu':>7} {'other':>6}  p99<100")
+    print(
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, "
+        f"pool {args.pool_size}, {benchlib.os.cpu_count()} CPUs shared by wrk, servers "
+        "and PostgreSQL"
+    )
+    header = (
+        f"{'workers':>7}  {'endpoint':<26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'non2xx':>7} {'srv cpu':>7} {'ms/req':>7} {'pg cpu':>7} {'other':>6}  p99<100"
+    )
     print(header)
     print("-" * len(header))
     for workers, r in phases.items():
@@ -320,19 +473,26 @@ def print_report(phases: dict[str, dict], goal_table: dict, args) -> None:
             m = r[name]
             errors = m["non_2xx"] + m["socket_errors"]
             ok = goal_table[workers]["p99_under_100ms"][name]["pass"]
-            print(f"{workers:>7}  {LABELS[name]:<26} {m['rps']:>9.1f} {m['p50_ms']:>8.2f} "
-                  f"{m['p99_ms']:>8.2f} {errors:>7} {m['server_cpu_cores']:>7.2f} "
-                  f"{m['server_cpu_ms_per_request']:>7.2f} "
-                  f"{m['postgres_cpu_cores']:>7.2f} {m['other_cpu_cores']:>6.2f}  "
-                  f"{'PASS' if ok else 'MISS'}")
-    print("srv cpu / pg cpu / other = cores used during the timed run by the server under test, "
-          "by its PostgreSQL backends, and by anything else on the machine (wrk excluded); "
-          "ms/req = server CPU per request (moves less than req/s when the machine is shared)")
-    noisy = [f"{w}/{n}" for w, r in phases.items() for n in ENDPOINTS
-             if r[n]["other_cpu_cores"] > 0.2]
+            print(
+                f"{workers:>7}  {LABELS[name]:<26} {m['rps']:>9.1f} {m['p50_ms']:>8.2f} "
+                f"{m['p99_ms']:>8.2f} {errors:>7} {m['server_cpu_cores']:>7.2f} "
+                f"{m['server_cpu_ms_per_request']:>7.2f} "
+                f"{m['postgres_cpu_cores']:>7.2f} {m['other_cpu_cores']:>6.2f}  "
+                f"{'PASS' if ok else 'MISS'}"
+            )
+    print(
+        "srv cpu / pg cpu / other = cores used during the timed run by the server under test, "
+        "by its PostgreSQL backends, and by anything else on the machine (wrk excluded); "
+        "ms/req = server CPU per request (moves less than req/s when the machine is shared)"
+    )
+    noisy = [
+        f"{w}/{n}" for w, r in phases.items() for n in ENDPOINTS if r[n]["other_cpu_cores"] > 0.2
+    ]
     if noisy:
-        print(f"WARNING: other processes used > 0.2 cores during {', '.join(noisy)}: "
-              "those numbers are low; rerun on a quiet machine")
+        print(
+            f"WARNING: other processes used > 0.2 cores during {', '.join(noisy)}: "
+            "those numbers are low; rerun on a quiet machine"
+        )
         culprits: dict[str, float] = {}
         for r in phases.values():
             for n in ENDPOINTS:
@@ -343,19 +503,25 @@ def print_report(phases: dict[str, dict], goal_table: dict, args) -> None:
     print()
     for workers, g in goal_table.items():
         c, q = g["create_over_naive"], g["queue_over_healthz"]
-        print(f"workers={workers}: (c)/(b) create/naive = {c['value']:.2f} (goal >= "
-              f"{CREATE_GOAL}) {'PASS' if c['pass'] else 'MISS'};  (e)/(a) queue/healthz = "
-              f"{q['value']:.2f} (goal >= {QUEUE_GOAL}) {'PASS' if q['pass'] else 'MISS'};  "
-              f"p99 < 100 ms: "
-              + ", ".join(f"{n} {'PASS' if v['pass'] else 'MISS'}"
-                          for n, v in g["p99_under_100ms"].items()))
+        print(
+            f"workers={workers}: (c)/(b) create/naive = {c['value']:.2f} (goal >= "
+            f"{CREATE_GOAL}) {'PASS' if c['pass'] else 'MISS'};  (e)/(a) queue/healthz = "
+            f"{q['value']:.2f} (goal >= {QUEUE_GOAL}) {'PASS' if q['pass'] else 'MISS'};  "
+            f"p99 < 100 ms: "
+            + ", ".join(
+                f"{n} {'PASS' if v['pass'] else 'MISS'}" for n, v in g["p99_under_100ms"].items()
+            )
+        )
     for workers, r in phases.items():
         s = r["submit"]
-        print(f"workers={workers}: submit non-2xx = {s['non_2xx']} of {s['requests']} "
-              f"({s['drafts_prepared']} drafts prepared, ids exhausted {s['ids_exhausted']} "
-              f"times, {s['drafts_submitted_in_db']} submitted in the database); "
-              f"socket errors: " + ", ".join(f"{n} {r[n]['socket_errors']}" for n in ENDPOINTS)
-              + f"; 500s/tracebacks in the server log: {r.get('server_log_errors')}")
+        print(
+            f"workers={workers}: submit non-2xx = {s['non_2xx']} of {s['requests']} "
+            f"({s['drafts_prepared']} drafts prepared, ids exhausted {s['ids_exhausted']} "
+            f"times, {s['drafts_submitted_in_db']} submitted in the database); "
+            f"socket errors: "
+            + ", ".join(f"{n} {r[n]['socket_errors']}" for n in ENDPOINTS)
+            + f"; 500s/tracebacks in the server log: {r.get('server_log_errors')}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -363,20 +529,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--warmup", type=float, default=2.0,
-                        help="untimed wrk seconds before each endpoint (0 = none)")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=2.0,
+        help="untimed wrk seconds before each endpoint (0 = none)",
+    )
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--pool-size", type=int, default=16)
-    parser.add_argument("--quiet-wait", type=float, default=30.0,
-                        help="before each endpoint, wait up to this many seconds for the "
-                             "machine to be < 25%% busy (0 = do not wait)")
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432",
-                        help="PostgreSQL server URL without a database name")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=30.0,
+        help="before each endpoint, wait up to this many seconds for the "
+        "machine to be < 25%% busy (0 = do not wait)",
+    )
+    parser.add_argument(
+        "--pg",
+        default="postgresql://postgres@127.0.0.1:5432",
+        help="PostgreSQL server URL without a database name",
+    )
     parser.add_argument("--database", default="loket_bench")
-    parser.add_argument("--base-rows", type=int, default=10_000,
-                        help="realistic applications seeded into the API database first")
-    parser.add_argument("--skip-seed-bench", action="store_true",
-                        help="skip the 10k/1M queue benchmark (bench/queue_bench.py)")
+    parser.add_argument(
+        "--base-rows",
+        type=int,
+        default=10_000,
+        help="realistic applications seeded into the API database first",
+    )
+    parser.add_argument(
+        "--skip-seed-bench",
+        action="store_true",
+        help="skip the 10k/1M queue benchmark (bench/queue_bench.py)",
+    )
     parser.add_argument("--seed-small", type=int, default=10_000)
     parser.add_argument("--seed-large", type=int, default=1_000_000)
     parser.add_argument("--queue-requests", type=int, default=200)
@@ -424,11 +608,17 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_seed_bench:
             import queue_bench
 
-            log("seed benchmark: officer queue at "
-                f"{args.seed_small} and {args.seed_large} applications")
+            log(
+                "seed benchmark: officer queue at "
+                f"{args.seed_small} and {args.seed_large} applications"
+            )
             report["queue"] = queue_bench.run(
-                args.pg, small=args.seed_small, large=args.seed_large,
-                requests=args.queue_requests, keep_database=args.keep_databases)
+                args.pg,
+                small=args.seed_small,
+                large=args.seed_large,
+                requests=args.queue_requests,
+                keep_database=args.keep_databases,
+            )
     except BaseException:
         exit_code = 1
         raise

@@ -38,6 +38,7 @@ def log(message: str) -> None:
 # PostgreSQL
 # --------------------------------------------------------------------------------------------
 
+
 def database_url(server_url: str, name: str) -> str:
     """``postgresql://postgres@127.0.0.1:5432`` + ``name`` -> a database URL."""
     return f"{server_url.rstrip('/')}/{name}"
@@ -80,6 +81,7 @@ atexit.register(_stop_all)
 
 def install_signal_handlers() -> None:
     """Turn SIGTERM/SIGHUP into SystemExit so ``finally`` blocks and atexit run."""
+
     def _exit(signum, _frame):
         raise SystemExit(128 + signum)
 
@@ -96,13 +98,20 @@ def free_port() -> int:
 class ManagedProcess:
     """A server subprocess in its own process group, output to a log file."""
 
-    def __init__(self, name: str, argv: list[str], *, env: dict[str, str], cwd: Path,
-                 log_path: Path) -> None:
+    def __init__(
+        self, name: str, argv: list[str], *, env: dict[str, str], cwd: Path, log_path: Path
+    ) -> None:
         self.name, self.argv, self.log_path = name, argv, log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self._log,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.pgid = self.process.pid  # start_new_session: the child leads its own group
         _LIVE.append(self)
 
@@ -120,14 +129,16 @@ class ManagedProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive():
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n"
-                                   f"{self.log_tail()}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
             try:
                 ok = httpx.get(url, timeout=2.0).status_code == 200
             except httpx.HTTPError:
                 ok = False
             started = self.log_path.read_text(errors="replace").count(
-                "Application startup complete")
+                "Application startup complete"
+            )
             if ok and started >= workers:
                 return
             time.sleep(0.2)
@@ -175,8 +186,8 @@ def _proc_table(with_pid: bool = False):
             raw = Path(entry.path, "stat").read_text()
         except OSError:
             continue
-        comm = raw[raw.index("(") + 1:raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2:].split()
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
         row = (comm, int(fields[2]), (int(fields[11]) + int(fields[12])) / CLK_TCK)
         yield (int(entry.name), *row) if with_pid else row
 
@@ -212,8 +223,9 @@ def cpu_snapshot() -> dict[int, tuple[str, float]]:
     return out
 
 
-def top_cpu_users(before: dict, after: dict, seconds: float, *, exclude: set[int],
-                  n: int = 3) -> list[tuple[str, float]]:
+def top_cpu_users(
+    before: dict, after: dict, seconds: float, *, exclude: set[int], n: int = 3
+) -> list[tuple[str, float]]:
     """The processes that used the most CPU between two snapshots (cores), minus ``exclude``."""
     used = []
     for pid, (title, cpu) in after.items():
@@ -250,8 +262,11 @@ def machine_busy() -> tuple[float, float]:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The current environment without LOKET_* (so nothing leaks in), plus ``extra``."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LOKET_") and not k.startswith("NAIVE_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("LOKET_") and not k.startswith("NAIVE_")
+    }
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '/usr/bin:/bin')}"
     env.update(extra)
     return env
@@ -260,6 +275,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 # wrk
 # --------------------------------------------------------------------------------------------
+
 
 def ensure_wrk() -> str:
     """The wrk binary; installs the Debian package when missing (CI machines are fresh)."""
@@ -322,9 +338,15 @@ def _lua_string(value: str) -> str:
     return json.dumps(value)  # a JSON string literal is a valid Lua string literal here (ASCII)
 
 
-def lua_script(*, method: str = "GET", body: str | None = None,
-               headers: dict[str, str] | None = None, ids_file: Path | None = None,
-               path_template: str | None = None, threads: int = 2) -> str:
+def lua_script(
+    *,
+    method: str = "GET",
+    body: str | None = None,
+    headers: dict[str, str] | None = None,
+    ids_file: Path | None = None,
+    path_template: str | None = None,
+    threads: int = 2,
+) -> str:
     """A wrk script: fixed request, or (with ``ids_file``) one distinct id per request.
 
     With ids, thread ``tid`` takes every ``threads``-th line; ``path_template`` has ``{id}``.
@@ -363,19 +385,39 @@ end
     return "\n".join(lines) + "\n"
 
 
-def run_wrk(url: str, script: str, *, duration: float, connections: int, threads: int,
-            workdir: Path, name: str, timeout_s: float = 5.0) -> dict:
+def run_wrk(
+    url: str,
+    script: str,
+    *,
+    duration: float,
+    connections: int,
+    threads: int,
+    workdir: Path,
+    name: str,
+    timeout_s: float = 5.0,
+) -> dict:
     """Run wrk once; returns its numbers (requests/s, latency percentiles in ms, errors)."""
     script_path = workdir / f"{name}.lua"
     script_path.write_text(script)
-    argv = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s",
-            f"--timeout={timeout_s:g}s", "--latency", "-s", str(script_path), url]
-    completed = subprocess.run(argv, capture_output=True, text=True,
-                               timeout=duration + 60, check=False)
+    argv = [
+        ensure_wrk(),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        f"--timeout={timeout_s:g}s",
+        "--latency",
+        "-s",
+        str(script_path),
+        url,
+    ]
+    completed = subprocess.run(
+        argv, capture_output=True, text=True, timeout=duration + 60, check=False
+    )
     match = re.search(r"^BENCHJSON (\{.*\})$", completed.stdout, re.MULTILINE)
     if completed.returncode != 0 or not match:
-        raise RuntimeError(f"wrk failed ({completed.returncode}):\n{completed.stdout}\n"
-                           f"{completed.stderr}")
+        raise RuntimeError(
+            f"wrk failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}"
+        )
     raw = json.loads(match.group(1))
     seconds = raw["duration_us"] / 1e6
     errors = raw["connect_errors"] + raw["read_errors"] + raw["write_errors"] + raw["timeouts"]
@@ -390,8 +432,9 @@ def run_wrk(url: str, script: str, *, duration: float, connections: int, threads
         "mean_ms": round(raw["mean_us"] / 1000, 2),
         "non_2xx": raw["non2xx"],  # counted by the script's response() callback
         "http_errors": raw["status_errors"],  # wrk's own count: responses with status >= 400
-        "first_error": (re.search(r"^BENCHERROR (.*)$", completed.stdout, re.MULTILINE)
-                        or [None, None])[1],
+        "first_error": (
+            re.search(r"^BENCHERROR (.*)$", completed.stdout, re.MULTILINE) or [None, None]
+        )[1],
         "socket_errors": errors,
         "ids_exhausted": raw["exhausted"],
         "wrk_output": completed.stdout.split("BENCHJSON")[0].strip(),
@@ -402,10 +445,14 @@ def run_wrk(url: str, script: str, *, duration: float, connections: int, threads
 # Loket API helpers
 # --------------------------------------------------------------------------------------------
 
+
 def password_token(base_url: str, email: str, password: str) -> str:
     """An access token through the real ``POST /oauth/token`` password grant."""
-    response = httpx.post(f"{base_url}/oauth/token", timeout=30.0, data={
-        "grant_type": "password", "username": email, "password": password})
+    response = httpx.post(
+        f"{base_url}/oauth/token",
+        timeout=30.0,
+        data={"grant_type": "password", "username": email, "password": password},
+    )
     if response.status_code != 200:
         raise RuntimeError(f"token request failed: {response.status_code} {response.text}")
     return response.json()["access_token"]
@@ -415,8 +462,18 @@ def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": sys.version.split()[0]}
-    for name in ("fastapi", "starlette", "sqlmodel", "sqlalchemy", "psycopg", "uvicorn",
-                 "uvloop", "httptools", "pydantic", "python-jose"):
+    for name in (
+        "fastapi",
+        "starlette",
+        "sqlmodel",
+        "sqlalchemy",
+        "psycopg",
+        "uvicorn",
+        "uvloop",
+        "httptools",
+        "pydantic",
+        "python-jose",
+    ):
         try:
             out[name] = version(name)
         except PackageNotFoundError:

@@ -26,10 +26,21 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 def measure(args, workdir: Path) -> dict[str, dict]:
     port = free_port()
     server = ManagedProcess(
-        "ceiling", [str(VENV_BIN / "uvicorn"), "ceiling_app:app", "--app-dir", str(BENCH),
-                    "--host", HOST, "--port", str(port)],
-        env=clean_env(CEILING_DATABASE_URL=args.database_url), cwd=workdir,
-        log_path=workdir / "ceiling.log")
+        "ceiling",
+        [
+            str(VENV_BIN / "uvicorn"),
+            "ceiling_app:app",
+            "--app-dir",
+            str(BENCH),
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+        ],
+        env=clean_env(CEILING_DATABASE_URL=args.database_url),
+        cwd=workdir,
+        log_path=workdir / "ceiling.log",
+    )
     results = {}
     with server:
         base = f"http://{HOST}:{port}"
@@ -37,8 +48,14 @@ def measure(args, workdir: Path) -> dict[str, dict]:
         script = benchlib.lua_script(threads=2)
         for path in ("healthz", "rows"):
             results[path] = benchlib.run_wrk(
-                f"{base}/{path}", script, duration=args.duration, connections=args.connections,
-                threads=2, workdir=workdir, name=path)
+                f"{base}/{path}",
+                script,
+                duration=args.duration,
+                connections=args.connections,
+                threads=2,
+                workdir=workdir,
+                name=path,
+            )
     return results
 
 
@@ -52,8 +69,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as workdir:
         results = measure(args, Path(workdir))
     for path, numbers in results.items():
-        print(f"{path:8} {numbers['rps']:>9.1f} req/s  p50 {numbers['p50_ms']:.1f} ms  "
-              f"p99 {numbers['p99_ms']:.1f} ms  non-2xx {numbers['non_2xx']}")
+        print(
+            f"{path:8} {numbers['rps']:>9.1f} req/s  p50 {numbers['p50_ms']:.1f} ms  "
+            f"p99 {numbers['p99_ms']:.1f} ms  non-2xx {numbers['non_2xx']}"
+        )
     ratio = results["rows"]["rps"] / results["healthz"]["rps"]
     print(f"best-case one-query read / healthz = {ratio:.2f} (issue 2 asks 0.5 of the queue)")
     return 0

@@ -28,8 +28,11 @@ QUERY = "SELECT g, 'SIMPLE-2026-' || lpad(g::text, 6, '0'), now() FROM generate_
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     pool: asyncio.Queue = asyncio.Queue()
     for _ in range(POOL_SIZE):
-        pool.put_nowait(await psycopg.AsyncConnection.connect(
-            os.environ["CEILING_DATABASE_URL"], autocommit=True))
+        pool.put_nowait(
+            await psycopg.AsyncConnection.connect(
+                os.environ["CEILING_DATABASE_URL"], autocommit=True
+            )
+        )
     app.state.pool = pool
     yield
     while not pool.empty():

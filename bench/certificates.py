@@ -67,13 +67,33 @@ RATIO_GOAL = 4.0
 MEDIAN_GOAL_MS = 150.0
 
 FIRST_NAMES = ("Siti", "Budi", "Dewi", "Agus", "Rina", "Joko", "Ayu", "Hendra", "Putri", "Rudi")
-LAST_NAMES = ("Rahmawati", "Santoso", "Wijaya", "Kurniawan", "Lestari", "Hidayat", "Pratama",
-              "Saputra", "Nugroho", "Siregar")
-STREETS = ("Jl. Kebon Sirih", "Jl. Cikini Raya", "Jl. Raden Saleh", "Jl. Pramuka",
-           "Jl. Matraman Raya", "Jl. Salemba Raya")
-KBLI = ("56102 - Rumah makan dan warung makan", "47111 - Perdagangan eceran minimarket",
-        "96012 - Aktivitas salon kecantikan", "10710 - Industri produk roti dan kue",
-        "45405 - Reparasi sepeda motor")
+LAST_NAMES = (
+    "Rahmawati",
+    "Santoso",
+    "Wijaya",
+    "Kurniawan",
+    "Lestari",
+    "Hidayat",
+    "Pratama",
+    "Saputra",
+    "Nugroho",
+    "Siregar",
+)
+STREETS = (
+    "Jl. Kebon Sirih",
+    "Jl. Cikini Raya",
+    "Jl. Raden Saleh",
+    "Jl. Pramuka",
+    "Jl. Matraman Raya",
+    "Jl. Salemba Raya",
+)
+KBLI = (
+    "56102 - Rumah makan dan warung makan",
+    "47111 - Perdagangan eceran minimarket",
+    "96012 - Aktivitas salon kecantikan",
+    "10710 - Industri produk roti dan kue",
+    "45405 - Reparasi sepeda motor",
+)
 FIELD_LABELS = (
     ("Nama usaha", "Business name"),
     ("Alamat usaha", "Business address"),
@@ -86,6 +106,7 @@ FIELD_LABELS = (
 # --------------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------------
+
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -196,6 +217,7 @@ def _b64url(data: bytes) -> str:
 # facts
 # --------------------------------------------------------------------------------------------
 
+
 def make_facts(index: int, *, now: datetime):
     """Realistic, distinct facts for certificate ``index`` (what service._facts builds)."""
     from app.certificates.render import CertificateFacts
@@ -208,13 +230,20 @@ def make_facts(index: int, *, now: datetime):
     # Shaped like TokenService.sign_compact_jws: ES256 header with a thumbprint kid, the claims
     # service._facts signs, and a 64-byte raw signature.
     header = {"alg": "ES256", "kid": _b64url(os.urandom(32)), "typ": "loket-cert+jwt"}
-    claims = {"num": number, "name": holder, "svc": "IUMK", "iat": int(issued.timestamp()),
-              "exp_date": valid_until.isoformat()}
-    token = ".".join((
-        _b64url(json.dumps(header, separators=(",", ":")).encode()),
-        _b64url(json.dumps(claims, separators=(",", ":")).encode()),
-        _b64url(os.urandom(64)),
-    ))
+    claims = {
+        "num": number,
+        "name": holder,
+        "svc": "IUMK",
+        "iat": int(issued.timestamp()),
+        "exp_date": valid_until.isoformat(),
+    }
+    token = ".".join(
+        (
+            _b64url(json.dumps(header, separators=(",", ":")).encode()),
+            _b64url(json.dumps(claims, separators=(",", ":")).encode()),
+            _b64url(os.urandom(64)),
+        )
+    )
     values = (
         f"Warung {holder.split()[0]} Sejahtera {index}",
         f"{STREETS[index % len(STREETS)]} No. {10 + index % 90}, "
@@ -245,6 +274,7 @@ def make_facts(index: int, *, now: datetime):
 # Loket's pipeline (as app.certificates.issuer.build_issuer wires it)
 # --------------------------------------------------------------------------------------------
 
+
 def loket_pipeline(chain_dir: Path, *, timestamped: bool = True):
     from app.certificates.issuer import templates_dir
     from app.certificates.keys import load_material
@@ -272,13 +302,19 @@ def run_loket(renderer, signer, facts_list, *, warmup: int) -> dict[str, Any]:
         total_ms.append((t2 - t0) * 1000)
         unsigned.append(pdf)
         signed.append(out)
-    return {"render": render_ms, "sign": sign_ms, "total": total_ms,
-            "unsigned": unsigned, "signed": signed}
+    return {
+        "render": render_ms,
+        "sign": sign_ms,
+        "total": total_ms,
+        "unsigned": unsigned,
+        "signed": signed,
+    }
 
 
 # --------------------------------------------------------------------------------------------
 # the naive baseline
 # --------------------------------------------------------------------------------------------
+
 
 def issue_rsa_signer(chain_dir: Path, out_dir: Path) -> tuple[Path, Path, Path]:
     """An RSA-3072 document-signing certificate under init_chain's issuing CA, as PEM files."""
@@ -288,16 +324,20 @@ def issue_rsa_signer(chain_dir: Path, out_dir: Path) -> tuple[Path, Path, Path]:
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
     ca_key = serialization.load_pem_private_key(
-        (chain_dir / "ca" / "issuing-ca.key").read_bytes(), password=None)
+        (chain_dir / "ca" / "issuing-ca.key").read_bytes(), password=None
+    )
     ca_cert = x509.load_pem_x509_certificate((chain_dir / "issuing-ca.pem").read_bytes())
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     now = datetime.now(UTC)
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{AUTHORITY} (naive RSA-3072)"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, AUTHORITY),
-    ])
-    eku = x509.ExtendedKeyUsage([ObjectIdentifier("1.3.6.1.5.5.7.3.36"),
-                                 ExtendedKeyUsageOID.EMAIL_PROTECTION])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{AUTHORITY} (naive RSA-3072)"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, AUTHORITY),
+        ]
+    )
+    eku = x509.ExtendedKeyUsage(
+        [ObjectIdentifier("1.3.6.1.5.5.7.3.36"), ExtendedKeyUsageOID.EMAIL_PROTECTION]
+    )
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -307,22 +347,37 @@ def issue_rsa_signer(chain_dir: Path, out_dir: Path) -> tuple[Path, Path, Path]:
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=True, key_encipherment=False,
-            data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-            encipher_only=False, decipher_only=False), True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            True,
+        )
         .add_extension(eku, False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False)
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     out_dir.mkdir(mode=0o700)
     key_file, cert_file = out_dir / "rsa.key", out_dir / "rsa.pem"
     chain_file = out_dir / "chain.pem"
-    key_file.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     key_file.chmod(0o600)
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     shutil.copyfile(chain_dir / "chain.pem", chain_file)
@@ -341,8 +396,9 @@ class NaivePipeline:
 
         base = templates_dir()
         self.css = (base / "certificates" / "default.css").read_text()
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(base), autoescape=True,
-                                 undefined=jinja2.StrictUndefined)
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(base), autoescape=True, undefined=jinja2.StrictUndefined
+        )
         self.template = env.get_template("certificates/default.html")
         self.base_url = (base / "certificates").as_uri() + "/"
         self.key_file, self.cert_file, self.chain_file = key_file, cert_file, chain_file
@@ -380,10 +436,15 @@ class NaivePipeline:
 
         issued = facts.issued_at_utc
         attachment = weasyprint.Attachment(  # same associated file as Loket, for equal output
-            string=canonical_json(facts.as_json()), name=ATTACHMENT_NAME,
-            created=issued, modified=issued, relationship="Data")
+            string=canonical_json(facts.as_json()),
+            name=ATTACHMENT_NAME,
+            created=issued,
+            modified=issued,
+            relationship="Data",
+        )
         return weasyprint.HTML(string=self.html(facts), base_url=self.base_url).write_pdf(
-            font_config=FontConfiguration(), pdf_variant="pdf/a-3b", attachments=[attachment])
+            font_config=FontConfiguration(), pdf_variant="pdf/a-3b", attachments=[attachment]
+        )
 
     def sign(self, pdf: bytes, *, number: str) -> bytes:
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -391,13 +452,23 @@ class NaivePipeline:
         from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 
         signer = signers.SimpleSigner.load(
-            str(self.key_file), str(self.cert_file), ca_chain_files=(str(self.chain_file),))
+            str(self.key_file), str(self.cert_file), ca_chain_files=(str(self.chain_file),)
+        )
         meta = signers.PdfSignatureMetadata(
-            field_name="Signature1", subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256",
-            reason=REASON.format(number=number), location=LOCATION,
-            certify=True, docmdp_permissions=MDPPerm.NO_CHANGES)
-        out = signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=signer,
-                               timestamper=self.timestamper)
+            field_name="Signature1",
+            subfilter=SigSeedSubFilter.PADES,
+            md_algorithm="sha256",
+            reason=REASON.format(number=number),
+            location=LOCATION,
+            certify=True,
+            docmdp_permissions=MDPPerm.NO_CHANGES,
+        )
+        out = signers.sign_pdf(
+            IncrementalPdfFileWriter(BytesIO(pdf)),
+            meta,
+            signer=signer,
+            timestamper=self.timestamper,
+        )
         return out.getvalue()
 
 
@@ -416,13 +487,19 @@ def run_naive(naive: NaivePipeline, facts_list, *, warmup: int) -> dict[str, Any
         total_ms.append((t2 - t0) * 1000)
         unsigned.append(pdf)
         signed.append(out)
-    return {"render": render_ms, "sign": sign_ms, "total": total_ms,
-            "unsigned": unsigned, "signed": signed}
+    return {
+        "render": render_ms,
+        "sign": sign_ms,
+        "total": total_ms,
+        "unsigned": unsigned,
+        "signed": signed,
+    }
 
 
 # --------------------------------------------------------------------------------------------
 # sanity checks on the outputs (untimed)
 # --------------------------------------------------------------------------------------------
+
 
 def _pdfa_id(pdf: bytes) -> tuple[str, str] | None:
     """(part, conformance) from the XMP metadata of the last revision."""
@@ -447,8 +524,12 @@ def check_output(signed: bytes, material) -> dict[str, Any]:
 
     verdict = check_pdf(signed, material=material)
     embedded = PdfFileReader(BytesIO(signed)).embedded_signatures[0]
-    context = ValidationContext(trust_roots=list(material.roots), other_certs=list(material.chain),
-                                allow_fetching=False, revocation_mode="soft-fail")
+    context = ValidationContext(
+        trust_roots=list(material.roots),
+        other_certs=list(material.chain),
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
     status = validate_pdf_signature(embedded, signer_validation_context=context)
     tst = status.timestamp_validity
     return {
@@ -466,6 +547,7 @@ def check_output(signed: bytes, material) -> dict[str, Any]:
 # worker processes
 # --------------------------------------------------------------------------------------------
 
+
 def worker_main(worker_id: int, chain_dir: str, count: int, warmup: int, barrier, results) -> None:
     """One worker process: its own renderer and B-T signer, N certificates after a warm-up."""
     try:
@@ -474,27 +556,37 @@ def worker_main(worker_id: int, chain_dir: str, count: int, warmup: int, barrier
         base = 100_000 * (worker_id + 1)
         facts_list = [make_facts(base + i, now=now) for i in range(warmup + count)]
         for facts in facts_list[:warmup]:
-            signer.sign(renderer.render(facts), reason=REASON.format(number=facts.number),
-                        location=LOCATION)
+            signer.sign(
+                renderer.render(facts), reason=REASON.format(number=facts.number), location=LOCATION
+            )
         rss_after_warmup = current_rss_mb()
         barrier.wait(timeout=300)
         start = time.monotonic()
         totals, sizes = [], []
         for facts in facts_list[warmup:]:
             t0 = time.perf_counter()
-            out = signer.sign(renderer.render(facts), reason=REASON.format(number=facts.number),
-                              location=LOCATION)
+            out = signer.sign(
+                renderer.render(facts), reason=REASON.format(number=facts.number), location=LOCATION
+            )
             totals.append((time.perf_counter() - t0) * 1000)
             sizes.append(len(out))
         end = time.monotonic()
-        results.put({
-            "worker": worker_id, "pid": os.getpid(), "start": start, "end": end,
-            "certificates": count, "render_sign": summary(totals),
-            "signed_kb_median": round(statistics.median(sizes) / 1024, 1),
-            "rss_after_warmup_mb": rss_after_warmup, "rss_end_mb": current_rss_mb(),
-            "peak_rss_mb": peak_rss_mb(), "vm_hwm_mb": hwm_rss_mb(),
-            "cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 2),
-        })
+        results.put(
+            {
+                "worker": worker_id,
+                "pid": os.getpid(),
+                "start": start,
+                "end": end,
+                "certificates": count,
+                "render_sign": summary(totals),
+                "signed_kb_median": round(statistics.median(sizes) / 1024, 1),
+                "rss_after_warmup_mb": rss_after_warmup,
+                "rss_end_mb": current_rss_mb(),
+                "peak_rss_mb": peak_rss_mb(),
+                "vm_hwm_mb": hwm_rss_mb(),
+                "cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 2),
+            }
+        )
     except BaseException as exc:  # report instead of hanging the parent
         results.put({"worker": worker_id, "error": f"{type(exc).__name__}: {exc}"})
         with contextlib.suppress(Exception):
@@ -508,9 +600,14 @@ def run_workers(chain_dir: Path, *, workers: int, count: int, warmup: int) -> di
     ctx = mp.get_context("forkserver")
     barrier = ctx.Barrier(workers)
     results = ctx.Queue()
-    procs = [ctx.Process(target=worker_main, name=f"cert-bench-{i}",
-                         args=(i, str(chain_dir), count, warmup, barrier, results))
-             for i in range(workers)]
+    procs = [
+        ctx.Process(
+            target=worker_main,
+            name=f"cert-bench-{i}",
+            args=(i, str(chain_dir), count, warmup, barrier, results),
+        )
+        for i in range(workers)
+    ]
     watch = CpuWatch()  # children's CPU counts as ours once they are joined
     for proc in procs:
         proc.start()
@@ -552,22 +649,39 @@ def run_workers(chain_dir: Path, *, workers: int, count: int, warmup: int) -> di
 # main
 # --------------------------------------------------------------------------------------------
 
+
 def _fmt_row(name: str, stats: dict[str, float]) -> str:
     return f"  {name:<28} {stats['median_ms']:>8.1f} {stats['p95_ms']:>8.1f}   (n={stats['n']})"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=100,
-                        help="timed certificates for Loket's pipeline (default 100)")
-    parser.add_argument("--naive-count", type=int, default=50,
-                        help="timed certificates for the naive baseline (default 50, ~0.5 s each)")
-    parser.add_argument("--worker-count", type=int, default=None,
-                        help="certificates per worker process (default: --count)")
+    parser.add_argument(
+        "--count",
+        type=int,
+        default=100,
+        help="timed certificates for Loket's pipeline (default 100)",
+    )
+    parser.add_argument(
+        "--naive-count",
+        type=int,
+        default=50,
+        help="timed certificates for the naive baseline (default 50, ~0.5 s each)",
+    )
+    parser.add_argument(
+        "--worker-count",
+        type=int,
+        default=None,
+        help="certificates per worker process (default: --count)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--quiet-wait", type=float, default=20,
-                        help="wait up to this many s for the machine to be idle first")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=20,
+        help="wait up to this many s for the machine to be idle first",
+    )
     args = parser.parse_args()
     worker_count = args.worker_count or args.count
     started = time.monotonic()
@@ -587,6 +701,7 @@ def main() -> int:
 
     from app.certificates.keys import init_chain, load_material
     from app.certificates.signing import dev_timestamper
+
     import_s = time.perf_counter() - t
 
     tmp = Path(tempfile.mkdtemp(prefix="loket-cert-bench-"))
@@ -610,10 +725,11 @@ def main() -> int:
         for pdf in loket["unsigned"][: args.warmup]:
             signer_bb.sign(pdf, reason="warm-up", location=LOCATION)
         bb_ms, bb_signed = [], []
-        for pdf, f in zip(loket["unsigned"], facts[args.warmup:], strict=True):
+        for pdf, f in zip(loket["unsigned"], facts[args.warmup :], strict=True):
             t0 = time.perf_counter()
-            bb_signed.append(signer_bb.sign(pdf, reason=REASON.format(number=f.number),
-                                            location=LOCATION))
+            bb_signed.append(
+                signer_bb.sign(pdf, reason=REASON.format(number=f.number), location=LOCATION)
+            )
             bb_ms.append((time.perf_counter() - t0) * 1000)
         loket_peak_rss = peak_rss_mb()
         loket_hwm = hwm_rss_mb()
@@ -629,8 +745,12 @@ def main() -> int:
 
         # 2. naive baseline --------------------------------------------------------------------
         key_file, cert_file, chain_file = issue_rsa_signer(chain_dir, tmp / "naive")
-        naive = NaivePipeline(key_file=key_file, cert_file=cert_file, chain_file=chain_file,
-                              timestamper=dev_timestamper(directory=chain_dir))
+        naive = NaivePipeline(
+            key_file=key_file,
+            cert_file=cert_file,
+            chain_file=chain_file,
+            timestamper=dev_timestamper(directory=chain_dir),
+        )
         naive_warmup = min(2, args.warmup)
         busy_naive = wait_for_quiet(args.quiet_wait)
         log(f"naive: {naive_warmup} warm-up + {args.naive_count} certificates ...")
@@ -640,8 +760,9 @@ def main() -> int:
         overall_peak_rss = peak_rss_mb()
 
         # sanity: both pipelines produce authentic, timestamped PDF/A-3b -----------------------
-        naive_material = load_material(key_file=key_file, cert_file=cert_file,
-                                       chain_file=chain_file)
+        naive_material = load_material(
+            key_file=key_file, cert_file=cert_file, chain_file=chain_file
+        )
         checks = {
             "loket_bt": check_output(loket["signed"][0], material),
             "loket_bb": check_output(bb_signed[0], material),
@@ -651,8 +772,9 @@ def main() -> int:
         # 4./5. two worker processes ------------------------------------------------------------
         busy_workers = wait_for_quiet(args.quiet_wait)
         log(f"throughput: {args.workers} worker processes x {worker_count} certificates ...")
-        throughput = run_workers(chain_dir, workers=args.workers, count=worker_count,
-                                 warmup=args.warmup)
+        throughput = run_workers(
+            chain_dir, workers=args.workers, count=worker_count, warmup=args.warmup
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -662,8 +784,9 @@ def main() -> int:
         "render_sign_bt": summary(loket["total"]),
         "sign_bb": summary(bb_ms),
         "dev_tsa_token_only": summary(tsa_ms),
-        "render_sign_bb_derived": summary([r + s for r, s in zip(loket["render"], bb_ms,
-                                                                 strict=True)]),
+        "render_sign_bb_derived": summary(
+            [r + s for r, s in zip(loket["render"], bb_ms, strict=True)]
+        ),
     }
     naive_stats = {
         "render": summary(base["render"]),
@@ -675,57 +798,99 @@ def main() -> int:
     loket_median = loket_stats["render_sign_bt"]["median_ms"]
     worker_peaks = [w["peak_rss_mb"] for w in throughput["per_worker"]]
     # ru_maxrss can trail VmRSS/VmHWM by a few hundred KB (batched RSS counters): take the larger.
-    rss_max = max([loket_peak_rss, loket_hwm, *worker_peaks,
-                   *(w["vm_hwm_mb"] for w in throughput["per_worker"])])
+    rss_max = max(
+        [
+            loket_peak_rss,
+            loket_hwm,
+            *worker_peaks,
+            *(w["vm_hwm_mb"] for w in throughput["per_worker"]),
+        ]
+    )
     goals = {
-        "ratio_naive_over_loket_median": {"value": round(ratio, 2), "goal": f">= {RATIO_GOAL}",
-                                          "pass": ratio >= RATIO_GOAL},
-        "loket_median_render_sign_bt_ms": {"value": loket_median, "goal": f"<= {MEDIAN_GOAL_MS}",
-                                           "pass": loket_median <= MEDIAN_GOAL_MS},
-        "peak_rss_mb_loket_processes": {"value": rss_max, "goal": f"< {RSS_GOAL_MB}",
-                                        "pass": rss_max < RSS_GOAL_MB},
+        "ratio_naive_over_loket_median": {
+            "value": round(ratio, 2),
+            "goal": f">= {RATIO_GOAL}",
+            "pass": ratio >= RATIO_GOAL,
+        },
+        "loket_median_render_sign_bt_ms": {
+            "value": loket_median,
+            "goal": f"<= {MEDIAN_GOAL_MS}",
+            "pass": loket_median <= MEDIAN_GOAL_MS,
+        },
+        "peak_rss_mb_loket_processes": {
+            "value": rss_max,
+            "goal": f"< {RSS_GOAL_MB}",
+            "pass": rss_max < RSS_GOAL_MB,
+        },
         "outputs_authentic_and_timestamped": {
             "value": all(c["authentic"] for c in checks.values())
-            and checks["loket_bt"]["timestamped"] and checks["naive_bt"]["timestamped"],
-            "goal": "true", "pass": None},
+            and checks["loket_bt"]["timestamped"]
+            and checks["naive_bt"]["timestamped"],
+            "goal": "true",
+            "pass": None,
+        },
     }
-    goals["outputs_authentic_and_timestamped"]["pass"] = goals[
-        "outputs_authentic_and_timestamped"]["value"]
+    goals["outputs_authentic_and_timestamped"]["pass"] = goals["outputs_authentic_and_timestamped"][
+        "value"
+    ]
 
     kb = lambda blobs: round(statistics.median(len(b) for b in blobs) / 1024, 1)  # noqa: E731
     result = {
         "benchmark": "certificates",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(),
-                    "busy_before": {"loket": busy, "naive": busy_naive, "workers": busy_workers},
-                    "other_cpu_cores": {"loket": other_loket, "naive": other_naive,
-                                        "workers": throughput["other_cpu_cores"]},
-                    "steal_cores": {"loket": steal_loket, "naive": steal_naive,
-                                    "workers": throughput["steal_cores"]}},
-        "versions": {"python": sys.version.split()[0],
-                     **{p: version(p) for p in ("weasyprint", "pyHanko",
-                                                "pyhanko-certvalidator", "cryptography",
-                                                "segno")}},
-        "setup": {"imports_s": round(import_s, 2), "loket_setup_s": round(setup_s, 2),
-                  "verify_url_chars": url_len, "token_chars": token_len,
-                  "key_fields": len(facts[0].fields), "warmup": args.warmup,
-                  "naive_warmup": naive_warmup,
-                  "loket_signature_hex_reserved": {"bt": signer_bt.bytes_reserved,
-                                                   "bb": signer_bb.bytes_reserved}},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "busy_before": {"loket": busy, "naive": busy_naive, "workers": busy_workers},
+            "other_cpu_cores": {
+                "loket": other_loket,
+                "naive": other_naive,
+                "workers": throughput["other_cpu_cores"],
+            },
+            "steal_cores": {
+                "loket": steal_loket,
+                "naive": steal_naive,
+                "workers": throughput["steal_cores"],
+            },
+        },
+        "versions": {
+            "python": sys.version.split()[0],
+            **{
+                p: version(p)
+                for p in ("weasyprint", "pyHanko", "pyhanko-certvalidator", "cryptography", "segno")
+            },
+        },
+        "setup": {
+            "imports_s": round(import_s, 2),
+            "loket_setup_s": round(setup_s, 2),
+            "verify_url_chars": url_len,
+            "token_chars": token_len,
+            "key_fields": len(facts[0].fields),
+            "warmup": args.warmup,
+            "naive_warmup": naive_warmup,
+            "loket_signature_hex_reserved": {
+                "bt": signer_bt.bytes_reserved,
+                "bb": signer_bb.bytes_reserved,
+            },
+        },
         "loket": loket_stats,
         "naive": naive_stats,
-        "sizes_kb_median": {"loket_unsigned": kb(loket["unsigned"]),
-                            "loket_bt": kb(loket["signed"]),
-                            "loket_bb": kb(bb_signed), "naive_unsigned": kb(base["unsigned"]),
-                            "naive_bt": kb(base["signed"])},
+        "sizes_kb_median": {
+            "loket_unsigned": kb(loket["unsigned"]),
+            "loket_bt": kb(loket["signed"]),
+            "loket_bb": kb(bb_signed),
+            "naive_unsigned": kb(base["unsigned"]),
+            "naive_bt": kb(base["signed"]),
+        },
         "ratio_naive_over_loket": {"median": round(ratio, 2), "p95": round(ratio_p95, 2)},
         "throughput": throughput,
-        "rss_mb": {"single_process_loket_peak": loket_peak_rss,
-                   "single_process_loket_vm_hwm": loket_hwm,
-                   "single_process_loket_current": loket_rss_now,
-                   "single_process_peak_incl_naive": overall_peak_rss,
-                   "workers_peak": worker_peaks,
-                   "workers_vm_hwm": [w["vm_hwm_mb"] for w in throughput["per_worker"]]},
+        "rss_mb": {
+            "single_process_loket_peak": loket_peak_rss,
+            "single_process_loket_vm_hwm": loket_hwm,
+            "single_process_loket_current": loket_rss_now,
+            "single_process_peak_incl_naive": overall_peak_rss,
+            "workers_peak": worker_peaks,
+            "workers_vm_hwm": [w["vm_hwm_mb"] for w in throughput["per_worker"]],
+        },
         "checks": checks,
         "goals": goals,
         "total_runtime_s": round(time.monotonic() - started, 1),
@@ -733,9 +898,11 @@ def main() -> int:
 
     # report ----------------------------------------------------------------------------------
     print()
-    print(f"Certificates: verify URL ~{url_len:.0f} chars (token ~{token_len:.0f}), "
-          f"{len(facts[0].fields)} key fields; Loket n={args.count}, naive n={args.naive_count}, "
-          f"after warm-up")
+    print(
+        f"Certificates: verify URL ~{url_len:.0f} chars (token ~{token_len:.0f}), "
+        f"{len(facts[0].fields)} key fields; Loket n={args.count}, naive n={args.naive_count}, "
+        f"after warm-up"
+    )
     print(f"  {'ms per certificate':<28} {'median':>8} {'p95':>8}")
     print("Loket (ECDSA P-256, kept key, bytes_reserved, cached fonts/CSS, PNG QR)")
     print(_fmt_row("render", loket_stats["render"]))
@@ -749,39 +916,61 @@ def main() -> int:
     print(_fmt_row("sign B-T", naive_stats["sign_bt"]))
     print(_fmt_row("render + sign B-T", naive_stats["render_sign_bt"]))
     sizes = result["sizes_kb_median"]
-    print(f"Sizes (KB, median): Loket unsigned {sizes['loket_unsigned']}, B-T {sizes['loket_bt']}, "
-          f"B-B {sizes['loket_bb']}; naive unsigned {sizes['naive_unsigned']}, "
-          f"B-T {sizes['naive_bt']}")
-    print(f"Throughput, {throughput['workers']} processes x {worker_count} certificates (B-T): "
-          f"{throughput['certificates_per_s']} certificates/s (wall {throughput['wall_s']} s)")
+    print(
+        f"Sizes (KB, median): Loket unsigned {sizes['loket_unsigned']}, B-T {sizes['loket_bt']}, "
+        f"B-B {sizes['loket_bb']}; naive unsigned {sizes['naive_unsigned']}, "
+        f"B-T {sizes['naive_bt']}"
+    )
+    print(
+        f"Throughput, {throughput['workers']} processes x {worker_count} certificates (B-T): "
+        f"{throughput['certificates_per_s']} certificates/s (wall {throughput['wall_s']} s)"
+    )
     for w in throughput["per_worker"]:
-        print(f"  worker {w['worker']}: render+sign median {w['render_sign']['median_ms']} ms, "
-              f"p95 {w['render_sign']['p95_ms']} ms; RSS after warm-up {w['rss_after_warmup_mb']}"
-              f" MB, at end {w['rss_end_mb']} MB, peak {w['peak_rss_mb']} MB"
-              f" (VmHWM {w['vm_hwm_mb']})")
-    print(f"Peak RSS single process: {loket_peak_rss} MB after the Loket run (VmHWM {loket_hwm}) "
-          f"({overall_peak_rss} MB after the naive run too)")
+        print(
+            f"  worker {w['worker']}: render+sign median {w['render_sign']['median_ms']} ms, "
+            f"p95 {w['render_sign']['p95_ms']} ms; RSS after warm-up {w['rss_after_warmup_mb']}"
+            f" MB, at end {w['rss_end_mb']} MB, peak {w['peak_rss_mb']} MB"
+            f" (VmHWM {w['vm_hwm_mb']})"
+        )
+    print(
+        f"Peak RSS single process: {loket_peak_rss} MB after the Loket run (VmHWM {loket_hwm}) "
+        f"({overall_peak_rss} MB after the naive run too)"
+    )
     print("Output checks (app.certificates.verify.check_pdf + timestamp + PDF/A-3b id):")
     for name, c in checks.items():
-        print(f"  {name}: authentic={c['authentic']} ({c['reason']}), "
-              f"timestamped={c['timestamped']}, pdfa-3b={c['pdfa_3b']}")
-    print(f"Machine busy just before the Loket / naive / worker runs: {busy:.0%} / "
-          f"{busy_naive:.0%} / {busy_workers:.0%}")
-    print(f"Other processes used {other_loket} / {other_naive} / "
-          f"{throughput['other_cpu_cores']} cores during the Loket / naive / worker runs "
-          f"(of which hypervisor steal {steal_loket} / {steal_naive} / "
-          f"{throughput['steal_cores']})")
+        print(
+            f"  {name}: authentic={c['authentic']} ({c['reason']}), "
+            f"timestamped={c['timestamped']}, pdfa-3b={c['pdfa_3b']}"
+        )
+    print(
+        f"Machine busy just before the Loket / naive / worker runs: {busy:.0%} / "
+        f"{busy_naive:.0%} / {busy_workers:.0%}"
+    )
+    print(
+        f"Other processes used {other_loket} / {other_naive} / "
+        f"{throughput['other_cpu_cores']} cores during the Loket / naive / worker runs "
+        f"(of which hypervisor steal {steal_loket} / {steal_naive} / "
+        f"{throughput['steal_cores']})"
+    )
     print("Goals:")
     ratio_ok = goals["ratio_naive_over_loket_median"]["pass"]
-    print(f"  naive/Loket render+sign B-T median ratio {ratio:.2f}x (p95 {ratio_p95:.2f}x), "
-          f"goal >= {RATIO_GOAL}x: {'PASS' if ratio_ok else 'MISS'}")
-    print(f"  Loket render+sign B-T median {loket_median} ms, goal <= {MEDIAN_GOAL_MS} ms: "
-          f"{'PASS' if goals['loket_median_render_sign_bt_ms']['pass'] else 'MISS'}")
+    print(
+        f"  naive/Loket render+sign B-T median ratio {ratio:.2f}x (p95 {ratio_p95:.2f}x), "
+        f"goal >= {RATIO_GOAL}x: {'PASS' if ratio_ok else 'MISS'}"
+    )
+    print(
+        f"  Loket render+sign B-T median {loket_median} ms, goal <= {MEDIAN_GOAL_MS} ms: "
+        f"{'PASS' if goals['loket_median_render_sign_bt_ms']['pass'] else 'MISS'}"
+    )
     rss_goal = goals["peak_rss_mb_loket_processes"]
-    print(f"  peak RSS per Loket process {rss_goal['value']} MB, goal < {RSS_GOAL_MB} MB: "
-          f"{'PASS' if rss_goal['pass'] else 'MISS'}")
-    print(f"  outputs authentic and timestamped: "
-          f"{'PASS' if goals['outputs_authentic_and_timestamped']['pass'] else 'MISS'}")
+    print(
+        f"  peak RSS per Loket process {rss_goal['value']} MB, goal < {RSS_GOAL_MB} MB: "
+        f"{'PASS' if rss_goal['pass'] else 'MISS'}"
+    )
+    print(
+        f"  outputs authentic and timestamped: "
+        f"{'PASS' if goals['outputs_authentic_and_timestamped']['pass'] else 'MISS'}"
+    )
 
     out_dir = BENCH / "results"
     out_dir.mkdir(exist_ok=True)

@@ -48,8 +48,9 @@ class NaiveItem(SQLModel, table=True):
 def _engine(url: str, pool_size: int):
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=True,
-                         pool_timeout=30)
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=0, pool_pre_ping=True, pool_timeout=30
+    )
 
 
 def create_schema(url: str) -> None:

@@ -65,19 +65,26 @@ from app.notifications.webhooks import new_secret  # noqa: E402
 
 DATABASE = "loket_bench_outbox"
 DRAFTS = 50
-RECEIVER_APP = '''
+RECEIVER_APP = """
 async def app(scope, receive, send):
     while (await receive()).get("more_body"):
         pass
     await send({"type": "http.response.start", "status": 204, "headers": []})
     await send({"type": "http.response.body", "body": b""})
-'''
+"""
 
 
 def _settings(url: str, data_dir: Path, **extra) -> Settings:
-    return Settings(database_url=url, data_dir=data_dir, password_time_cost=1,
-                    password_memory_kib=1024, webhook_allowed_private=["127.0.0.1"],
-                    embedded_dispatcher=False, _env_file=None, **extra)
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        password_time_cost=1,
+        password_memory_kib=1024,
+        webhook_allowed_private=["127.0.0.1"],
+        embedded_dispatcher=False,
+        _env_file=None,
+        **extra,
+    )
 
 
 def _citizen(engine, settings: Settings) -> str:
@@ -85,20 +92,33 @@ def _citizen(engine, settings: Settings) -> str:
     from app.accounts.service import create_user
 
     with transaction(engine) as session:
-        user = create_user(session, passwords=PasswordHasher(time_cost=1, memory_kib=1024),
-                           email="warga@bench.loket.test", password="bench-password-123",
-                           full_name="Warga Bench", role="citizen", nik="3171011503900001")
+        user = create_user(
+            session,
+            passwords=PasswordHasher(time_cost=1, memory_kib=1024),
+            email="warga@bench.loket.test",
+            password="bench-password-123",
+            full_name="Warga Bench",
+            role="citizen",
+            nik="3171011503900001",
+        )
     return str(user.id)
 
 
 def _subscribe(engine, url: str, patterns: list[str]) -> None:
     with transaction(engine) as session:
-        client = OAuthClient(client_id=f"bench-{uuid.uuid4().hex[:8]}", name="Bench",
-                             secret_hash="-", scopes="applications:read")
+        client = OAuthClient(
+            client_id=f"bench-{uuid.uuid4().hex[:8]}",
+            name="Bench",
+            secret_hash="-",
+            scopes="applications:read",
+        )
         session.add(client)
         session.flush()
-        session.add(WebhookSubscription(client_id=client.id, url=url, event_types=patterns,
-                                        secret=new_secret()))
+        session.add(
+            WebhookSubscription(
+                client_id=client.id, url=url, event_types=patterns, secret=new_secret()
+            )
+        )
 
 
 def _one_append(engine, application_id: str, actor: str) -> float:
@@ -106,12 +126,18 @@ def _one_append(engine, application_id: str, actor: str) -> float:
     with transaction(engine) as session:
         application = session.get(Application, uuid.UUID(application_id))
         # Held, as a transition holds them (the caller, the service): the identity map is weak.
-        loaded = session.get(User, application.applicant_id), session.get(Service,
-                                                                          application.service_id)
+        loaded = (
+            session.get(User, application.applicant_id),
+            session.get(Service, application.service_id),
+        )
         started = time.perf_counter()
-        chain.append(session, application=application, draft=EventDraft(
-            "application.submitted", "user", actor, from_state="submitted",
-            to_state="submitted"))
+        chain.append(
+            session,
+            application=application,
+            draft=EventDraft(
+                "application.submitted", "user", actor, from_state="submitted", to_state="submitted"
+            ),
+        )
         elapsed = time.perf_counter() - started
         del loaded
         return elapsed
@@ -143,26 +169,49 @@ def _latency(engine, drafts: list[str], actor: str, *, count: int) -> dict:
 
 
 def _summary(values: list[float]) -> dict:
-    return {"median_ms": round(statistics.median(values) * 1e3, 3),
-            "p90_ms": round(percentile(values, 90) * 1e3, 3),
-            "p99_ms": round(percentile(values, 99) * 1e3, 3), "n": len(values)}
+    return {
+        "median_ms": round(statistics.median(values) * 1e3, 3),
+        "p90_ms": round(percentile(values, 90) * 1e3, 3),
+        "p99_ms": round(percentile(values, 99) * 1e3, 3),
+        "n": len(values),
+    }
 
 
 def _messages(engine, count: int) -> None:
     with transaction(engine) as session:
         session.execute(delete(OutboxMessage))
         subscription_id = session.execute(select(WebhookSubscription.id)).scalars().first()
-        payload = {"type": "application.submitted", "timestamp": "2026-11-28T10:00:00.000Z",
-                   "data": {"application_id": str(uuid.uuid4()), "reference": "IUMK-2026-000001",
-                            "service_code": "IUMK", "department_code": "DPMPTSP",
-                            "state": "submitted", "from_state": "draft", "sequence": 2}}
+        payload = {
+            "type": "application.submitted",
+            "timestamp": "2026-11-28T10:00:00.000Z",
+            "data": {
+                "application_id": str(uuid.uuid4()),
+                "reference": "IUMK-2026-000001",
+                "service_code": "IUMK",
+                "department_code": "DPMPTSP",
+                "state": "submitted",
+                "from_state": "draft",
+                "sequence": 2,
+            },
+        }
         now = utcnow()
-        session.execute(insert(OutboxMessage), [
-            {"id": uuid.uuid4(), "kind": "webhook", "subscription_id": subscription_id,
-             "event_type": "application.submitted", "payload": payload, "status": "pending",
-             "attempts": 0, "next_attempt_at": now, "created_at": now}
-            for _ in range(count)
-        ])
+        session.execute(
+            insert(OutboxMessage),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "kind": "webhook",
+                    "subscription_id": subscription_id,
+                    "event_type": "application.submitted",
+                    "payload": payload,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for _ in range(count)
+            ],
+        )
 
 
 def _rate(engine, count: int, *, timeout: float = 600) -> dict:
@@ -171,13 +220,17 @@ def _rate(engine, count: int, *, timeout: float = 600) -> dict:
     while time.monotonic() < deadline:
         with transaction(engine, write=False) as session:
             sent, first, last = session.execute(
-                select(func.count(), func.min(OutboxMessage.sent_at),
-                       func.max(OutboxMessage.sent_at)).where(OutboxMessage.status == "sent")
+                select(
+                    func.count(), func.min(OutboxMessage.sent_at), func.max(OutboxMessage.sent_at)
+                ).where(OutboxMessage.status == "sent")
             ).one()
         if sent == count:
             seconds = (last - first).total_seconds()
-            return {"messages": count, "seconds": round(seconds, 2),
-                    "per_second": round((count - 1) / seconds, 1)}
+            return {
+                "messages": count,
+                "seconds": round(seconds, 2),
+                "per_second": round((count - 1) / seconds, 1),
+            }
         time.sleep(0.2)
     raise RuntimeError(f"only {sent} of {count} messages sent")
 
@@ -200,11 +253,22 @@ def _with_threads(engine, settings: Settings, *, threads: int, count: int) -> di
 
 
 def _with_processes(engine, url: str, data_dir: Path, *, processes: int, count: int) -> dict:
-    env = clean_env(LOKET_DATABASE_URL=url, LOKET_DATA_DIR=str(data_dir),
-                    LOKET_WEBHOOK_ALLOWED_PRIVATE='["127.0.0.1"]', LOKET_DB_POOL_SIZE="2")
-    workers = [ManagedProcess(f"worker{i}", [str(benchlib.VENV_BIN / "loket"), "worker"],
-                              env=env, cwd=benchlib.ROOT, log_path=data_dir / f"worker{i}.log")
-               for i in range(processes)]
+    env = clean_env(
+        LOKET_DATABASE_URL=url,
+        LOKET_DATA_DIR=str(data_dir),
+        LOKET_WEBHOOK_ALLOWED_PRIVATE='["127.0.0.1"]',
+        LOKET_DB_POOL_SIZE="2",
+    )
+    workers = [
+        ManagedProcess(
+            f"worker{i}",
+            [str(benchlib.VENV_BIN / "loket"), "worker"],
+            env=env,
+            cwd=benchlib.ROOT,
+            log_path=data_dir / f"worker{i}.log",
+        )
+        for i in range(processes)
+    ]
     try:
         time.sleep(3)  # imports done, polling idle
         benchlib.wait_for_quiet(20)
@@ -220,9 +284,23 @@ def _receiver(directory: Path) -> tuple[ManagedProcess, str]:
     port = free_port()
     process = ManagedProcess(
         "receiver",
-        [str(benchlib.VENV_BIN / "uvicorn"), "bench_receiver:app", "--host", "127.0.0.1",
-         "--port", str(port), "--lifespan", "off", "--no-access-log", "--log-level", "warning"],
-        env=clean_env(), cwd=directory, log_path=directory / "receiver.log")
+        [
+            str(benchlib.VENV_BIN / "uvicorn"),
+            "bench_receiver:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=clean_env(),
+        cwd=directory,
+        log_path=directory / "receiver.log",
+    )
     for _ in range(100):
         try:
             httpx.post(f"http://127.0.0.1:{port}/", content=b"{}", timeout=1)
@@ -238,9 +316,13 @@ def _run(args, directory: Path) -> dict:
     settings = _settings(url, directory)
     engine = build_engine(settings)
     actor = _citizen(engine, settings)
-    drafts = seed.insert_drafts(url, applicant_id=actor, service_code="IUMK",
-                                data={"business_name": "Warung Bench", "employees": 2},
-                                count=DRAFTS)
+    drafts = seed.insert_drafts(
+        url,
+        applicant_id=actor,
+        service_code="IUMK",
+        data={"business_name": "Warung Bench", "employees": 2},
+        count=DRAFTS,
+    )
     report: dict = {"postgres": benchlib.postgres_version(url), "latency": {}, "throughput": {}}
     outbox.configure(engine, settings=settings)
     log("latency: no subscription, no e-mail")
@@ -252,7 +334,8 @@ def _run(args, directory: Path) -> dict:
         outbox.configure(engine, settings=_settings(url, directory, smtp_host="127.0.0.1"))
         log("latency: 3 subscriptions (2 match) and e-mail")
         report["latency"]["two_webhooks_and_email"] = _latency(
-            engine, drafts, actor, count=args.transitions)
+            engine, drafts, actor, count=args.transitions
+        )
         report["throughput"] = _throughput(engine, settings, url, directory, args.messages)
     finally:
         receiver.stop()
@@ -276,16 +359,21 @@ def _throughput(engine, settings: Settings, url: str, directory: Path, count: in
 
 def _print(report: dict) -> None:
     print("\nenqueue_for_event on a transition (chain.append, PostgreSQL)")
-    print(f"  {'scenario':<26} {'with':>10} {'without':>10} {'added':>8} {'enqueue':>9}"
-          f" {'p90 with':>9}")
+    print(
+        f"  {'scenario':<26} {'with':>10} {'without':>10} {'added':>8} {'enqueue':>9}"
+        f" {'p90 with':>9}"
+    )
     for name, row in report["latency"].items():
         with_, without = row["with"]["median_ms"], row["without"]["median_ms"]
-        print(f"  {name:<26} {with_:>8.3f}ms {without:>8.3f}ms {row['added_median_ms']:>6.3f}ms"
-              f" {row['enqueue_itself']['median_ms']:>7.3f}ms {row['with']['p90_ms']:>7.3f}ms")
+        print(
+            f"  {name:<26} {with_:>8.3f}ms {without:>8.3f}ms {row['added_median_ms']:>6.3f}ms"
+            f" {row['enqueue_itself']['median_ms']:>7.3f}ms {row['with']['p90_ms']:>7.3f}ms"
+        )
     print("\nwebhook deliveries to a local receiver")
     for name, row in report["throughput"].items():
-        print(f"  {name:<12} {row['per_second']:>8.1f} /s"
-              f"  ({row['messages']} in {row['seconds']} s)")
+        print(
+            f"  {name:<12} {row['per_second']:>8.1f} /s  ({row['messages']} in {row['seconds']} s)"
+        )
 
 
 def main() -> None:

@@ -59,8 +59,16 @@ def _scenarios() -> dict[str, dict]:
 
 def _seed(url: str, count: int) -> dict:
     """bench/seed.py as a subprocess (exactly the documented command)."""
-    argv = [sys.executable, str(BENCH / "seed.py"), "--database-url", url, "--count",
-            str(count), "--seed", "20261128"]
+    argv = [
+        sys.executable,
+        str(BENCH / "seed.py"),
+        "--database-url",
+        url,
+        "--count",
+        str(count),
+        "--seed",
+        "20261128",
+    ]
     log(f"seeding: {' '.join(argv[1:])}")
     started = time.perf_counter()
     completed = subprocess.run(argv, capture_output=True, text=True, timeout=1800, check=False)
@@ -86,10 +94,16 @@ def _create_officer(url: str, data_dir: Path) -> str:
     runtime = build_runtime(Settings(database_url=url, data_dir=data_dir))
     try:
         with transaction(runtime.engine) as session:
-            officer = create_user(session, passwords=runtime.passwords, email=OFFICER_EMAIL,
-                                  password=PASSWORD, full_name="Petugas Antrean",
-                                  role="officer", department_code=OFFICER_DEPARTMENT,
-                                  officer_roles=frozenset({"verifier", "approver"}))
+            officer = create_user(
+                session,
+                passwords=runtime.passwords,
+                email=OFFICER_EMAIL,
+                password=PASSWORD,
+                full_name="Petugas Antrean",
+                role="officer",
+                department_code=OFFICER_DEPARTMENT,
+                officer_roles=frozenset({"verifier", "approver"}),
+            )
             return str(officer.id)
     finally:
         runtime.engine.dispose()
@@ -102,21 +116,25 @@ def _timed(client: httpx.Client, params: dict, n: int) -> tuple[list[float], int
         response = client.get("/api/v1/applications", params=params)
         times.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
-            raise RuntimeError(f"queue request {params} -> {response.status_code} "
-                               f"{response.text[:300]}")
+            raise RuntimeError(
+                f"queue request {params} -> {response.status_code} {response.text[:300]}"
+            )
         items = len(response.json()["items"])
     return times, items
 
 
 def _measure(base: str, token: str, *, requests: int, warmup: int, deep_pages: int) -> dict:
     results: dict[str, dict] = {}
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                      timeout=30.0) as client:
+    with httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30.0
+    ) as client:
         scenarios = _scenarios()
         cursor = None
         for _ in range(deep_pages):
-            page = client.get("/api/v1/applications",
-                              params={"limit": 20, **({"cursor": cursor} if cursor else {})})
+            page = client.get(
+                "/api/v1/applications",
+                params={"limit": 20, **({"cursor": cursor} if cursor else {})},
+            )
             page.raise_for_status()
             cursor = page.json()["next_cursor"]
             if cursor is None:
@@ -128,7 +146,9 @@ def _measure(base: str, token: str, *, requests: int, warmup: int, deep_pages: i
             _timed(client, params, warmup)
             times, items = _timed(client, params, requests)
             results[name] = {
-                "params": params, "requests": requests, "items_on_page": items,
+                "params": params,
+                "requests": requests,
+                "items_on_page": items,
                 "p50_ms": round(benchlib.percentile(times, 50), 2),
                 "p95_ms": round(benchlib.percentile(times, 95), 2),
                 "max_ms": round(max(times), 2),
@@ -165,19 +185,31 @@ def explain(url: str, officer_id: str, scenarios: dict[str, dict]) -> dict[str, 
             principal = Principal(user=officer, client_id=FIRST_PARTY_CLIENT, scopes=USER_SCOPES)
             for name, params in scenarios.items():
                 captured.clear()
-                list_applications(session, principal=principal, query=ListQuery(
-                    state=params.get("state"), service=params.get("service"),
-                    overdue=params.get("overdue") == "true", limit=params.get("limit", 20),
-                    cursor=params.get("cursor")))
+                list_applications(
+                    session,
+                    principal=principal,
+                    query=ListQuery(
+                        state=params.get("state"),
+                        service=params.get("service"),
+                        overdue=params.get("overdue") == "true",
+                        limit=params.get("limit", 20),
+                        cursor=params.get("cursor"),
+                    ),
+                )
                 statement, parameters = captured[-1]
                 connection = session.connection()
                 for _ in range(2):  # the second run is the warm one we keep
                     rows = connection.exec_driver_sql(
-                        "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).all()
+                        "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters
+                    ).all()
                 plan = [row[0] for row in rows]
                 execution = next((line for line in plan if line.startswith("Execution Time")), "")
-                plans[name] = {"sql": statement, "parameters": _jsonable(parameters),
-                               "plan": plan, "execution_ms": _ms(execution)}
+                plans[name] = {
+                    "sql": statement,
+                    "parameters": _jsonable(parameters),
+                    "plan": plan,
+                    "execution_ms": _ms(execution),
+                }
             session.rollback()
     finally:
         engine.dispose()
@@ -202,9 +234,12 @@ def _serve(url: str, data_dir: Path, workdir: Path, tag: str) -> tuple[ManagedPr
     server = ManagedProcess(
         f"loket-queue-{tag}",
         [str(VENV_BIN / "loket"), "serve", "--host", HOST, "--port", str(port), "--workers", "1"],
-        env=clean_env(LOKET_DATABASE_URL=url, LOKET_DATA_DIR=str(data_dir),
-                      LOKET_DB_POOL_SIZE="16"),
-        cwd=workdir, log_path=workdir / f"loket-queue-{tag}.log")
+        env=clean_env(
+            LOKET_DATABASE_URL=url, LOKET_DATA_DIR=str(data_dir), LOKET_DB_POOL_SIZE="16"
+        ),
+        cwd=workdir,
+        log_path=workdir / f"loket-queue-{tag}.log",
+    )
     base = f"http://{HOST}:{port}"
     try:
         server.wait_healthy(f"{base}/healthz", workers=1)
@@ -214,9 +249,17 @@ def _serve(url: str, data_dir: Path, workdir: Path, tag: str) -> tuple[ManagedPr
     return server, base
 
 
-def run(pg_server_url: str, *, small: int = 10_000, large: int = 1_000_000, requests: int = 200,
-        warmup: int = 20, deep_pages: int = 50, db_name: str = "loket_bench_queue",
-        keep_database: bool = False) -> dict:
+def run(
+    pg_server_url: str,
+    *,
+    small: int = 10_000,
+    large: int = 1_000_000,
+    requests: int = 200,
+    warmup: int = 20,
+    deep_pages: int = 50,
+    db_name: str = "loket_bench_queue",
+    keep_database: bool = False,
+) -> dict:
     """The whole seed benchmark; returns a JSON-able report (and prints a summary)."""
     started = time.perf_counter()
     report: dict = {"sizes": {}, "seeding": {}, "explain": {}}
@@ -233,15 +276,19 @@ def run(pg_server_url: str, *, small: int = 10_000, large: int = 1_000_000, requ
                 server, base = _serve(url, data_dir, workdir, str(size))
                 try:
                     token = benchlib.password_token(base, OFFICER_EMAIL, PASSWORD)
-                    log(f"measuring the queue at {size} applications "
-                        f"({requests} requests per query, 1 worker)")
-                    measured = _measure(base, token, requests=requests, warmup=warmup,
-                                        deep_pages=deep_pages)
+                    log(
+                        f"measuring the queue at {size} applications "
+                        f"({requests} requests per query, 1 worker)"
+                    )
+                    measured = _measure(
+                        base, token, requests=requests, warmup=warmup, deep_pages=deep_pages
+                    )
                 finally:
                     server.stop()
                 report["sizes"][str(size)] = measured
                 report["explain"][str(size)] = explain(
-                    url, officer_id, {name: m["params"] for name, m in measured.items()})
+                    url, officer_id, {name: m["params"] for name, m in measured.items()}
+                )
     finally:
         if not keep_database:
             benchlib.drop_database(pg_server_url, db_name)
@@ -273,25 +320,34 @@ def print_report(report: dict, small: int, large: int) -> None:
     a, b = report["sizes"][str(small)], report["sizes"][str(large)]
     ls, ll = _label(small), _label(large)
     print()
-    print(f"Officer queue over HTTP (1 worker, sequential httpx), ms; goal: "
-          f"p95 {ll}/{ls} <= {RATIO_GOAL} and p95 < {P95_GOAL_MS:g} ms")
-    header = (f"{'query':<14} {ls + ' p50':>9} {ls + ' p95':>9} {ll + ' p50':>9} "
-              f"{ll + ' p95':>9} {'p95 ratio':>9} {'SQL ' + ll:>9}  ratio  p95<30")
+    print(
+        f"Officer queue over HTTP (1 worker, sequential httpx), ms; goal: "
+        f"p95 {ll}/{ls} <= {RATIO_GOAL} and p95 < {P95_GOAL_MS:g} ms"
+    )
+    header = (
+        f"{'query':<14} {ls + ' p50':>9} {ls + ' p95':>9} {ll + ' p50':>9} "
+        f"{ll + ' p95':>9} {'p95 ratio':>9} {'SQL ' + ll:>9}  ratio  p95<30"
+    )
     print(header)
     print("-" * len(header))
     for name in a:
         goal = report["goals"][name]
         sql_ms = report["explain"][str(large)][name]["execution_ms"]
-        print(f"{name:<14} {a[name]['p50_ms']:>9.2f} {a[name]['p95_ms']:>9.2f} "
-              f"{b[name]['p50_ms']:>9.2f} {b[name]['p95_ms']:>9.2f} {goal['p95_ratio']:>9.2f} "
-              f"{sql_ms if sql_ms is not None else float('nan'):>9.2f}  "
-              f"{'PASS' if goal['ratio_ok'] else 'MISS':<5}  "
-              f"{'PASS' if goal['p95_ok'] else 'MISS'}")
-    print(f"(items on the page at {ll}: "
-          + ", ".join(f"{n}={b[n]['items_on_page']}" for n in b) + ")")
+        print(
+            f"{name:<14} {a[name]['p50_ms']:>9.2f} {a[name]['p95_ms']:>9.2f} "
+            f"{b[name]['p50_ms']:>9.2f} {b[name]['p95_ms']:>9.2f} {goal['p95_ratio']:>9.2f} "
+            f"{sql_ms if sql_ms is not None else float('nan'):>9.2f}  "
+            f"{'PASS' if goal['ratio_ok'] else 'MISS':<5}  "
+            f"{'PASS' if goal['p95_ok'] else 'MISS'}"
+        )
+    print(
+        f"(items on the page at {ll}: " + ", ".join(f"{n}={b[n]['items_on_page']}" for n in b) + ")"
+    )
     for size, seeded in report["seeding"].items():
-        print(f"seeding to {size}: {seeded.get('added')} rows added in {seeded.get('wall_s')} s "
-              f"(timings {seeded.get('timings')})")
+        print(
+            f"seeding to {size}: {seeded.get('added')} rows added in {seeded.get('wall_s')} s "
+            f"(timings {seeded.get('timings')})"
+        )
     for name, plan in report["explain"][str(large)].items():
         print(f"\nEXPLAIN ANALYZE at {ll}: {name} ({plan['execution_ms']} ms)")
         for line in plan["plan"]:
@@ -301,8 +357,11 @@ def print_report(report: dict, small: int, large: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Officer queue latency at 10k and 1M rows.")
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432",
-                        help="PostgreSQL server URL (no database name)")
+    parser.add_argument(
+        "--pg",
+        default="postgresql://postgres@127.0.0.1:5432",
+        help="PostgreSQL server URL (no database name)",
+    )
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
@@ -311,9 +370,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args(argv)
     benchlib.install_signal_handlers()
-    report = run(args.pg, small=args.small, large=args.large, requests=args.requests,
-                 warmup=args.warmup, deep_pages=args.deep_pages,
-                 keep_database=args.keep_database)
+    report = run(
+        args.pg,
+        small=args.small,
+        large=args.large,
+        requests=args.requests,
+        warmup=args.warmup,
+        deep_pages=args.deep_pages,
+        keep_database=args.keep_database,
+    )
     out = BENCH / "results" / f"queue-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2, default=str))

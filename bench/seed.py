@@ -66,40 +66,194 @@ JAKARTA = timedelta(hours=7)  # Asia/Jakarta has no DST: office day = (UTC + 7h)
 # get weight 1).
 SERVICE_WEIGHTS = {"IUMK": 30, "SKDU": 20, "REKLAME": 8, "PBG": 15, "SLF": 7, "SIP": 20}
 
-FIRST_NAMES = ("Siti", "Budi", "Agus", "Dewi", "Rina", "Andi", "Putri", "Joko", "Wahyu", "Sri",
-               "Dian", "Eko", "Fitri", "Hendra", "Indah", "Yusuf", "Ayu", "Rudi", "Nur", "Bayu",
-               "Lestari", "Rizky", "Ahmad", "Maya", "Teguh", "Ratna", "Fajar", "Wulan", "Dimas",
-               "Kartika", "Bambang", "Intan", "Hadi", "Yanti", "Arif", "Nita", "Gilang", "Mega")
-LAST_NAMES = ("Rahmawati", "Santoso", "Wijaya", "Saputra", "Hidayat", "Kusuma", "Pratama",
-              "Setiawan", "Nugroho", "Lestari", "Susanto", "Hakim", "Siregar", "Nasution",
-              "Simanjuntak", "Wibowo", "Purnomo", "Halim", "Gunawan", "Utomo", "Sitompul",
-              "Harahap", "Permana", "Suryadi", "Anggraini", "Firmansyah", "Manurung", "Tanjung")
-BUSINESS_WORDS = ("Warung", "Toko", "Bengkel", "Kedai", "Salon", "Laundry", "Katering", "Apotek",
-                  "Klinik", "Studio", "Percetakan", "Konveksi", "Gudang", "Rumah Makan")
-BUSINESS_NAMES = ("Sejahtera", "Makmur", "Berkah", "Jaya", "Sentosa", "Mandiri", "Abadi",
-                  "Harapan", "Sumber Rezeki", "Barokah", "Maju", "Lancar", "Bersama", "Indah")
-STREETS = ("Jl. Kemang Raya", "Jl. Fatmawati", "Jl. Pramuka", "Jl. Cikini Raya", "Jl. Tebet Timur",
-           "Jl. Kramat Raya", "Jl. Mangga Besar", "Jl. Pasar Minggu", "Jl. Rawamangun Muka")
+FIRST_NAMES = (
+    "Siti",
+    "Budi",
+    "Agus",
+    "Dewi",
+    "Rina",
+    "Andi",
+    "Putri",
+    "Joko",
+    "Wahyu",
+    "Sri",
+    "Dian",
+    "Eko",
+    "Fitri",
+    "Hendra",
+    "Indah",
+    "Yusuf",
+    "Ayu",
+    "Rudi",
+    "Nur",
+    "Bayu",
+    "Lestari",
+    "Rizky",
+    "Ahmad",
+    "Maya",
+    "Teguh",
+    "Ratna",
+    "Fajar",
+    "Wulan",
+    "Dimas",
+    "Kartika",
+    "Bambang",
+    "Intan",
+    "Hadi",
+    "Yanti",
+    "Arif",
+    "Nita",
+    "Gilang",
+    "Mega",
+)
+LAST_NAMES = (
+    "Rahmawati",
+    "Santoso",
+    "Wijaya",
+    "Saputra",
+    "Hidayat",
+    "Kusuma",
+    "Pratama",
+    "Setiawan",
+    "Nugroho",
+    "Lestari",
+    "Susanto",
+    "Hakim",
+    "Siregar",
+    "Nasution",
+    "Simanjuntak",
+    "Wibowo",
+    "Purnomo",
+    "Halim",
+    "Gunawan",
+    "Utomo",
+    "Sitompul",
+    "Harahap",
+    "Permana",
+    "Suryadi",
+    "Anggraini",
+    "Firmansyah",
+    "Manurung",
+    "Tanjung",
+)
+BUSINESS_WORDS = (
+    "Warung",
+    "Toko",
+    "Bengkel",
+    "Kedai",
+    "Salon",
+    "Laundry",
+    "Katering",
+    "Apotek",
+    "Klinik",
+    "Studio",
+    "Percetakan",
+    "Konveksi",
+    "Gudang",
+    "Rumah Makan",
+)
+BUSINESS_NAMES = (
+    "Sejahtera",
+    "Makmur",
+    "Berkah",
+    "Jaya",
+    "Sentosa",
+    "Mandiri",
+    "Abadi",
+    "Harapan",
+    "Sumber Rezeki",
+    "Barokah",
+    "Maju",
+    "Lancar",
+    "Bersama",
+    "Indah",
+)
+STREETS = (
+    "Jl. Kemang Raya",
+    "Jl. Fatmawati",
+    "Jl. Pramuka",
+    "Jl. Cikini Raya",
+    "Jl. Tebet Timur",
+    "Jl. Kramat Raya",
+    "Jl. Mangga Besar",
+    "Jl. Pasar Minggu",
+    "Jl. Rawamangun Muka",
+)
 
 ACTIVE_BY_WORKFLOW = {
     "single_approval": (("submitted", 0.35), ("in_review", 0.45), ("revision_requested", 0.20)),
-    "two_level": (("submitted", 0.30), ("in_verification", 0.30), ("verified", 0.20),
-                  ("revision_requested", 0.20)),
+    "two_level": (
+        ("submitted", 0.30),
+        ("in_verification", 0.30),
+        ("verified", 0.20),
+        ("revision_requested", 0.20),
+    ),
 }
 FINAL = (("approved", 0.78), ("rejected", 0.10), ("withdrawn", 0.10), ("revoked", 0.02))
-VERSION_OF = {"draft": 1, "submitted": 2, "in_review": 3, "in_verification": 3, "verified": 4,
-              "revision_requested": 4, "approved": 4, "rejected": 4, "withdrawn": 3, "revoked": 5}
+VERSION_OF = {
+    "draft": 1,
+    "submitted": 2,
+    "in_review": 3,
+    "in_verification": 3,
+    "verified": 4,
+    "revision_requested": 4,
+    "approved": 4,
+    "rejected": 4,
+    "withdrawn": 3,
+    "revoked": 5,
+}
 
 APPLICATION_COLUMNS = (
-    "id", "reference", "service_id", "service_code", "department_id", "applicant_id",
-    "submitted_by_id", "assigned_to_id", "verified_by_id", "state", "data", "submitted_at",
-    "decided_at", "due_at", "paused_at", "paused_working_days", "version", "event_seq",
-    "event_head", "created_at", "updated_at",
+    "id",
+    "reference",
+    "service_id",
+    "service_code",
+    "department_id",
+    "applicant_id",
+    "submitted_by_id",
+    "assigned_to_id",
+    "verified_by_id",
+    "state",
+    "data",
+    "submitted_at",
+    "decided_at",
+    "due_at",
+    "paused_at",
+    "paused_working_days",
+    "version",
+    "event_seq",
+    "event_head",
+    "created_at",
+    "updated_at",
 )
-EVENT_COLUMNS = ("application_id", "seq", "action", "from_state", "to_state", "actor_type",
-                 "actor_id", "comment", "details", "created_at", "prev_hash", "hash")
-USER_COLUMNS = ("id", "email", "full_name", "nik", "phone", "role", "department_id",
-                "officer_roles", "password_hash", "language", "is_active", "created_at")
+EVENT_COLUMNS = (
+    "application_id",
+    "seq",
+    "action",
+    "from_state",
+    "to_state",
+    "actor_type",
+    "actor_id",
+    "comment",
+    "details",
+    "created_at",
+    "prev_hash",
+    "hash",
+)
+USER_COLUMNS = (
+    "id",
+    "email",
+    "full_name",
+    "nik",
+    "phone",
+    "role",
+    "department_id",
+    "officer_roles",
+    "password_hash",
+    "language",
+    "is_active",
+    "created_at",
+)
 
 
 def psycopg_url(url: str) -> str:
@@ -117,6 +271,7 @@ def log(message: str) -> None:
 # --------------------------------------------------------------------------------------------
 # Schema and catalogue through the app itself
 # --------------------------------------------------------------------------------------------
+
 
 def prepare_schema(url: str, catalogue: Path = CATALOGUE) -> None:
     """Run the app's migrations and load the benchmark catalogue (both idempotent)."""
@@ -146,14 +301,17 @@ class ServiceInfo:
 
 
 def load_services(conn: psycopg.Connection) -> list[ServiceInfo]:
-    rows = conn.execute("SELECT id, code, department_id, sla_days, workflow FROM services "
-                        "WHERE is_current AND active ORDER BY code").fetchall()
+    rows = conn.execute(
+        "SELECT id, code, department_id, sla_days, workflow FROM services "
+        "WHERE is_current AND active ORDER BY code"
+    ).fetchall()
     return [ServiceInfo(*row) for row in rows]
 
 
 # --------------------------------------------------------------------------------------------
 # COPY text helpers (values we generate never contain tab, newline or backslash)
 # --------------------------------------------------------------------------------------------
+
 
 def _ts(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat()
@@ -191,6 +349,7 @@ def _pick(rng: random.Random, weighted) -> str:
 # Users
 # --------------------------------------------------------------------------------------------
 
+
 def _seed_nik(n: int) -> str:
     """A structurally valid, unique NIK for seeded citizen number ``n`` (province 31, DKI)."""
     serial = n % 9999 + 1
@@ -207,19 +366,28 @@ def _throwaway_hash() -> str:
     from app.config import Settings
 
     settings = Settings()
-    return PasswordHasher(time_cost=settings.password_time_cost,
-                          memory_kib=settings.password_memory_kib).hash(secrets.token_urlsafe(24))
+    return PasswordHasher(
+        time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
+    ).hash(secrets.token_urlsafe(24))
 
 
-def ensure_users(conn: psycopg.Connection, *, citizens: int, officers_per_department: int,
-                 department_ids: list[int],
-                 rng: random.Random) -> tuple[list[str], dict[int, list[str]]]:
+def ensure_users(
+    conn: psycopg.Connection,
+    *,
+    citizens: int,
+    officers_per_department: int,
+    department_ids: list[int],
+    rng: random.Random,
+) -> tuple[list[str], dict[int, list[str]]]:
     """Add the seeded users that are missing; returns (citizen ids, officer ids by department)."""
-    existing = conn.execute("SELECT count(*) FROM users WHERE role = 'citizen' AND email LIKE %s",
-                            (f"%@{SEED_DOMAIN}",)).fetchone()[0]
+    existing = conn.execute(
+        "SELECT count(*) FROM users WHERE role = 'citizen' AND email LIKE %s", (f"%@{SEED_DOMAIN}",)
+    ).fetchone()[0]
     officer_rows = conn.execute(
         "SELECT department_id, count(*) FROM users WHERE role = 'officer' AND email LIKE %s "
-        "GROUP BY department_id", (f"%@{SEED_DOMAIN}",)).fetchall()
+        "GROUP BY department_id",
+        (f"%@{SEED_DOMAIN}",),
+    ).fetchall()
     officers_have = dict(officer_rows)
     password_hash = None
     lines: list[str] = []
@@ -228,28 +396,40 @@ def ensure_users(conn: psycopg.Connection, *, citizens: int, officers_per_depart
         password_hash = password_hash or _throwaway_hash()
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         created = _ts(now - rng.random() * TWO_YEARS * 1.5)
-        lines.append(f"{_new_uuid(rng)}\tcitizen-{n:07d}@{SEED_DOMAIN}\t{name}\t{_seed_nik(n)}\t"
-                     f"08{rng.randrange(10**9, 10**10)}\tcitizen\t\\N\t\t{password_hash}\tid\tt\t"
-                     f"{created}\n")
+        lines.append(
+            f"{_new_uuid(rng)}\tcitizen-{n:07d}@{SEED_DOMAIN}\t{name}\t{_seed_nik(n)}\t"
+            f"08{rng.randrange(10**9, 10**10)}\tcitizen\t\\N\t\t{password_hash}\tid\tt\t"
+            f"{created}\n"
+        )
     for department_id in department_ids:
         for n in range(officers_have.get(department_id, 0), officers_per_department):
             password_hash = password_hash or _throwaway_hash()
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-            lines.append(f"{_new_uuid(rng)}\tofficer-{department_id}-{n:03d}@{SEED_DOMAIN}\t"
-                         f"{name}\t\\N\t\\N\tofficer\t{department_id}\tapprover,verifier\t"
-                         f"{password_hash}\tid\tt\t{_ts(now - TWO_YEARS * 1.2)}\n")
+            lines.append(
+                f"{_new_uuid(rng)}\tofficer-{department_id}-{n:03d}@{SEED_DOMAIN}\t"
+                f"{name}\t\\N\t\\N\tofficer\t{department_id}\tapprover,verifier\t"
+                f"{password_hash}\tid\tt\t{_ts(now - TWO_YEARS * 1.2)}\n"
+            )
     if lines:
-        with conn.cursor() as cursor, cursor.copy(
-                f"COPY users ({', '.join(USER_COLUMNS)}) FROM STDIN") as copy:
+        with (
+            conn.cursor() as cursor,
+            cursor.copy(f"COPY users ({', '.join(USER_COLUMNS)}) FROM STDIN") as copy,
+        ):
             for start in range(0, len(lines), 10_000):
-                copy.write("".join(lines[start:start + 10_000]))
-    citizen_ids = [str(r[0]) for r in conn.execute(
-        "SELECT id FROM users WHERE role = 'citizen' AND email LIKE %s ORDER BY email",
-        (f"%@{SEED_DOMAIN}",))]
+                copy.write("".join(lines[start : start + 10_000]))
+    citizen_ids = [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT id FROM users WHERE role = 'citizen' AND email LIKE %s ORDER BY email",
+            (f"%@{SEED_DOMAIN}",),
+        )
+    ]
     officers: dict[int, list[str]] = {d: [] for d in department_ids}
     for department_id, user_id in conn.execute(
-            "SELECT department_id, id FROM users WHERE role = 'officer' AND email LIKE %s "
-            "ORDER BY email", (f"%@{SEED_DOMAIN}",)):
+        "SELECT department_id, id FROM users WHERE role = 'officer' AND email LIKE %s "
+        "ORDER BY email",
+        (f"%@{SEED_DOMAIN}",),
+    ):
         officers.setdefault(department_id, []).append(str(user_id))
     return citizen_ids, officers
 
@@ -257,6 +437,7 @@ def ensure_users(conn: psycopg.Connection, *, citizens: int, officers_per_depart
 # --------------------------------------------------------------------------------------------
 # Applications and their creation events
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Context:
@@ -308,21 +489,27 @@ def _generate(ctx: _Context, n: int, rng: random.Random) -> tuple[list[str], lis
                 if state != "withdrawn" and rng.random() < 0.9:
                     assigned = officers[int(rng.random() * len(officers))]
             elif state == "revision_requested":
-                paused = min(submitted + rng.uniform(0.1, max(0.2, min(age, service.sla_days)))
-                             * day, now - 30)
+                paused = min(
+                    submitted + rng.uniform(0.1, max(0.2, min(age, service.sla_days))) * day,
+                    now - 30,
+                )
                 updated = paused
                 if rng.random() < 0.8:
                     assigned = officers[int(rng.random() * len(officers))]
             elif state in ("in_review", "in_verification") or (
-                    state == "submitted" and rng.random() < 0.1):
+                state == "submitted" and rng.random() < 0.1
+            ):
                 assigned = officers[int(rng.random() * len(officers))]
             if service.workflow == "two_level" and (
-                    state in ("verified", "approved", "revoked")
-                    or (state == "rejected" and rng.random() < 0.5)):
+                state in ("verified", "approved", "revoked")
+                or (state == "rejected" and rng.random() < 0.5)
+            ):
                 verified = officers[int(rng.random() * len(officers))]
         business = f"{rng.choice(BUSINESS_WORDS)} {rng.choice(BUSINESS_NAMES)} {number % 97}"
-        data = (f'{{"business_name": "{business}", "employees": {rng.randint(1, 40)}, '
-                f'"business_address": "{rng.choice(STREETS)} No. {rng.randint(1, 250)}"}}')
+        data = (
+            f'{{"business_name": "{business}", "employees": {rng.randint(1, 40)}, '
+            f'"business_address": "{rng.choice(STREETS)} No. {rng.randint(1, 250)}"}}'
+        )
         head = f"{rng.getrandbits(256):064x}"
         created_s = _ts(created)
         apps.append(
@@ -332,23 +519,35 @@ def _generate(ctx: _Context, n: int, rng: random.Random) -> tuple[list[str], lis
             f"{_ts(submitted) if submitted else NULL}\t"
             f"{_ts(decided) if decided else NULL}\t{_opt(due)}\t"
             f"{_ts(paused) if paused else NULL}\t0\t{VERSION_OF[state]}\t1\t{head}\t"
-            f"{created_s}\t{_ts(updated)}\n")
+            f"{created_s}\t{_ts(updated)}\n"
+        )
         details = f'{{"on_behalf_of": "{applicant}"}}' if on_behalf else "{}"
         events.append(
             f"{application_id}\t1\tapplication.created\t\\N\tdraft\tuser\t"
-            f"{on_behalf or applicant}\t\\N\t{details}\t{created_s}\t{GENESIS}\t{head}\n")
+            f"{on_behalf or applicant}\t\\N\t{details}\t{created_s}\t{GENESIS}\t{head}\n"
+        )
     return apps, events
 
 
 def _copy_lines(conn: psycopg.Connection, table: str, columns, lines: list[str]) -> None:
-    with conn.cursor() as cursor, cursor.copy(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    with (
+        conn.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
         for start in range(0, len(lines), 5_000):
-            copy.write("".join(lines[start:start + 5_000]))
+            copy.write("".join(lines[start : start + 5_000]))
 
 
-def seed(url: str, *, count: int, citizens: int = 50_000, officers_per_department: int = 10,
-         random_seed: int | None = None, catalogue: Path = CATALOGUE, analyze: bool = True) -> dict:
+def seed(
+    url: str,
+    *,
+    count: int,
+    citizens: int = 50_000,
+    officers_per_department: int = 10,
+    random_seed: int | None = None,
+    catalogue: Path = CATALOGUE,
+    analyze: bool = True,
+) -> dict:
     """Bring the database up to ``count`` applications; returns what was done and timings."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -369,28 +568,46 @@ def seed(url: str, *, count: int, citizens: int = 50_000, officers_per_departmen
         department_ids = sorted({s.department_id for s in services})
         # Reproducible with --seed, yet a second call (seeding "up to" a larger count) must not
         # replay the first call's ids: the state of the database is part of the seed.
-        present = conn.execute("SELECT (SELECT count(*) FROM applications), "
-                               "(SELECT count(*) FROM users)").fetchone()
-        rng = random.Random(None if random_seed is None
-                            else f"{random_seed}/{present[0]}/{present[1]}")
+        present = conn.execute(
+            "SELECT (SELECT count(*) FROM applications), (SELECT count(*) FROM users)"
+        ).fetchone()
+        rng = random.Random(
+            None if random_seed is None else f"{random_seed}/{present[0]}/{present[1]}"
+        )
         t = time.perf_counter()
-        citizen_ids, officers = ensure_users(conn, citizens=citizens,
-                                             officers_per_department=officers_per_department,
-                                             department_ids=department_ids, rng=rng)
+        citizen_ids, officers = ensure_users(
+            conn,
+            citizens=citizens,
+            officers_per_department=officers_per_department,
+            department_ids=department_ids,
+            rng=rng,
+        )
         conn.commit()
         timings["users_s"] = time.perf_counter() - t
         existing = conn.execute("SELECT count(*) FROM applications").fetchone()[0]
         to_add = max(0, count - existing)
-        log(f"{existing} applications present, adding {to_add} "
-            f"({len(citizen_ids)} seeded citizens, FK checks skipped: {fk_checks_skipped})")
+        log(
+            f"{existing} applications present, adding {to_add} "
+            f"({len(citizen_ids)} seeded citizens, FK checks skipped: {fk_checks_skipped})"
+        )
         table: list[ServiceInfo] = []
         for service in services:
             table += [service] * SERVICE_WEIGHTS.get(service.code, 1)
-        counters = {(code, year): value for code, year, value in
-                    conn.execute("SELECT service_code, year, value FROM reference_counters")}
+        counters = {
+            (code, year): value
+            for code, year, value in conn.execute(
+                "SELECT service_code, year, value FROM reference_counters"
+            )
+        }
         now = time.time()
-        ctx = _Context(now=now, today=_office_day(now), service_table=table,
-                       citizens=citizen_ids, officers=officers, counters=counters)
+        ctx = _Context(
+            now=now,
+            today=_office_day(now),
+            service_table=table,
+            citizens=citizen_ids,
+            officers=officers,
+            counters=counters,
+        )
         generate_s = copy_s = 0.0
         done = 0
         while done < to_add:
@@ -411,7 +628,8 @@ def seed(url: str, *, count: int, citizens: int = 50_000, officers_per_departmen
                     "INSERT INTO reference_counters (service_code, year, value) "
                     "VALUES (%s, %s, %s) ON CONFLICT (service_code, year) "
                     "DO UPDATE SET value = GREATEST(reference_counters.value, EXCLUDED.value)",
-                    [(code, year, value) for (code, year), value in counters.items()])
+                    [(code, year, value) for (code, year), value in counters.items()],
+                )
         t = time.perf_counter()
         conn.commit()
         commit_s = time.perf_counter() - t
@@ -426,9 +644,13 @@ def seed(url: str, *, count: int, citizens: int = 50_000, officers_per_departmen
     timings["total_s"] = time.perf_counter() - started
     with psycopg.connect(psycopg_url(url)) as conn:
         total = conn.execute("SELECT count(*) FROM applications").fetchone()[0]
-    report = {"added": to_add, "total_applications": total, "citizens": len(citizen_ids),
-              "fk_checks_skipped": fk_checks_skipped,
-              "timings": {k: round(v, 2) for k, v in timings.items()}}
+    report = {
+        "added": to_add,
+        "total_applications": total,
+        "citizens": len(citizen_ids),
+        "fk_checks_skipped": fk_checks_skipped,
+        "timings": {k: round(v, 2) for k, v in timings.items()},
+    }
     log(f"done: {json.dumps(report)}")
     return report
 
@@ -437,24 +659,28 @@ def seed(url: str, *, count: int, citizens: int = 50_000, officers_per_departmen
 # Real drafts for the API benchmark (valid first event, as the API would write it)
 # --------------------------------------------------------------------------------------------
 
+
 def _take_numbers(conn, *, service_code: str, year: int, count: int) -> list[int]:
     """Numbers as the app takes them: its per-service sequence once it exists, else the counter
     row (which the sequence continues from when the app creates it)."""
     sequence = f"loket_ref_{service_code.lower()}_{year}"
     if conn.execute("SELECT to_regclass(%s)", (sequence,)).fetchone()[0] is not None:
-        rows = conn.execute("SELECT nextval(%s) FROM generate_series(1, %s)",
-                            (sequence, count)).fetchall()
+        rows = conn.execute(
+            "SELECT nextval(%s) FROM generate_series(1, %s)", (sequence, count)
+        ).fetchall()
         return [row[0] for row in rows]
     last = conn.execute(
         "INSERT INTO reference_counters (service_code, year, value) VALUES (%s, %s, %s) "
         "ON CONFLICT (service_code, year) DO UPDATE "
         "SET value = reference_counters.value + EXCLUDED.value RETURNING value",
-        (service_code, year, count)).fetchone()[0]
+        (service_code, year, count),
+    ).fetchone()[0]
     return list(range(last - count + 1, last + 1))
 
 
-def insert_drafts(url: str, *, applicant_id: str, service_code: str, data: dict,
-                  count: int) -> list[str]:
+def insert_drafts(
+    url: str, *, applicant_id: str, service_code: str, data: dict, count: int
+) -> list[str]:
     """Insert ``count`` drafts of ``service_code`` for one citizen; returns their ids.
 
     Each draft is what ``POST /api/v1/applications`` would have written: a reference number
@@ -467,31 +693,59 @@ def insert_drafts(url: str, *, applicant_id: str, service_code: str, data: dict,
     applicant = uuid.UUID(applicant_id)
     with psycopg.connect(psycopg_url(url)) as conn:
         service_id, department_id = conn.execute(
-            "SELECT id, department_id FROM services WHERE code = %s AND is_current",
-            (service_code,)).fetchone()
+            "SELECT id, department_id FROM services WHERE code = %s AND is_current", (service_code,)
+        ).fetchone()
         year = datetime.now(UTC).year
         numbers = _take_numbers(conn, service_code=service_code, year=year, count=count)
         ids: list[str] = []
         draft = EventDraft("application.created", "user", applicant_id, to_state="draft")
         with conn.cursor() as cursor:
-            with cursor.copy(f"COPY applications ({', '.join(APPLICATION_COLUMNS)}) "
-                             "FROM STDIN") as copy_apps:
+            with cursor.copy(
+                f"COPY applications ({', '.join(APPLICATION_COLUMNS)}) FROM STDIN"
+            ) as copy_apps:
                 events = []
                 for number in numbers:
                     now = datetime.now(UTC)
                     application_id = uuid.uuid4()
-                    event = event_row(application_id=application_id, seq=1,
-                                      prev_hash=CHAIN_GENESIS, draft=draft, created_at=now)
-                    copy_apps.write_row((
-                        application_id, f"{service_code}-{year}-{number:06d}", service_id,
-                        service_code, department_id, applicant, None, None, None, "draft",
-                        Json(data), None, None, None, None, 0, 1, 1, event["hash"], now, now))
+                    event = event_row(
+                        application_id=application_id,
+                        seq=1,
+                        prev_hash=CHAIN_GENESIS,
+                        draft=draft,
+                        created_at=now,
+                    )
+                    copy_apps.write_row(
+                        (
+                            application_id,
+                            f"{service_code}-{year}-{number:06d}",
+                            service_id,
+                            service_code,
+                            department_id,
+                            applicant,
+                            None,
+                            None,
+                            None,
+                            "draft",
+                            Json(data),
+                            None,
+                            None,
+                            None,
+                            None,
+                            0,
+                            1,
+                            1,
+                            event["hash"],
+                            now,
+                            now,
+                        )
+                    )
                     events.append(event)
                     ids.append(str(application_id))
             with cursor.copy(f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy_ev:
                 for event in events:
-                    copy_ev.write_row(tuple(Json(event[c]) if c == "details" else event[c]
-                                            for c in EVENT_COLUMNS))
+                    copy_ev.write_row(
+                        tuple(Json(event[c]) if c == "details" else event[c] for c in EVENT_COLUMNS)
+                    )
         conn.commit()
         conn.execute("ANALYZE applications")
     return ids
@@ -499,19 +753,29 @@ def insert_drafts(url: str, *, applicant_id: str, service_code: str, data: dict,
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", required=True,
-                        help="postgresql://user@host:port/db (migrated here if needed)")
-    parser.add_argument("--count", type=int, required=True,
-                        help="target number of applications in the database")
+    parser.add_argument(
+        "--database-url",
+        required=True,
+        help="postgresql://user@host:port/db (migrated here if needed)",
+    )
+    parser.add_argument(
+        "--count", type=int, required=True, help="target number of applications in the database"
+    )
     parser.add_argument("--citizens", type=int, default=50_000)
     parser.add_argument("--officers", type=int, default=10, help="officers per department")
     parser.add_argument("--seed", type=int, default=None, help="random seed (reproducible data)")
     parser.add_argument("--catalogue", type=Path, default=CATALOGUE)
     parser.add_argument("--no-analyze", action="store_true")
     args = parser.parse_args(argv)
-    seed(args.database_url, count=args.count, citizens=args.citizens,
-         officers_per_department=args.officers, random_seed=args.seed, catalogue=args.catalogue,
-         analyze=not args.no_analyze)
+    seed(
+        args.database_url,
+        count=args.count,
+        citizens=args.citizens,
+        officers_per_department=args.officers,
+        random_seed=args.seed,
+        catalogue=args.catalogue,
+        analyze=not args.no_analyze,
+    )
 
 
 if __name__ == "__main__":

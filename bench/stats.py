@@ -106,23 +106,30 @@ def measure_http(base: str, *, requests: int, warmup: int, max_seconds: float) -
         first_ms, csv_bytes = _get(client, "/open-data/applications-monthly.csv")
         results["csv_first_request_computed"] = {"ms": round(first_ms, 2), "bytes": csv_bytes}
         log(f"first CSV request (computed, not cached): {first_ms:.0f} ms")
-        for path in ("/api/v1/stats/services", "/api/v1/stats/departments",
-                     "/open-data/applications-monthly.csv"):
+        for path in (
+            "/api/v1/stats/services",
+            "/api/v1/stats/departments",
+            "/open-data/applications-monthly.csv",
+        ):
             for _ in range(warmup):
                 _get(client, path)
         scenarios = {
             "services_90d": ("/api/v1/stats/services", lambda i: None),
             "services_90d_varied": (
                 "/api/v1/stats/services",
-                lambda i: {"from": (today - timedelta(days=90 + i)).isoformat(),
-                           "to": (today - timedelta(days=1 + i)).isoformat()}),
+                lambda i: {
+                    "from": (today - timedelta(days=90 + i)).isoformat(),
+                    "to": (today - timedelta(days=1 + i)).isoformat(),
+                },
+            ),
             "departments_90d": ("/api/v1/stats/departments", lambda i: None),
             "monthly_csv_cached": ("/open-data/applications-monthly.csv", lambda i: None),
         }
         for name, (path, params_of) in scenarios.items():
             log(f"measuring {name} ({requests} requests, at most {max_seconds:g} s)")
-            results[name] = _timed(client, path, params_of, requests=requests,
-                                   max_seconds=max_seconds)
+            results[name] = _timed(
+                client, path, params_of, requests=requests, max_seconds=max_seconds
+            )
             log(f"  {name}: {json.dumps(results[name])}")
     return results
 
@@ -134,15 +141,28 @@ def backfill(url: str, data_dir: Path, timeout: float) -> dict:
     log(f"first full facts refresh (backfill): {' '.join(argv[-3:])} (timeout {timeout:g} s)")
     started = time.perf_counter()
     try:
-        completed = subprocess.run(argv, env=env, capture_output=True, text=True,
-                                   timeout=timeout, check=False, start_new_session=True)
+        completed = subprocess.run(
+            argv,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            start_new_session=True,
+        )
     except subprocess.TimeoutExpired:
         # subprocess.run kills the child on timeout.
-        return {"ok": False, "seconds": round(time.perf_counter() - started, 1),
-                "error": f"timed out after {timeout:g} s"}
+        return {
+            "ok": False,
+            "seconds": round(time.perf_counter() - started, 1),
+            "error": f"timed out after {timeout:g} s",
+        }
     elapsed = time.perf_counter() - started
-    out = {"ok": completed.returncode == 0, "seconds": round(elapsed, 2),
-           "output": (completed.stdout + completed.stderr).strip()[-500:]}
+    out = {
+        "ok": completed.returncode == 0,
+        "seconds": round(elapsed, 2),
+        "output": (completed.stdout + completed.stderr).strip()[-500:],
+    }
     log(f"backfill: {elapsed:.1f} s: {out['output']}")
     return out
 
@@ -154,9 +174,15 @@ def _facts_summary(url: str) -> dict:
             "count(*) FILTER (WHERE submitted_on >= current_date - 89), "
             "count(*) FILTER (WHERE revision_requested), "
             "pg_size_pretty(pg_total_relation_size('application_facts')) "
-            "FROM application_facts").fetchone()
-    return {"facts": row[0], "open": row[1], "submitted_last_90_days": row[2],
-            "revision_requested": row[3], "table_size": row[4]}
+            "FROM application_facts"
+        ).fetchone()
+    return {
+        "facts": row[0],
+        "open": row[1],
+        "submitted_last_90_days": row[2],
+        "revision_requested": row[3],
+        "table_size": row[4],
+    }
 
 
 def decide(url: str, count: int) -> dict:
@@ -168,7 +194,9 @@ def decide(url: str, count: int) -> dict:
             "UPDATE applications a SET "
             "  state = CASE WHEN random() < 0.88 THEN 'approved' ELSE 'rejected' END, "
             "  decided_at = now(), updated_at = now(), version = a.version + 1 "
-            "FROM picked WHERE a.id = picked.id RETURNING a.id", (count,)).fetchall()
+            "FROM picked WHERE a.id = picked.id RETURNING a.id",
+            (count,),
+        ).fetchall()
         conn.commit()
     return {"decided": len(rows)}
 
@@ -210,7 +238,8 @@ def incremental_refresh(url: str) -> dict:
             statement, parameters = batches[0]
             with engine.connect() as connection:
                 rows = connection.exec_driver_sql(
-                    "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).all()
+                    "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters
+                ).all()
             out["explain_batch_query"] = [r[0] for r in rows]
     finally:
         engine.dispose()
@@ -260,9 +289,13 @@ def in_process(url: str, runs_each: int = 3) -> dict:
                     started = time.perf_counter()
                     work(session)
                     total = (time.perf_counter() - started) * 1000
-                    runs.append({"total_ms": round(total, 1),
-                                 "sql_execute_ms": round(sql_ms[0], 1),
-                                 "python_ms": round(total - sql_ms[0], 1)})
+                    runs.append(
+                        {
+                            "total_ms": round(total, 1),
+                            "sql_execute_ms": round(sql_ms[0], 1),
+                            "python_ms": round(total - sql_ms[0], 1),
+                        }
+                    )
             out[name] = {"runs": runs, "stats_queries": len(captured)}
             log(f"in-process {name}: {runs[-1]} ({len(captured)} queries on stats tables)")
             if captured:
@@ -271,9 +304,12 @@ def in_process(url: str, runs_each: int = 3) -> dict:
                     connection = session.connection()
                     for _ in range(2):
                         rows = connection.exec_driver_sql(
-                            "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).all()
+                            "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters
+                        ).all()
                     out[name]["explain_slowest_stats_query"] = {
-                        "sql": statement, "plan": [r[0] for r in rows]}
+                        "sql": statement,
+                        "plan": [r[0] for r in rows],
+                    }
     finally:
         engine.dispose()
     return out
@@ -284,9 +320,12 @@ def _serve(url: str, data_dir: Path, workdir: Path) -> tuple[ManagedProcess, str
     server = ManagedProcess(
         "loket-stats",
         [str(VENV_BIN / "loket"), "serve", "--host", HOST, "--port", str(port), "--workers", "1"],
-        env=clean_env(LOKET_DATABASE_URL=url, LOKET_DATA_DIR=str(data_dir),
-                      LOKET_DB_POOL_SIZE="16"),
-        cwd=workdir, log_path=workdir / "loket-stats.log")
+        env=clean_env(
+            LOKET_DATABASE_URL=url, LOKET_DATA_DIR=str(data_dir), LOKET_DB_POOL_SIZE="16"
+        ),
+        cwd=workdir,
+        log_path=workdir / "loket-stats.log",
+    )
     base = f"http://{HOST}:{port}"
     try:
         server.wait_healthy(f"{base}/healthz", workers=1)
@@ -298,8 +337,11 @@ def _serve(url: str, data_dir: Path, workdir: Path) -> tuple[ManagedProcess, str
 
 def run(args) -> dict:
     started = time.perf_counter()
-    report: dict = {"count": args.count, "started": datetime.now(UTC).isoformat(),
-                    "versions": benchlib.package_versions()}
+    report: dict = {
+        "count": args.count,
+        "started": datetime.now(UTC).isoformat(),
+        "versions": benchlib.package_versions(),
+    }
     url = benchlib.recreate_database(args.pg, DB_NAME)
     try:
         report["postgres"] = benchlib.postgres_version(url)
@@ -317,14 +359,17 @@ def run(args) -> dict:
                 # depend on the facts already there (it reads the applications changed since
                 # the watermark), so put the watermark where a finished backfill would have
                 # left it and measure that part anyway (flagged in the report).
-                log("backfill did not finish: skipping the HTTP part; setting the watermark by "
-                    "hand to measure the incremental refresh")
+                log(
+                    "backfill did not finish: skipping the HTTP part; setting the watermark by "
+                    "hand to measure the incremental refresh"
+                )
                 with psycopg.connect(url) as conn:
                     conn.execute(
                         "INSERT INTO stats_state (name, watermark, refreshed_at) "
                         "SELECT 'facts', max(updated_at), now() FROM applications "
                         "ON CONFLICT (name) DO UPDATE SET watermark = EXCLUDED.watermark, "
-                        "refreshed_at = EXCLUDED.refreshed_at")
+                        "refreshed_at = EXCLUDED.refreshed_at"
+                    )
                     conn.commit()
                 report["watermark_set_by_hand"] = True
                 report["decisions"] = decide(url, args.decide)
@@ -332,14 +377,16 @@ def run(args) -> dict:
                 return report
             report["facts"] = _facts_summary(url)
             report["backfill"]["facts_per_s"] = round(
-                report["facts"]["facts"] / max(report["backfill"]["seconds"], 0.001))
+                report["facts"]["facts"] / max(report["backfill"]["seconds"], 0.001)
+            )
             log(f"facts: {report['facts']}")
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("ANALYZE application_facts, stats_counts, stats_working_days")
             server, base = _serve(url, data_dir, workdir)
             try:
-                report["http"] = measure_http(base, requests=args.requests, warmup=args.warmup,
-                                              max_seconds=args.max_seconds)
+                report["http"] = measure_http(
+                    base, requests=args.requests, warmup=args.warmup, max_seconds=args.max_seconds
+                )
             finally:
                 server.stop()
             report["in_process"] = in_process(url, args.in_process_runs)
@@ -360,7 +407,8 @@ def goals(report: dict) -> dict:
             out[f"{name}_p95_lt_200ms"] = http[name]["p95_ms"] < P95_GOAL_MS
     if "csv_first_request_computed" in http:
         out["monthly_csv_computed_lt_200ms"] = (
-            http["csv_first_request_computed"]["ms"] < P95_GOAL_MS)
+            http["csv_first_request_computed"]["ms"] < P95_GOAL_MS
+        )
     inc = report.get("incremental_refresh", {}).get("after_decisions")
     if inc:
         out["incremental_refresh_lt_1s"] = inc["seconds"] < REFRESH_GOAL_S
@@ -374,11 +422,15 @@ def print_report(report: dict) -> None:
     print(f"seeding: {seeded.get('added')} rows in {seeded.get('wall_s')} s")
     b = report.get("backfill", {})
     rate = f"({b['facts_per_s']} facts/s)" if "facts_per_s" in b else ""
-    print(f"first full facts refresh (backfill, `loket stats refresh`): {b.get('seconds')} s "
-          f"{rate if b.get('ok') else '(' + str(b.get('error')) + ')'}")
+    print(
+        f"first full facts refresh (backfill, `loket stats refresh`): {b.get('seconds')} s "
+        f"{rate if b.get('ok') else '(' + str(b.get('error')) + ')'}"
+    )
     if report.get("watermark_set_by_hand"):
-        print("(backfill unfinished: incremental refresh measured with the watermark set by hand "
-              "to max(updated_at), no facts rows)")
+        print(
+            "(backfill unfinished: incremental refresh measured with the watermark set by hand "
+            "to max(updated_at), no facts rows)"
+        )
     if "facts" in report:
         print(f"facts: {report['facts']}")
     http = report.get("http", {})
@@ -386,21 +438,27 @@ def print_report(report: dict) -> None:
         print(f"\n{'endpoint':<28} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}")
         for name, m in http.items():
             if "p95_ms" in m:
-                print(f"{name:<28} {m['requests']:>4} {m['p50_ms']:>9.1f} {m['p95_ms']:>9.1f} "
-                      f"{m['max_ms']:>9.1f}{'  (stopped early)' if m['stopped_early'] else ''}")
-        for name, label in (("first_request_after_start", "first request (may refresh)"),
-                            ("csv_first_request_computed", "monthly_csv first (computed)")):
+                print(
+                    f"{name:<28} {m['requests']:>4} {m['p50_ms']:>9.1f} {m['p95_ms']:>9.1f} "
+                    f"{m['max_ms']:>9.1f}{'  (stopped early)' if m['stopped_early'] else ''}"
+                )
+        for name, label in (
+            ("first_request_after_start", "first request (may refresh)"),
+            ("csv_first_request_computed", "monthly_csv first (computed)"),
+        ):
             if name in http:
                 print(f"{label:<28} {1:>4} {http[name]['ms']:>9.1f}")
     for name, m in report.get("in_process", {}).items():
         print(f"in-process {name}: {m['runs']}")
     inc = report.get("incremental_refresh")
     if inc:
-        print(f"\ndecided {report['decisions']['decided']} applications; incremental refresh: "
-              f"{inc['after_decisions']['seconds'] * 1000:.0f} ms "
-              f"({inc['after_decisions']['applications_read']} read), no-op refresh "
-              f"{inc['no_changes']['seconds'] * 1000:.0f} ms (holiday calendar loaded before: "
-              f"{inc.get('calendar_load_s', 0) * 1000:.0f} ms, once per process)")
+        print(
+            f"\ndecided {report['decisions']['decided']} applications; incremental refresh: "
+            f"{inc['after_decisions']['seconds'] * 1000:.0f} ms "
+            f"({inc['after_decisions']['applications_read']} read), no-op refresh "
+            f"{inc['no_changes']['seconds'] * 1000:.0f} ms (holiday calendar loaded before: "
+            f"{inc.get('calendar_load_s', 0) * 1000:.0f} ms, once per process)"
+        )
     print("\nGoals:")
     for name, ok in report.get("goals", {}).items():
         print(f"  {'PASS' if ok else 'MISS'}  {name}")
@@ -418,17 +476,28 @@ def print_report(report: dict) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Public statistics latency and refresh cost.")
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432",
-                        help="PostgreSQL server URL (no database name)")
+    parser.add_argument(
+        "--pg",
+        default="postgresql://postgres@127.0.0.1:5432",
+        help="PostgreSQL server URL (no database name)",
+    )
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--max-seconds", type=float, default=60.0,
-                        help="stop a scenario after this many seconds of requests")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=60.0,
+        help="stop a scenario after this many seconds of requests",
+    )
     parser.add_argument("--decide", type=int, default=1000)
     parser.add_argument("--backfill-timeout", type=float, default=1800.0)
-    parser.add_argument("--in-process-runs", type=int, default=3,
-                        help="in-process timings of service_stats / monthly_records")
+    parser.add_argument(
+        "--in-process-runs",
+        type=int,
+        default=3,
+        help="in-process timings of service_stats / monthly_records",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args(argv)
     if "127.0.0.1" not in args.pg and "localhost" not in args.pg:

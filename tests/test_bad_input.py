@@ -33,8 +33,9 @@ NUL = "\u0000"
 NEW_NIK = "3273015506900007"  # West Java, a woman born 15-06-1990: not one the factories make
 
 
-def assert_problem(response, status: int, *, field: str | None = None,
-                   slug: str | None = None) -> dict:
+def assert_problem(
+    response, status: int, *, field: str | None = None, slug: str | None = None
+) -> dict:
     """The response is a problem+json with this status (and field / type, when given)."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers
@@ -112,28 +113,33 @@ def draft(world, db) -> Draft:
     return Draft(world, citizen, application, db)
 
 
-
-
 # --- JSON bodies --------------------------------------------------------------------------------
 
 
 def valid_body(draft: Draft, endpoint: str) -> dict:
     return {
-        "register": {"email": "warga.baru@example.id", "password": "kata-sandi-baru-sekali",
-                     "full_name": "Budi Santoso", "nik": NEW_NIK},
-        "create": {"service_code": "SIMPLE",
-                   "data": {"business_name": "Toko Baru", "employees": 2}},
+        "register": {
+            "email": "warga.baru@example.id",
+            "password": "kata-sandi-baru-sekali",
+            "full_name": "Budi Santoso",
+            "nik": NEW_NIK,
+        },
+        "create": {
+            "service_code": "SIMPLE",
+            "data": {"business_name": "Toko Baru", "employees": 2},
+        },
         "update": {"data": {"employees": 4}, "version": draft.version},
         "transition": {"action": "withdraw", "comment": "Tidak jadi", "version": draft.version},
     }[endpoint]
 
 
-def send(draft: Draft, endpoint: str, *, body=None, content: bytes | None = None,
-         lang: str = "en"):
-    method, url = {"register": ("POST", "/api/v1/auth/register"),
-                   "create": ("POST", "/api/v1/applications"),
-                   "update": ("PATCH", draft.base),
-                   "transition": ("POST", f"{draft.base}/transitions")}[endpoint]
+def send(draft: Draft, endpoint: str, *, body=None, content: bytes | None = None, lang: str = "en"):
+    method, url = {
+        "register": ("POST", "/api/v1/auth/register"),
+        "create": ("POST", "/api/v1/applications"),
+        "update": ("PATCH", draft.base),
+        "transition": ("POST", f"{draft.base}/transitions"),
+    }[endpoint]
     headers = {**draft.world.headers(draft.citizen, lang=lang), "Content-Type": "application/json"}
     if endpoint == "register":
         headers = {"Content-Type": "application/json", "Accept-Language": lang}
@@ -211,9 +217,11 @@ OVERSIZE = [
     ("transition", {"action": BIG}, "action"),
 ]
 WRONG_TYPES = [
-    *[(endpoint, {"version": value}, "version")
-      for endpoint in ("update", "transition")
-      for value in ("1", True, 1.5, None, "one", [1], {"v": 1}, 0, -1)],
+    *[
+        (endpoint, {"version": value}, "version")
+        for endpoint in ("update", "transition")
+        for value in ("1", True, 1.5, None, "one", [1], {"v": 1}, 0, -1)
+    ],
     ("create", {"service_code": 5}, "service_code"),
     ("create", {"service_code": None}, "service_code"),
     ("create", {"data": ["Toko Baru"]}, "data"),
@@ -234,8 +242,12 @@ WRONG_TYPES = [
     ("register", {"email": None}, "email"),
     ("register", {"full_name": ["Budi"]}, "full_name"),
 ]
-FIELD_CASES = {"unknown": UNKNOWN_FIELDS, "nul": NUL_BYTES, "oversize": OVERSIZE,
-               "wrong-type": WRONG_TYPES}
+FIELD_CASES = {
+    "unknown": UNKNOWN_FIELDS,
+    "nul": NUL_BYTES,
+    "oversize": OVERSIZE,
+    "wrong-type": WRONG_TYPES,
+}
 
 
 def field_case_id(case) -> str:
@@ -245,9 +257,11 @@ def field_case_id(case) -> str:
     return f"{endpoint}-{key[:20]}={shown}"
 
 
-@pytest.mark.parametrize("case", [(kind, case) for kind, cases in FIELD_CASES.items()
-                                  for case in cases],
-                         ids=lambda c: f"{c[0]}-{field_case_id(c[1])}")
+@pytest.mark.parametrize(
+    "case",
+    [(kind, case) for kind, cases in FIELD_CASES.items() for case in cases],
+    ids=lambda c: f"{c[0]}-{field_case_id(c[1])}",
+)
 def test_bad_field_is_named(draft, case):
     _, (endpoint, changes, field) = case
     body = with_changes(valid_body(draft, endpoint), changes)
@@ -279,8 +293,13 @@ def test_unknown_service_code_is_named(draft, code):
 # --- path ids -----------------------------------------------------------------------------------
 
 APPLICATION_ROUTES = [
-    ("GET", ""), ("PATCH", ""), ("GET", "/actions"), ("POST", "/transitions"),
-    ("GET", "/events"), ("POST", "/documents"), ("GET", "/documents"),
+    ("GET", ""),
+    ("PATCH", ""),
+    ("GET", "/actions"),
+    ("POST", "/transitions"),
+    ("GET", "/events"),
+    ("POST", "/documents"),
+    ("GET", "/documents"),
     ("GET", f"/documents/{uuid.uuid4()}"),
 ]
 
@@ -291,26 +310,37 @@ def request_body(method: str, suffix: str) -> dict:
     if suffix == "/transitions":
         return {"json": {"action": "withdraw", "version": 1}}
     if method == "POST":
-        return {"data": {"requirement": "ktp"},
-                "files": {"file": ("ktp.pdf", pdf_bytes(), "application/pdf")}}
+        return {
+            "data": {"requirement": "ktp"},
+            "files": {"file": ("ktp.pdf", pdf_bytes(), "application/pdf")},
+        }
     return {}
 
 
 @pytest.mark.parametrize(("method", "suffix"), APPLICATION_ROUTES)
-@pytest.mark.parametrize("bad_id", ["not-a-uuid", "1", "00000000-0000-0000-0000-00000000000g",
-                                    "%00", "%FF", "x" * 5000])
+@pytest.mark.parametrize(
+    "bad_id", ["not-a-uuid", "1", "00000000-0000-0000-0000-00000000000g", "%00", "%FF", "x" * 5000]
+)
 def test_non_uuid_application_id_is_422(draft, method, suffix, bad_id):
     with draft.nothing_changes():
-        response = draft.client.request(method, f"/api/v1/applications/{bad_id}{suffix}",
-                                        headers=draft.headers, **request_body(method, suffix))
+        response = draft.client.request(
+            method,
+            f"/api/v1/applications/{bad_id}{suffix}",
+            headers=draft.headers,
+            **request_body(method, suffix),
+        )
         assert_problem(response, 422, field="application_id")
 
 
 @pytest.mark.parametrize(("method", "suffix"), APPLICATION_ROUTES)
 def test_unknown_application_is_404(draft, method, suffix):
     with draft.nothing_changes():
-        response = draft.client.request(method, f"/api/v1/applications/{uuid.uuid4()}{suffix}",
-                                        headers=draft.headers, **request_body(method, suffix))
+        response = draft.client.request(
+            method,
+            f"/api/v1/applications/{uuid.uuid4()}{suffix}",
+            headers=draft.headers,
+            **request_body(method, suffix),
+        )
         assert_problem(response, 404)
 
 
@@ -327,8 +357,7 @@ def test_unknown_document_is_404(draft):
 def test_document_of_another_application_is_404(draft):
     other = draft.world.create(draft.citizen)
     uploaded = draft.world.upload(draft.citizen, other).json()
-    response = draft.client.get(f"{draft.base}/documents/{uploaded['id']}",
-                                headers=draft.headers)
+    response = draft.client.get(f"{draft.base}/documents/{uploaded['id']}", headers=draft.headers)
     assert_problem(response, 404)
 
 
@@ -366,9 +395,11 @@ BAD_QUERIES = [
 ]
 
 
-@pytest.mark.parametrize(("params", "field"), BAD_QUERIES,
-                         ids=[f"{next(iter(p))}={str(next(iter(p.values())))[:12]!r}"
-                              for p, _ in BAD_QUERIES])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    BAD_QUERIES,
+    ids=[f"{next(iter(p))}={str(next(iter(p.values())))[:12]!r}" for p, _ in BAD_QUERIES],
+)
 def test_bad_list_filter_is_named(draft, params, field):
     response = draft.client.get("/api/v1/applications", params=params, headers=draft.headers)
     assert_problem(response, 422, field=field)
@@ -399,15 +430,19 @@ def test_unknown_route_and_method_are_problems(draft):
 @pytest.mark.parametrize("action", ["approve", "resubmit", "start_review", "fly", "revoke"])
 def test_action_not_allowed_in_draft_is_409(draft, action):
     with draft.nothing_changes():
-        response = draft.client.post(f"{draft.base}/transitions", headers=draft.headers,
-                                     json={"action": action, "version": draft.version})
+        response = draft.client.post(
+            f"{draft.base}/transitions",
+            headers=draft.headers,
+            json={"action": action, "version": draft.version},
+        )
         assert_problem(response, 409, slug="invalid-transition")
 
 
 @pytest.mark.parametrize("offset", [1, -1, 1000])
 def test_stale_version_is_409(draft, offset):
-    updated = draft.client.patch(draft.base, headers=draft.headers,
-                                 json={"data": {"employees": 5}, "version": draft.version})
+    updated = draft.client.patch(
+        draft.base, headers=draft.headers, json={"data": {"employees": 5}, "version": draft.version}
+    )
     assert updated.status_code == 200, updated.text
     stale = draft.version + offset
     with draft.nothing_changes():
@@ -415,8 +450,9 @@ def test_stale_version_is_409(draft, offset):
             ("PATCH", "", {"data": {"employees": 9}, "version": stale}),
             ("POST", "/transitions", {"action": "submit", "version": stale}),
         ):
-            response = draft.client.request(method, draft.base + suffix, headers=draft.headers,
-                                            json=body)
+            response = draft.client.request(
+                method, draft.base + suffix, headers=draft.headers, json=body
+            )
             assert_problem(response, 409, slug="stale-version")
 
 
@@ -426,11 +462,17 @@ def test_edits_after_submit_are_409(draft):
     version = submitted.json()["version"]
     with draft.nothing_changes():
         attempts = [
-            draft.client.patch(draft.base, headers=draft.headers,
-                               json={"data": {"employees": 9}, "version": version}),
+            draft.client.patch(
+                draft.base,
+                headers=draft.headers,
+                json={"data": {"employees": 9}, "version": version},
+            ),
             draft.world.upload(draft.citizen, draft.application),
-            draft.client.post(f"{draft.base}/transitions", headers=draft.headers,
-                              json={"action": "submit", "version": version}),
+            draft.client.post(
+                f"{draft.base}/transitions",
+                headers=draft.headers,
+                json={"action": "submit", "version": version},
+            ),
         ]
         for response in attempts:
             assert_problem(response, 409, slug="invalid-transition")
@@ -448,8 +490,9 @@ def png_bytes() -> bytes:
 def pdf_with_javascript() -> bytes:
     pdf = pikepdf.new()
     pdf.add_blank_page()
-    pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript,
-                                             JS=pikepdf.String("app.alert(1)"))
+    pdf.Root.OpenAction = pikepdf.Dictionary(
+        S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")
+    )
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()
@@ -458,26 +501,54 @@ def pdf_with_javascript() -> bytes:
 ONE_MIB = 1024 * 1024
 BAD_UPLOADS = {
     # name: (service, form fields, file or None, status, field)
-    "unknown-requirement": ("SIMPLE", {"requirement": "paspor"}, ("a.pdf", pdf_bytes()),
-                            422, "requirement"),
-    "nul-requirement": ("SIMPLE", {"requirement": f"ktp{NUL}"}, ("a.pdf", pdf_bytes()),
-                        422, "requirement"),
-    "oversize-requirement": ("SIMPLE", {"requirement": BIG}, ("a.pdf", pdf_bytes()),
-                             422, "requirement"),
+    "unknown-requirement": (
+        "SIMPLE",
+        {"requirement": "paspor"},
+        ("a.pdf", pdf_bytes()),
+        422,
+        "requirement",
+    ),
+    "nul-requirement": (
+        "SIMPLE",
+        {"requirement": f"ktp{NUL}"},
+        ("a.pdf", pdf_bytes()),
+        422,
+        "requirement",
+    ),
+    "oversize-requirement": (
+        "SIMPLE",
+        {"requirement": BIG},
+        ("a.pdf", pdf_bytes()),
+        422,
+        "requirement",
+    ),
     "missing-requirement": ("SIMPLE", {}, ("a.pdf", pdf_bytes()), 422, "requirement"),
     "missing-file": ("SIMPLE", {"requirement": "ktp"}, None, 422, "file"),
     "empty-file": ("SIMPLE", {"requirement": "ktp"}, ("a.pdf", b""), 422, "file"),
     "png-where-only-pdf": ("TWO", {"requirement": "ktp"}, ("ktp.pdf", png_bytes()), 415, None),
-    "pdf-where-only-images": ("SIMPLE", {"requirement": "foto"}, ("foto.png", pdf_bytes()),
-                              415, None),
-    "text-named-pdf": ("SIMPLE", {"requirement": "ktp"}, ("ktp.pdf", b"hello, world\n"),
-                       415, None),
-    "pdf-with-javascript": ("SIMPLE", {"requirement": "ktp"},
-                            ("ktp.pdf", pdf_with_javascript()), 415, None),
-    "truncated-pdf": ("SIMPLE", {"requirement": "ktp"}, ("ktp.pdf", pdf_bytes()[:200]),
-                      415, None),
-    "over-requirement-max-bytes": ("SIMPLE", {"requirement": "ktp"},
-                                   ("ktp.pdf", b"%PDF-1.7\n" + b"0" * ONE_MIB), 413, None),
+    "pdf-where-only-images": (
+        "SIMPLE",
+        {"requirement": "foto"},
+        ("foto.png", pdf_bytes()),
+        415,
+        None,
+    ),
+    "text-named-pdf": ("SIMPLE", {"requirement": "ktp"}, ("ktp.pdf", b"hello, world\n"), 415, None),
+    "pdf-with-javascript": (
+        "SIMPLE",
+        {"requirement": "ktp"},
+        ("ktp.pdf", pdf_with_javascript()),
+        415,
+        None,
+    ),
+    "truncated-pdf": ("SIMPLE", {"requirement": "ktp"}, ("ktp.pdf", pdf_bytes()[:200]), 415, None),
+    "over-requirement-max-bytes": (
+        "SIMPLE",
+        {"requirement": "ktp"},
+        ("ktp.pdf", b"%PDF-1.7\n" + b"0" * ONE_MIB),
+        413,
+        None,
+    ),
 }
 
 
@@ -493,15 +564,19 @@ def test_bad_upload_is_refused_and_nothing_is_stored(draft, two_level_draft, cas
     target = draft if service == "SIMPLE" else two_level_draft
     files = {"file": (file[0], file[1], "application/pdf")} if file else None
     with target.nothing_changes():
-        response = target.client.post(f"{target.base}/documents", headers=target.headers,
-                                      data=form, files=files)
+        response = target.client.post(
+            f"{target.base}/documents", headers=target.headers, data=form, files=files
+        )
         assert_problem(response, status, field=field)
 
 
 def test_upload_that_is_not_multipart_is_422(draft):
     with draft.nothing_changes():
-        response = draft.client.post(f"{draft.base}/documents", headers=draft.headers,
-                                     json={"requirement": "ktp", "file": "JVBERi0xLjcK"})
+        response = draft.client.post(
+            f"{draft.base}/documents",
+            headers=draft.headers,
+            json={"requirement": "ktp", "file": "JVBERi0xLjcK"},
+        )
         assert_problem(response, 422, field="file")
 
 
@@ -511,11 +586,17 @@ def test_body_over_the_global_cap_is_413(draft, endpoint):
     with draft.nothing_changes():
         if endpoint == "upload":
             response = draft.client.post(
-                f"{draft.base}/documents", headers=draft.headers, data={"requirement": "ktp"},
-                files={"file": ("ktp.pdf", b"%PDF-1.7\n" + b"0" * cap, "application/pdf")})
+                f"{draft.base}/documents",
+                headers=draft.headers,
+                data={"requirement": "ktp"},
+                files={"file": ("ktp.pdf", b"%PDF-1.7\n" + b"0" * cap, "application/pdf")},
+            )
         else:
-            response = send(draft, "create", body={"service_code": "SIMPLE",
-                                                   "data": {"business_name": "x" * cap}})
+            response = send(
+                draft,
+                "create",
+                body={"service_code": "SIMPLE", "data": {"business_name": "x" * cap}},
+            )
         body = assert_problem(response, 413, slug="payload-too-large")
         assert "MB" in body["detail"]
 
@@ -542,9 +623,11 @@ REGISTRATION_REFUSALS = [
 ]
 
 
-@pytest.mark.parametrize(("changes", "field"), REGISTRATION_REFUSALS,
-                         ids=[f"{k}={v!r}" for c, _ in REGISTRATION_REFUSALS
-                              for k, v in c.items()])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    REGISTRATION_REFUSALS,
+    ids=[f"{k}={v!r}" for c, _ in REGISTRATION_REFUSALS for k, v in c.items()],
+)
 def test_registration_refusal_names_the_field_and_creates_no_account(draft, changes, field):
     good = valid_body(draft, "register")
     with draft.nothing_changes():
@@ -553,10 +636,13 @@ def test_registration_refusal_names_the_field_and_creates_no_account(draft, chan
     assert send(draft, "register", body=good).status_code == 201
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"email": "WARGA.BARU@example.id", "nik": "3273015506900008"}, "email"),
-    ({"email": "lain@example.id"}, "nik"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"email": "WARGA.BARU@example.id", "nik": "3273015506900008"}, "email"),
+        ({"email": "lain@example.id"}, "nik"),
+    ],
+)
 def test_duplicate_registration_is_409(draft, changes, field):
     good = valid_body(draft, "register")
     assert send(draft, "register", body=good).status_code == 201
@@ -589,17 +675,22 @@ TOKEN_REFUSALS = {
     "nul-grant": ({"grant_type": f"password{NUL}"}, "invalid_request"),
     # RFC 6749 5.2: a missing parameter is invalid_request, whichever parameter it is.
     "no-fields": ({}, "invalid_request"),
-    "no-grant-type": ({"username": "warga@example.id", "password": "kata-sandi"},
-                      "invalid_request"),
+    "no-grant-type": (
+        {"username": "warga@example.id", "password": "kata-sandi"},
+        "invalid_request",
+    ),
     "no-credentials": ({"grant_type": "password"}, "invalid_request"),
-    "no-password": ({"grant_type": "password", "username": "warga@example.id"},
-                    "invalid_request"),
+    "no-password": ({"grant_type": "password", "username": "warga@example.id"}, "invalid_request"),
     "no-username": ({"grant_type": "password", "password": "kata-sandi-uji"}, "invalid_request"),
     "no-refresh-token": ({"grant_type": "refresh_token"}, "invalid_request"),
-    "bad-refresh-token": ({"grant_type": "refresh_token", "refresh_token": "not-a-token"},
-                          "invalid_grant"),
-    "other-client": ({"grant_type": "password", "username": "a@b.id", "password": "x",
-                      "client_id": "evil"}, "invalid_client"),
+    "bad-refresh-token": (
+        {"grant_type": "refresh_token", "refresh_token": "not-a-token"},
+        "invalid_grant",
+    ),
+    "other-client": (
+        {"grant_type": "password", "username": "a@b.id", "password": "x", "client_id": "evil"},
+        "invalid_client",
+    ),
 }
 
 
@@ -611,34 +702,43 @@ def test_token_request_refusals(client, world, case):
 
 
 def test_token_request_as_json_is_refused(client, world):
-    response = client.post("/oauth/token", json={"grant_type": "password", "username": "a@b.id",
-                                                 "password": "kata-sandi-uji"})
+    response = client.post(
+        "/oauth/token",
+        json={"grant_type": "password", "username": "a@b.id", "password": "kata-sandi-uji"},
+    )
     assert_oauth_error(response, "invalid_request")
 
 
-@pytest.mark.parametrize(("username", "password"), [
-    (f"warga{NUL}@example.id", "kata-sandi-uji-coba"),
-    ("warga@example.id", f"kata-sandi{NUL}"),
-    ("a" * 5000 + "@example.id", "kata-sandi-uji-coba"),
-    ("warga@example.id", "p" * 5000),
-], ids=["nul-username", "nul-password", "oversize-username", "oversize-password"])
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [
+        (f"warga{NUL}@example.id", "kata-sandi-uji-coba"),
+        ("warga@example.id", f"kata-sandi{NUL}"),
+        ("a" * 5000 + "@example.id", "kata-sandi-uji-coba"),
+        ("warga@example.id", "p" * 5000),
+    ],
+    ids=["nul-username", "nul-password", "oversize-username", "oversize-password"],
+)
 def test_odd_credentials_are_an_oauth_error_not_a_problem(client, world, username, password):
-    response = token(client, {"grant_type": "password", "username": username,
-                              "password": password})
+    response = token(client, {"grant_type": "password", "username": username, "password": password})
     assert_oauth_error(response, {"invalid_request", "invalid_grant"})
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(client, world):
     citizen = world.user("citizen")
-    wrong = token(client, {"grant_type": "password", "username": citizen.email,
-                           "password": PASSWORD + "-salah"})
-    unknown = token(client, {"grant_type": "password", "username": "nobody@example.id",
-                             "password": PASSWORD})
+    wrong = token(
+        client,
+        {"grant_type": "password", "username": citizen.email, "password": PASSWORD + "-salah"},
+    )
+    unknown = token(
+        client, {"grant_type": "password", "username": "nobody@example.id", "password": PASSWORD}
+    )
     assert_oauth_error(wrong, "invalid_grant")
     assert wrong.json() == unknown.json()
     assert wrong.status_code == unknown.status_code
-    right = token(client, {"grant_type": "password", "username": citizen.email,
-                           "password": PASSWORD})
+    right = token(
+        client, {"grant_type": "password", "username": citizen.email, "password": PASSWORD}
+    )
     assert right.status_code == 200, right.text
 
 
@@ -650,35 +750,49 @@ def anonymous_read(draft: Draft, lang_headers: dict):
 
 
 def unknown_service(draft: Draft, lang_headers: dict):
-    return draft.client.post("/api/v1/applications", json={"service_code": "NOPE", "data": {}},
-                             headers={**without_language(draft.headers), **lang_headers})
+    return draft.client.post(
+        "/api/v1/applications",
+        json={"service_code": "NOPE", "data": {}},
+        headers={**without_language(draft.headers), **lang_headers},
+    )
 
 
 def version_zero(draft: Draft, lang_headers: dict):
-    return draft.client.patch(draft.base, json={"data": {}, "version": 0},
-                              headers={**without_language(draft.headers), **lang_headers})
+    return draft.client.patch(
+        draft.base,
+        json={"data": {}, "version": 0},
+        headers={**without_language(draft.headers), **lang_headers},
+    )
 
 
 def over_cap(draft: Draft, lang_headers: dict):
     cap = draft.world.runtime.settings.max_upload_bytes + BODY_MARGIN_BYTES
-    return draft.client.post("/api/v1/applications", content=b"0" * (cap + 1),
-                             headers={**without_language(draft.headers), **lang_headers,
-                                      "Content-Type": "application/json"})
+    return draft.client.post(
+        "/api/v1/applications",
+        content=b"0" * (cap + 1),
+        headers={
+            **without_language(draft.headers),
+            **lang_headers,
+            "Content-Type": "application/json",
+        },
+    )
 
 
 LANGUAGE_CASES = {
     # request: (Indonesian title, English title, Indonesian/English text somewhere in the body)
     "401": (anonymous_read, "Perlu masuk terlebih dahulu", "Authentication required"),
-    "domain-422": (unknown_service, "Layanan tidak ditemukan atau tidak aktif",
-                   "Unknown or inactive service"),
+    "domain-422": (
+        unknown_service,
+        "Layanan tidak ditemukan atau tidak aktif",
+        "Unknown or inactive service",
+    ),
     "pydantic-422": (version_zero, "Terlalu kecil", "greater than or equal to 1"),
     "413": (over_cap, "Berkas atau permintaan terlalu besar", "File or request too large"),
 }
 
 
 @pytest.mark.parametrize("case", LANGUAGE_CASES)
-@pytest.mark.parametrize("lang", [None, "en", "en-US,en;q=0.9", "id", "fr, en;q=0.5",
-                                  "de"])
+@pytest.mark.parametrize("lang", [None, "en", "en-US,en;q=0.9", "id", "fr, en;q=0.5", "de"])
 def test_messages_are_indonesian_unless_english_is_asked_for(draft, case, lang):
     request, indonesian, english = LANGUAGE_CASES[case]
     english_wanted = lang is not None and "en" in lang
@@ -690,9 +804,14 @@ def test_messages_are_indonesian_unless_english_is_asked_for(draft, case, lang):
     assert (indonesian if english_wanted else english) not in text
 
 
-@pytest.mark.parametrize(("lang", "expected"), [(None, "E-mail atau kata sandi salah"),
-                                                ("en", "Wrong e-mail or password")])
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [(None, "E-mail atau kata sandi salah"), ("en", "Wrong e-mail or password")],
+)
 def test_token_errors_follow_the_language_too(client, world, lang, expected):
-    response = token(client, {"grant_type": "password", "username": "nobody@example.id",
-                              "password": "kata-sandi-uji"}, lang=lang)
+    response = token(
+        client,
+        {"grant_type": "password", "username": "nobody@example.id", "password": "kata-sandi-uji"},
+        lang=lang,
+    )
     assert assert_oauth_error(response, "invalid_grant")["error_description"] == expected

@@ -191,8 +191,13 @@ def change_password(
     if user is None:
         raise NotFound()
     if not passwords.verify(user.password_hash, current):
-        raise ValidationFailed(errors=[field_error(
-            "current_password", "Kata sandi saat ini salah", "The current password is wrong")])
+        raise ValidationFailed(
+            errors=[
+                field_error(
+                    "current_password", "Kata sandi saat ini salah", "The current password is wrong"
+                )
+            ]
+        )
     problems = password_problems(new, email=user.email, full_name=user.full_name)
     if problems:
         raise ValidationFailed(errors=[FieldError("new_password", p) for p in problems])

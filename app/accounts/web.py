@@ -41,8 +41,13 @@ def login(request: Request, web: WebDep, form: FormDep) -> Response:
     next_url = safe_next(str(form.get("next", "")), "")
     ip = request.client.host if request.client else None
     try:
-        active = sessions.sign_in(web.runtime, email=email, password=password, ip=ip,
-                                  replacing=web.active.token if web.active else None)
+        active = sessions.sign_in(
+            web.runtime,
+            email=email,
+            password=password,
+            ip=ip,
+            replacing=web.active.token if web.active else None,
+        )
     except DomainError as error:  # throttled: say how long to wait
         return _login_again(web, email, next_url, field_messages(error, web.lang), error.status)
     if active is None or active.user is None:
@@ -52,8 +57,12 @@ def login(request: Request, web: WebDep, form: FormDep) -> Response:
 
 
 def _login_again(web: WebContext, email: str, next_url: str, errors: dict, status: int):
-    return page(web, "auth/login.html", {"next": next_url, "values": {"email": email},
-                                         "errors": errors}, status_code=status)
+    return page(
+        web,
+        "auth/login.html",
+        {"next": next_url, "values": {"email": email}, "errors": errors},
+        status_code=status,
+    )
 
 
 @router.post("/logout")
@@ -77,15 +86,21 @@ def register(_: RegistrationThrottled, web: WebDep, form: FormDep) -> Response:
     values = {name: str(form.get(name, "")).strip() for name in REGISTER_FIELDS}
     try:
         request = RegisterRequest(
-            email=values["email"], full_name=values["full_name"], nik=values["nik"],
-            phone=values["phone"] or None, password=str(form.get("password", "")),
+            email=values["email"],
+            full_name=values["full_name"],
+            nik=values["nik"],
+            phone=values["phone"] or None,
+            password=str(form.get("password", "")),
             language=web.lang,
         )
         active = _register_and_sign_in(web, request)
     except (ValidationError, DomainError) as error:
-        return page(web, "auth/register.html",
-                    {"values": values, "errors": field_messages(error, web.lang)},
-                    status_code=422)
+        return page(
+            web,
+            "auth/register.html",
+            {"values": values, "errors": field_messages(error, web.lang)},
+            status_code=422,
+        )
     web.signed_in(active)
     return see_other(web, "/services?welcome=1")
 
@@ -93,18 +108,24 @@ def register(_: RegistrationThrottled, web: WebDep, form: FormDep) -> Response:
 def _register_and_sign_in(web: WebContext, request: RegisterRequest) -> sessions.ActiveSession:
     """The account and its first session in one transaction: both land or neither."""
     with transaction(web.runtime.engine) as session:
-        user = service.register_citizen(session, passwords=web.runtime.passwords,
-                                        request=request)
-        return sessions.start(session, web.runtime.settings, user=user,
-                              replacing=web.active.token if web.active else None)
+        user = service.register_citizen(session, passwords=web.runtime.passwords, request=request)
+        return sessions.start(
+            session,
+            web.runtime.settings,
+            user=user,
+            replacing=web.active.token if web.active else None,
+        )
 
 
 @router.get("/account", response_class=HTMLResponse)
 def account_page(web: SignedInDep, session: SessionDep) -> HTMLResponse:
     """The signed-in person's own profile (NIK masked)."""
     profile = service.read_profile(session, principal=web.principal)
-    return page(web, "auth/account.html", {"profile": profile, "errors": {},
-                                           "changed": "changed" in web.request.query_params})
+    return page(
+        web,
+        "auth/account.html",
+        {"profile": profile, "errors": {}, "changed": "changed" in web.request.query_params},
+    )
 
 
 @router.post("/account/password", response_class=HTMLResponse)
@@ -112,14 +133,21 @@ def change_password(web: SignedInDep, form: FormDep, session: SessionDep) -> Res
     """A new password; every other session of the account ends, this one gets a new id."""
     try:
         user = service.change_password(
-            session, passwords=web.runtime.passwords, principal=web.principal,
-            current=str(form.get("current_password", "")), new=str(form.get("new_password", "")))
+            session,
+            passwords=web.runtime.passwords,
+            principal=web.principal,
+            current=str(form.get("current_password", "")),
+            new=str(form.get("new_password", "")),
+        )
     except DomainError as error:
         session.rollback()
         profile = service.read_profile(session, principal=web.principal)
-        return page(web, "auth/account.html", {"profile": profile, "changed": False,
-                                               "errors": field_messages(error, web.lang)},
-                    status_code=422)
+        return page(
+            web,
+            "auth/account.html",
+            {"profile": profile, "changed": False, "errors": field_messages(error, web.lang)},
+            status_code=422,
+        )
     sessions.end_all_for(session, user.id)
     web.signed_in(sessions.start(session, web.runtime.settings, user=user))
     return see_other(web, "/account?changed=1")

@@ -21,6 +21,7 @@ H_GAP, V_GAP, MARGIN = 40, 84, 16
 LANE_GAP = 22  # between the lanes of arrows that run around the side
 LABEL_FONT = 12
 
+
 @dataclass(frozen=True)
 class Edge:
     source: str

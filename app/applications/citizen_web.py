@@ -34,6 +34,8 @@ STALE = Msg(
     "This application changed after you opened the page (an officer may have acted on it). "
     "This is its current state; check it and try again if still needed.",
 )
+
+
 def _url(application_id: uuid.UUID, suffix: str = "") -> str:
     return f"/my/applications/{application_id}{suffix}"
 

@@ -92,7 +92,9 @@ def certificate_file(
 ) -> FileResponse:
     """The signed certificate of an approved application of the officer's department."""
     certificate, path = downloads.application_certificate(
-        session, principal=web.principal, application_id=application_id,
+        session,
+        principal=web.principal,
+        application_id=application_id,
         issuer=web.runtime.certificates,
     )
     return downloads.certificate_response(certificate, path)

@@ -53,8 +53,11 @@ def _store_definition(session: Session, definition: ServiceDefinition) -> str:
     current = repository.current_service(session, definition.code)
     # A file that says nothing about `active` leaves an admin's switch alone (`loket demo` and
     # deployments reload the catalogue; that must not switch a withdrawn service back on).
-    active = definition.active if definition.active is not None else (
-        current.active if current is not None else True)
+    active = (
+        definition.active
+        if definition.active is not None
+        else (current.active if current is not None else True)
+    )
     if current is not None and current.content_hash == definition.content_hash():
         if current.active != active:
             current.active = active

@@ -37,12 +37,14 @@ def catalogue_by_department(session: Session, *, lang: str) -> list[DepartmentGr
     groups: dict[str, DepartmentGroup] = {}
     for svc, department in repository.current_services(session):
         group = groups.setdefault(department.code, DepartmentGroup(department.name, []))
-        group.services.append(ServiceCard(
-            code=svc.code,
-            name=svc.name_en if lang == "en" else svc.name_id,
-            description=svc.description_en if lang == "en" else svc.description_id,
-            sla_days=svc.sla_days,
-        ))
+        group.services.append(
+            ServiceCard(
+                code=svc.code,
+                name=svc.name_en if lang == "en" else svc.name_id,
+                description=svc.description_en if lang == "en" else svc.description_id,
+                sla_days=svc.sla_days,
+            )
+        )
     return sorted(groups.values(), key=lambda group: group.name)
 
 
@@ -53,12 +55,15 @@ def services_page(web: WebDep, session: SessionDep, welcome: str | None = None) 
 
 
 @router.get("/services/{code}", response_class=HTMLResponse)
-def service_page(web: WebDep, session: SessionDep,
-                 code: str = Path(max_length=16)) -> HTMLResponse:
+def service_page(web: WebDep, session: SessionDep, code: str = Path(max_length=16)) -> HTMLResponse:
     found = service.get_service(session, code=code, lang=web.lang)
-    return page(web, "catalogue/detail.html", {
-        "service": found,
-        "fields": form_fields(found.form_schema, web.lang),
-        "file_types": file_types,
-        "file_size": lambda size: file_size(size, web.lang),
-    })
+    return page(
+        web,
+        "catalogue/detail.html",
+        {
+            "service": found,
+            "fields": form_fields(found.form_schema, web.lang),
+            "file_types": file_types,
+            "file_size": lambda size: file_size(size, web.lang),
+        },
+    )

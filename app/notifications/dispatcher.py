@@ -66,8 +66,12 @@ class Dispatcher:
         self.send_mail = send_mail or partial(email.send, settings=settings, timeout=self.timeout)
         self.skip_locked = engine.dialect.name == "postgresql"
         if self.lease.total_seconds() < 2 * self.timeout:
-            log.warning("outbox lease (%ss) under twice the delivery timeout (%ss): slow "
-                        "receivers will see repeats", self.lease.total_seconds(), self.timeout)
+            log.warning(
+                "outbox lease (%ss) under twice the delivery timeout (%ss): slow "
+                "receivers will see repeats",
+                self.lease.total_seconds(),
+                self.timeout,
+            )
 
     def run_once(self, batch: int = 50, *, stop: threading.Event | None = None) -> int:
         """Claim up to ``batch`` due messages and try each once; returns how many were tried."""
@@ -108,7 +112,10 @@ class Dispatcher:
                 return [], {}
         with transaction(self.engine) as session:
             claimed = repository.claim_due(
-                session, now=now, lease_until=now + self.lease, batch=batch,
+                session,
+                now=now,
+                lease_until=now + self.lease,
+                batch=batch,
                 skip_locked=self.skip_locked,
             )
             ids = {m.subscription_id for m in claimed if m.subscription_id}
@@ -122,10 +129,14 @@ class Dispatcher:
             if message.kind == "webhook":
                 self._deliver_webhook(message, targets.get(message.subscription_id))
             elif message.kind == "email":
-                self.send_mail(email.build_message(
-                    message.payload, recipient=message.recipient, message_id=str(message.id),
-                    settings=self.settings,
-                ))
+                self.send_mail(
+                    email.build_message(
+                        message.payload,
+                        recipient=message.recipient,
+                        message_id=str(message.id),
+                        settings=self.settings,
+                    )
+                )
             else:
                 return Outcome(f"unknown message kind {message.kind!r}", permanent=True)
         except webhooks.DeliveryError as error:
@@ -138,11 +149,14 @@ class Dispatcher:
 
     def _deliver_webhook(self, message: Row, target: Row | None) -> None:
         if target is None or not target.active:
-            raise webhooks.DeliveryError("subscription or client no longer active",
-                                         permanent=True)
-        webhooks.deliver(message, target, timeout=self.timeout,
-                         allowed_private=self.settings.webhook_allowed_private,
-                         resolver=self.resolver)
+            raise webhooks.DeliveryError("subscription or client no longer active", permanent=True)
+        webhooks.deliver(
+            message,
+            target,
+            timeout=self.timeout,
+            allowed_private=self.settings.webhook_allowed_private,
+            resolver=self.resolver,
+        )
 
     def _record(self, message: Row, outcome: Outcome) -> None:
         with transaction(self.engine) as session:
@@ -151,14 +165,22 @@ class Dispatcher:
                 return
             give_up = outcome.permanent or message.attempts >= self.settings.outbox_max_attempts
             repository.mark_failed(
-                session, message_id=message.id, attempts=message.attempts,
+                session,
+                message_id=message.id,
+                attempts=message.attempts,
                 error=outcome.error[:MAX_ERROR_CHARS],
                 retry_at=None if give_up else self._retry_at(message.attempts),
             )
         # E-mail server answers may quote the recipient's address: only last_error keeps them.
         shown = outcome.error if message.kind == "webhook" else "see last_error"
-        log.warning("outbox: %s %s attempt %d failed%s: %s", message.kind, message.id,
-                    message.attempts, " (dead)" if give_up else "", shown)
+        log.warning(
+            "outbox: %s %s attempt %d failed%s: %s",
+            message.kind,
+            message.id,
+            message.attempts,
+            " (dead)" if give_up else "",
+            shown,
+        )
 
     def _retry_at(self, attempts: int) -> datetime:
         delay = self.settings.outbox_backoff_seconds * 2 ** min(attempts - 1, 30)
@@ -168,8 +190,9 @@ class Dispatcher:
     def _release(self, messages: list[Row], *, retry_at: datetime) -> None:
         with transaction(self.engine) as session:
             for message in messages:
-                repository.release(session, message_id=message.id, attempts=message.attempts,
-                                   retry_at=retry_at)
+                repository.release(
+                    session, message_id=message.id, attempts=message.attempts, retry_at=retry_at
+                )
 
 
 @contextmanager

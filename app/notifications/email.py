@@ -58,12 +58,14 @@ def links(payload: dict[str, Any], *, public_base_url: str) -> dict[str, str]:
         found["application_url"] = base + APPLICATION_PATH.format(id=application_id)
     if "certificate_number" in payload:
         found["certificate_url"] = (
-            base + CERTIFICATE_PATH.format(id=application_id) if application_id
-            else base + API_CERTIFICATE_PATH.format(
-                number=quote(payload["certificate_number"], safe=""))
+            base + CERTIFICATE_PATH.format(id=application_id)
+            if application_id
+            else base
+            + API_CERTIFICATE_PATH.format(number=quote(payload["certificate_number"], safe=""))
         )
         found["verify_url"] = base + VERIFY_PATH.format(
-            code=quote(payload["verification_code"], safe=""))
+            code=quote(payload["verification_code"], safe="")
+        )
     return found
 
 

@@ -153,9 +153,7 @@ def mark_failed(
     )
 
 
-def release(
-    session: Session, *, message_id: uuid.UUID, attempts: int, retry_at: datetime
-) -> None:
+def release(session: Session, *, message_id: uuid.UUID, attempts: int, retry_at: datetime) -> None:
     """Hand back a claimed message that was not attempted (its attempt is not counted)."""
     session.execute(
         update(OutboxMessage)

@@ -182,8 +182,10 @@ def _split(url: str) -> tuple[str, str, int]:
     if parts.scheme not in ("https", "http"):
         raise _refuse("URL harus memakai https://", "The URL must use https://")
     if "@" in parts.netloc:
-        raise _refuse("URL tidak boleh memuat nama pengguna atau sandi",
-                      "The URL must not contain a user name or password")
+        raise _refuse(
+            "URL tidak boleh memuat nama pengguna atau sandi",
+            "The URL must not contain a user name or password",
+        )
     if not parts.hostname or len(url) > 2000 or re.search(r"[\s\x00-\x1f]", url):
         raise _refuse("URL tidak valid", "Not a valid URL")
     default_port = 443 if parts.scheme == "https" else 80
@@ -200,8 +202,9 @@ def _addresses(host: str, port: int, resolver: Resolver) -> tuple[list[IPAddress
     except (OSError, UnicodeError):
         found = []
     if not found:
-        raise _refuse("Nama host tidak dapat di-resolve", "The host name does not resolve",
-                      temporary=True)
+        raise _refuse(
+            "Nama host tidak dapat di-resolve", "The host name does not resolve", temporary=True
+        )
     return found, False
 
 
@@ -214,8 +217,10 @@ def check_target(
     allowed = allow_list(tuple(allowed_private))
     for ip in addresses:
         if not is_public_address(ip) and not allowed.permits(host, ip):
-            raise _refuse(f"Alamat {ip} adalah jaringan internal yang tidak diizinkan",
-                          f"Address {ip} is an internal network that is not allowed")
+            raise _refuse(
+                f"Alamat {ip} adalah jaringan internal yang tidak diizinkan",
+                f"Address {ip} is an internal network that is not allowed",
+            )
     if scheme == "http" and not all(allowed.permits(host, ip) for ip in addresses):
         raise _refuse("URL harus memakai https://", "The URL must use https://")
     return Target(url, scheme, host, port, addresses[0], host_is_ip)
@@ -256,22 +261,32 @@ def deliver(
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         "host": target.host_header(),
-        **signed_headers(secret=subscription.secret, msg_id=str(message.id), body=body,
-                         timestamp=int(time.time())),
+        **signed_headers(
+            secret=subscription.secret,
+            msg_id=str(message.id),
+            body=body,
+            timestamp=int(time.time()),
+        ),
     }
     _post(target, body=body, headers=headers, timeout=timeout, verify=verify)
 
 
-def _post(target: Target, *, body: bytes, headers: dict, timeout: float,
-          verify: ssl.SSLContext | None) -> None:
+def _post(
+    target: Target, *, body: bytes, headers: dict, timeout: float, verify: ssl.SSLContext | None
+) -> None:
     # One client per delivery: pooled connections are keyed by address, and a connection
     # opened (and its certificate checked) for one host name must never carry another's request.
     extensions = {} if target.host_is_ip else {"sni_hostname": target.host}
-    with httpx.Client(verify=verify or default_ssl_context(), timeout=timeout,
-                      follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(
+        verify=verify or default_ssl_context(),
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+    ) as client:
         try:
-            with client.stream("POST", target.pinned_url(), content=body, headers=headers,
-                               extensions=extensions) as response:
+            with client.stream(
+                "POST", target.pinned_url(), content=body, headers=headers, extensions=extensions
+            ) as response:
                 if 200 <= response.status_code < 300:
                     return
                 raise DeliveryError(f"HTTP {response.status_code}: {_start_of(response)}")

@@ -12,8 +12,18 @@ COUNTS = ("received", "approved", "rejected", "withdrawn", "decided", "open_now"
 CERTIFICATE_COUNTS = ("certificates_issued", "certificates_revoked")
 RATES = ("median_working_days", "p90_working_days", "pct_within_sla", "revision_rate")
 # The columns of a figures table on a page, in reading order; the percentages among them.
-TABLE_FIGURES = ("received", "decided", "approved", "rejected", "withdrawn", "open_now",
-                 "median_working_days", "p90_working_days", "pct_within_sla", "revision_rate")
+TABLE_FIGURES = (
+    "received",
+    "decided",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "open_now",
+    "median_working_days",
+    "p90_working_days",
+    "pct_within_sla",
+    "revision_rate",
+)
 PERCENT_FIGURES = frozenset({"pct_within_sla", "revision_rate"})
 # Calendar-day age buckets of open applications: (label, lowest age, highest age or None).
 BACKLOG_BUCKETS = (("0-7", 0, 7), ("8-30", 8, 30), ("31-90", 31, 90), ("91+", 91, None))

@@ -92,8 +92,9 @@ def web_context(request: Request) -> WebContext:
         # Its own short transaction: the page's transaction may be a read-only one.
         with transaction(runtime.engine) as session:
             active = sessions.load(session, runtime.settings, token)
-    context = WebContext(request=request, runtime=runtime, lang=page_language(request),
-                         active=active)
+    context = WebContext(
+        request=request, runtime=runtime, lang=page_language(request), active=active
+    )
     request.state.web = context  # so that an error page can still show who is signed in
     return context
 
@@ -111,8 +112,9 @@ def _role(*roles: str):
     def check(context: Annotated[WebContext, Depends(_signed_in)]) -> WebContext:
         assert context.user is not None
         if context.user.role not in roles:
-            raise Forbidden(Msg("Halaman ini bukan untuk akun Anda",
-                                "This page is not for your account"))
+            raise Forbidden(
+                Msg("Halaman ini bukan untuk akun Anda", "This page is not for your account")
+            )
         return context
 
     return check

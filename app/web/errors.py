@@ -36,21 +36,32 @@ def page_for(request: Request, exc: Exception) -> Response:
     if isinstance(exc, LoginRequired):
         return login_redirect(request, exc.next_url)
     if isinstance(exc, DomainError):
-        return error_page(request, status=exc.status, title=exc.title, detail=exc.detail,
-                          headers=exc.headers)
+        return error_page(
+            request, status=exc.status, title=exc.title, detail=exc.detail, headers=exc.headers
+        )
     if isinstance(exc, RequestValidationError | DataError):
         return error_page(request, status=422, title=Msg("Data tidak valid", "Invalid input"))
     if isinstance(exc, StarletteHTTPException):
         title = HTTP_TITLES.get(exc.status_code, Msg("Permintaan ditolak", "Request refused"))
         return error_page(request, status=exc.status_code, title=title)
     if isinstance(exc, IntegrityError):
-        return error_page(request, status=409, title=Msg(
-            "Konflik dengan data yang ada; coba lagi", "Conflict with existing data; please retry"))
-    log.exception("unhandled error on page %s %s", request.method, request.url.path,
-                  exc_info=exc)
-    return error_page(request, status=500, title=Msg(
-        "Terjadi kesalahan di server; tidak ada data yang berubah",
-        "Server error; nothing was changed"))
+        return error_page(
+            request,
+            status=409,
+            title=Msg(
+                "Konflik dengan data yang ada; coba lagi",
+                "Conflict with existing data; please retry",
+            ),
+        )
+    log.exception("unhandled error on page %s %s", request.method, request.url.path, exc_info=exc)
+    return error_page(
+        request,
+        status=500,
+        title=Msg(
+            "Terjadi kesalahan di server; tidak ada data yang berubah",
+            "Server error; nothing was changed",
+        ),
+    )
 
 
 def for_pages(api_handler: Callable[[Request, E], Awaitable[Response]] | None) -> Handler:

@@ -24,7 +24,13 @@ def switch_language(web: WebDep, code: str, next: str | None = None) -> Redirect
     """Remember the chosen language in a cookie (not personal data, so no session needed)."""
     response = see_other(web, safe_next(next))
     if code in SUPPORTED:
-        response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="lax",
-                            httponly=True, path="/",
-                            secure=web.runtime.settings.secure_cookies)
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            code,
+            max_age=ONE_YEAR,
+            samesite="lax",
+            httponly=True,
+            path="/",
+            secure=web.runtime.settings.secure_cookies,
+        )
     return response

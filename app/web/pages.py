@@ -21,11 +21,17 @@ log = logging.getLogger("loket")
 API_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/open-data/", "/healthz", "/readyz")
 
 
-def page(context: WebContext, name: str, values: dict[str, Any] | None = None, *,
-         status_code: int = 200) -> HTMLResponse:
+def page(
+    context: WebContext, name: str, values: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
     """Render ``name`` for the caller: user, language and CSRF token are in every template."""
-    response = render_page(context.request, name, {"web": context, **(values or {})},
-                           lang=context.lang, status_code=status_code)
+    response = render_page(
+        context.request,
+        name,
+        {"web": context, **(values or {})},
+        lang=context.lang,
+        status_code=status_code,
+    )
     return _with_session_cookie(context, response)
 
 
@@ -38,11 +44,18 @@ def _with_session_cookie(context: WebContext, response: Response) -> Any:
     settings = context.runtime.settings
     name = sessions.cookie_name(settings)
     if context.new_token:
-        response.set_cookie(name, context.new_token, httponly=True, samesite="lax",
-                            secure=settings.secure_cookies, path="/")
+        response.set_cookie(
+            name,
+            context.new_token,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
     elif context.clear_cookie:
-        response.delete_cookie(name, httponly=True, samesite="lax",
-                               secure=settings.secure_cookies, path="/")
+        response.delete_cookie(
+            name, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+        )
     return response
 
 
@@ -65,16 +78,28 @@ def is_page_request(request: Request) -> bool:
     return not request.url.path.startswith(API_PREFIXES)
 
 
-def error_page(request: Request, *, status: int, title: Msg, detail: Msg | None = None,
-               headers: dict | None = None) -> HTMLResponse:
+def error_page(
+    request: Request,
+    *,
+    status: int,
+    title: Msg,
+    detail: Msg | None = None,
+    headers: dict | None = None,
+) -> HTMLResponse:
     """An error as a page in the caller's language: what happened, never a stack trace."""
     web = getattr(request.state, "web", None)  # set once the route's context was loaded
     lang = web.lang if web else page_language(request)
     response = render_page(
-        request, "error.html",
-        {"status": status, "title": title.in_lang(lang),
-         "detail": detail.in_lang(lang) if detail else None, "web": web},
-        lang=lang, status_code=status,
+        request,
+        "error.html",
+        {
+            "status": status,
+            "title": title.in_lang(lang),
+            "detail": detail.in_lang(lang) if detail else None,
+            "web": web,
+        },
+        lang=lang,
+        status_code=status,
     )
     for name, value in (headers or {}).items():
         if name.lower() not in {key.lower() for key in SECURITY_HEADERS}:

@@ -78,9 +78,7 @@ def start(
     if replacing:
         end(session, replacing)
     now = utcnow()
-    lifetime = (
-        timedelta(hours=settings.session_absolute_hours) if user else ANONYMOUS_LIFETIME
-    )
+    lifetime = timedelta(hours=settings.session_absolute_hours) if user else ANONYMOUS_LIFETIME
     token = secrets.token_urlsafe(32)
     record = WebSession(
         token_hash=token_hash(token),
@@ -120,9 +118,14 @@ def sign_in(
     although the caller is refused.
     """
     with transaction(runtime.engine) as session:
-        user = accounts.authenticate(session, passwords=runtime.passwords,
-                                     settings=runtime.settings, email=email,
-                                     password=password, ip=ip)
+        user = accounts.authenticate(
+            session,
+            passwords=runtime.passwords,
+            settings=runtime.settings,
+            email=email,
+            password=password,
+            ip=ip,
+        )
         if user is None:
             return None
         purge_expired(session)

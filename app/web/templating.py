@@ -14,17 +14,41 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from app.certificates.issuer import templates_dir
 from app.web.i18n import translations
 
-MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-             "September", "Oktober", "November", "Desember")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December")
+MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 # Pages load nothing from elsewhere and run no inline script or style.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-                               "form-action 'self'",
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'",
     # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on our own forms.
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -35,9 +59,11 @@ SECURITY_HEADERS = {
 @lru_cache(maxsize=4)
 def environment(lang: str = "id") -> Environment:
     """One environment per language, so that gettext is fixed per environment (thread-safe)."""
-    env = Environment(loader=FileSystemLoader(str(templates_dir())),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      extensions=["jinja2.ext.i18n"])
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir())),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+    )
     catalogue = translations(lang)
     # Added at runtime by the jinja2.ext.i18n extension (Environment.extend), unknown to mypy.
     env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -49,7 +75,7 @@ def environment(lang: str = "id") -> Environment:
 
 
 def long_date(value: date | datetime | None, lang: str = "id") -> str:
-    """"28 November 2026" with the month in the page's language; datetimes in Jakarta time."""
+    """ "28 November 2026" with the month in the page's language; datetimes in Jakarta time."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -59,15 +85,16 @@ def long_date(value: date | datetime | None, lang: str = "id") -> str:
 
 
 def date_time(value: datetime | None, lang: str = "id") -> str:
-    """"28 November 2026, 14:05 WIB": a moment as people in Jakarta read it."""
+    """ "28 November 2026, 14:05 WIB": a moment as people in Jakarta read it."""
     if value is None:
         return ""
     local = value.astimezone(JAKARTA)
     return f"{long_date(local.date(), lang)}, {local:%H:%M} WIB"
 
 
-def render_page(request: Request, name: str, context: dict[str, Any], *, lang: str,
-                status_code: int = 200) -> HTMLResponse:
+def render_page(
+    request: Request, name: str, context: dict[str, Any], *, lang: str, status_code: int = 200
+) -> HTMLResponse:
     """Render a page with the security headers."""
     html = environment(lang).get_template(name).render(lang=lang, request=request, **context)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)

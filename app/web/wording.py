@@ -70,8 +70,7 @@ def event_label(action: str, lang: str) -> str:
     return found.in_lang(lang) if found else action
 
 
-def actor_label(actor_type: str, actor_id: str | None, *, viewer_id: str | None,
-                lang: str) -> str:
+def actor_label(actor_type: str, actor_id: str | None, *, viewer_id: str | None, lang: str) -> str:
     """Who acted, as the viewer would say it: "You", an officer, or a connected system."""
     if viewer_id is not None and actor_id == viewer_id:
         return ACTORS["self"].in_lang(lang)

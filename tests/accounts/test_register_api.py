@@ -50,9 +50,14 @@ def test_duplicate_email_or_nik_is_a_conflict(client):
 
 def test_spaces_around_a_password_are_kept(client):
     assert _register(client, password="  kata sandi berspasi  ").status_code == 201
-    login = client.post("/oauth/token", data={"grant_type": "password",
-                                               "username": "siti@example.id",
-                                               "password": "  kata sandi berspasi  "})
+    login = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "password",
+            "username": "siti@example.id",
+            "password": "  kata sandi berspasi  ",
+        },
+    )
     assert login.status_code == 200
 
 
@@ -63,8 +68,11 @@ def test_registrations_per_address_are_limited_on_the_api_and_the_page_together(
     for n in range(limit - 1):  # refused attempts count too: each has a bad NIK
         assert _register(client, email=f"w{n}@example.id", nik="1").status_code == 422
     token = csrf_of(client.get("/register"))
-    page = client.post("/register", data={"csrf_token": token, "email": "last@example.id"},
-                       headers={"Accept-Language": "en"})
+    page = client.post(
+        "/register",
+        data={"csrf_token": token, "email": "last@example.id"},
+        headers={"Accept-Language": "en"},
+    )
     assert page.status_code == 422  # the limit's last one, through the page
     refused = _register(client, email="one-more@example.id")
     assert refused.status_code == 429

@@ -55,9 +55,13 @@ class Scene:
         current = client.get(self.base, headers=headers).json()
         events = client.get(f"{self.base}/events", headers=headers).json()["items"]
         documents = client.get(f"{self.base}/documents", headers=headers).json()["items"]
-        return {"version": current["version"], "state": current["state"],
-                "data": current["data"], "events": [e["hash"] for e in events],
-                "documents": sorted((d["id"], d["is_current"]) for d in documents)}
+        return {
+            "version": current["version"],
+            "state": current["state"],
+            "data": current["data"],
+            "events": [e["hash"] for e in events],
+            "documents": sorted((d["id"], d["is_current"]) for d in documents),
+        }
 
 
 @pytest.fixture
@@ -70,8 +74,7 @@ def scene(world) -> Scene:
         ADMIN: world.user("admin"),
         ANONYMOUS: None,
     }
-    application = world.create(users[OWNER], data={"business_name": BUSINESS_NAME,
-                                                   "employees": 3})
+    application = world.create(users[OWNER], data={"business_name": BUSINESS_NAME, "employees": 3})
     uploaded = world.upload(users[OWNER], application)
     assert uploaded.status_code == 201, uploaded.text
     return Scene(world, users, application, uploaded.json())
@@ -88,8 +91,7 @@ class Endpoint:
 
     def call(self, scene: Scene, headers: dict[str, str]):
         url = scene.base + self.suffix.format(document_id=scene.document["id"])
-        return scene.world.client.request(self.method, url, headers=headers,
-                                          **self.body(scene))
+        return scene.world.client.request(self.method, url, headers=headers, **self.body(scene))
 
     def body(self, scene: Scene) -> dict:
         version = scene.application["version"]
@@ -98,8 +100,10 @@ class Endpoint:
         if self.suffix == "/transitions":
             return {"json": {"action": "submit", "version": version}}
         if self.suffix == "/documents" and self.method == "POST":
-            return {"data": {"requirement": "ktp"},
-                    "files": {"file": ("ktp-baru.pdf", pdf_bytes("baru"), "application/pdf")}}
+            return {
+                "data": {"requirement": "ktp"},
+                "files": {"file": ("ktp-baru.pdf", pdf_bytes("baru"), "application/pdf")},
+            }
         return {}
 
 
@@ -135,16 +139,23 @@ def assert_problem(response, status: int) -> dict:
 
 
 def assert_leaks_nothing(scene: Scene, response) -> None:
-    for secret in (scene.application["reference"], BUSINESS_NAME, scene.owner.full_name,
-                   scene.document["sha256"]):
+    for secret in (
+        scene.application["reference"],
+        BUSINESS_NAME,
+        scene.owner.full_name,
+        scene.document["sha256"],
+    ):
         assert secret not in response.text
 
 
 # --- the matrix ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("actor", "endpoint"), sorted(EXPECTED),
-                         ids=[f"{actor}-{name}" for actor, name in sorted(EXPECTED)])
+@pytest.mark.parametrize(
+    ("actor", "endpoint"),
+    sorted(EXPECTED),
+    ids=[f"{actor}-{name}" for actor, name in sorted(EXPECTED)],
+)
 def test_access_matrix(scene, actor, endpoint):
     expected = EXPECTED[actor, endpoint]
     before = scene.snapshot()
@@ -207,13 +218,18 @@ def test_owner_and_officer_are_offered_only_their_own_actions(scene):
 # (404: that part of the file is not theirs) nor take the citizen's `submit` (409: not now).
 SUBMITTED_EXPECTED = {
     **{(OFFICER, name): 200 for name in READS},
-    (OFFICER, "update"): 404, (OFFICER, "upload"): 404, (OFFICER, "transition"): 409,
+    (OFFICER, "update"): 404,
+    (OFFICER, "upload"): 404,
+    (OFFICER, "transition"): 409,
     **{(actor, name): 404 for actor in OUTSIDERS for name in ENDPOINTS},
 }
 
 
-@pytest.mark.parametrize(("actor", "endpoint"), sorted(SUBMITTED_EXPECTED),
-                         ids=[f"{a}-{n}" for a, n in sorted(SUBMITTED_EXPECTED)])
+@pytest.mark.parametrize(
+    ("actor", "endpoint"),
+    sorted(SUBMITTED_EXPECTED),
+    ids=[f"{a}-{n}" for a, n in sorted(SUBMITTED_EXPECTED)],
+)
 def test_access_matrix_once_submitted(scene, actor, endpoint):
     submitted = scene.world.act(scene.owner, scene.application, "submit")
     assert submitted.status_code == 200, submitted.text
@@ -236,18 +252,28 @@ def test_access_matrix_once_submitted(scene, actor, endpoint):
 # --- an officer's decisions on a submitted application -------------------------------------------
 
 
-@pytest.mark.parametrize(("actor", "expected"), [
-    (OFFICER, 200), (OWNER, 403), (OTHER_CITIZEN, 404), (OTHER_OFFICER, 404), (ADMIN, 404),
-    (ANONYMOUS, 401),
-])
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [
+        (OFFICER, 200),
+        (OWNER, 403),
+        (OTHER_CITIZEN, 404),
+        (OTHER_OFFICER, 404),
+        (ADMIN, 404),
+        (ANONYMOUS, 401),
+    ],
+)
 def test_only_the_departments_officer_may_start_the_review(scene, actor, expected):
     world = scene.world
     submitted = world.act(scene.owner, scene.application, "submit")
     assert submitted.status_code == 200, submitted.text
     before = scene.snapshot()
 
-    response = world.client.post(f"{scene.base}/transitions", headers=scene.headers(actor),
-                                 json={"action": "start_review", "version": before["version"]})
+    response = world.client.post(
+        f"{scene.base}/transitions",
+        headers=scene.headers(actor),
+        json={"action": "start_review", "version": before["version"]},
+    )
 
     assert response.status_code == expected, response.text
     if expected == 200:
@@ -262,8 +288,11 @@ def test_only_the_departments_officer_may_start_the_review(scene, actor, expecte
 
 
 def test_anonymous_create_is_refused_and_stores_nothing(scene, db):
-    response = scene.world.client.post("/api/v1/applications", headers=scene.headers(ANONYMOUS),
-                                       json={"service_code": "SIMPLE", "data": {}})
+    response = scene.world.client.post(
+        "/api/v1/applications",
+        headers=scene.headers(ANONYMOUS),
+        json={"service_code": "SIMPLE", "data": {}},
+    )
     assert_problem(response, 401)
     assert response.headers["www-authenticate"].startswith("Bearer")
     with db() as session:
@@ -272,8 +301,10 @@ def test_anonymous_create_is_refused_and_stores_nothing(scene, db):
 
 def test_a_citizen_cannot_apply_in_someone_elses_name(scene):
     response = scene.world.client.post(
-        "/api/v1/applications", headers=scene.headers(OTHER_CITIZEN),
-        json={"service_code": "SIMPLE", "data": {}, "applicant_email": scene.owner.email})
+        "/api/v1/applications",
+        headers=scene.headers(OTHER_CITIZEN),
+        json={"service_code": "SIMPLE", "data": {}, "applicant_email": scene.owner.email},
+    )
     body = assert_problem(response, 422)
     assert [e["field"] for e in body["errors"]] == ["applicant_email"]
     mine = scene.world.client.get("/api/v1/applications", headers=scene.headers(OWNER)).json()
@@ -287,20 +318,27 @@ def crowd(scene) -> dict[str, str]:
     citizen_b = scene.users[OTHER_CITIZEN]
     dept_b = world.create(citizen_b, "OTHER", data={"business_name": "Toko Dinas B"})
     assert world.act(citizen_b, dept_b, "submit").status_code == 200
-    return {"a": scene.application["id"], "b": world.submitted(citizen_b)["id"],
-            "dept_b": dept_b["id"]}
+    return {
+        "a": scene.application["id"],
+        "b": world.submitted(citizen_b)["id"],
+        "dept_b": dept_b["id"],
+    }
 
 
-@pytest.mark.parametrize(("actor", "visible"), [
-    (OWNER, {"a"}),
-    (OTHER_CITIZEN, {"b", "dept_b"}),
-    (OFFICER, {"b"}),  # A's is still a draft
-    (OTHER_OFFICER, {"dept_b"}),
-    (ADMIN, set()),
-])
+@pytest.mark.parametrize(
+    ("actor", "visible"),
+    [
+        (OWNER, {"a"}),
+        (OTHER_CITIZEN, {"b", "dept_b"}),
+        (OFFICER, {"b"}),  # A's is still a draft
+        (OTHER_OFFICER, {"dept_b"}),
+        (ADMIN, set()),
+    ],
+)
 def test_list_shows_only_what_the_caller_may_see(scene, crowd, actor, visible):
-    response = scene.world.client.get("/api/v1/applications", headers=scene.headers(actor),
-                                      params={"limit": 100})
+    response = scene.world.client.get(
+        "/api/v1/applications", headers=scene.headers(actor), params={"limit": 100}
+    )
     assert response.status_code == 200, response.text
     ids = {item["id"] for item in response.json()["items"]}
     assert ids == {crowd[name] for name in visible}
@@ -309,11 +347,14 @@ def test_list_shows_only_what_the_caller_may_see(scene, crowd, actor, visible):
 @pytest.mark.parametrize("actor", OUTSIDERS)
 @pytest.mark.parametrize("search", ["reference", "applicant", "service"])
 def test_filters_never_reach_someone_elses_application(scene, crowd, actor, search):
-    params = {"reference": {"q": scene.application["reference"]},
-              "applicant": {"q": scene.owner.full_name},
-              "service": {"service": "SIMPLE", "state": "draft"}}[search]
-    response = scene.world.client.get("/api/v1/applications", headers=scene.headers(actor),
-                                      params=params)
+    params = {
+        "reference": {"q": scene.application["reference"]},
+        "applicant": {"q": scene.owner.full_name},
+        "service": {"service": "SIMPLE", "state": "draft"},
+    }[search]
+    response = scene.world.client.get(
+        "/api/v1/applications", headers=scene.headers(actor), params=params
+    )
     assert response.status_code == 200, response.text
     assert crowd["a"] not in {item["id"] for item in response.json()["items"]}
     assert_leaks_nothing(scene, response)
@@ -341,9 +382,11 @@ def test_token_without_write_scope_cannot_write(scene, endpoint):
 
 
 def test_token_without_write_scope_cannot_create(scene, db):
-    response = scene.world.client.post("/api/v1/applications",
-                                       headers=scene.headers(OWNER, scopes=READ_ONLY),
-                                       json={"service_code": "SIMPLE", "data": {}})
+    response = scene.world.client.post(
+        "/api/v1/applications",
+        headers=scene.headers(OWNER, scopes=READ_ONLY),
+        json={"service_code": "SIMPLE", "data": {}},
+    )
     assert_problem(response, 403)
     with db() as session:
         assert len(session.exec(select(Application)).all()) == 1
@@ -357,8 +400,9 @@ def test_token_without_read_scope_cannot_read(scene, endpoint):
 
 
 def test_token_without_read_scope_cannot_list(scene):
-    response = scene.world.client.get("/api/v1/applications",
-                                      headers=scene.headers(OWNER, scopes=WRITE_ONLY))
+    response = scene.world.client.get(
+        "/api/v1/applications", headers=scene.headers(OWNER, scopes=WRITE_ONLY)
+    )
     assert_problem(response, 403)
     assert_leaks_nothing(scene, response)
 
@@ -399,11 +443,16 @@ def test_disabled_user_cannot_list(scene, db):
 def foreign_token(scene: Scene, **changes) -> str:
     """A token signed with our own key but issued for another audience/issuer/time."""
     settings = scene.world.runtime.settings
-    options = {"issuer": settings.issuer, "audience": settings.api_audience,
-               "ttl_seconds": 600, **changes}
+    options = {
+        "issuer": settings.issuer,
+        "audience": settings.api_audience,
+        "ttl_seconds": 600,
+        **changes,
+    }
     service = TokenService(scene.world.runtime.keys, cache_size=0, **options)
-    token, _ = service.issue_access_token(subject=str(scene.owner.id),
-                                          client_id=FIRST_PARTY_CLIENT, scopes=USER_SCOPES)
+    token, _ = service.issue_access_token(
+        subject=str(scene.owner.id), client_id=FIRST_PARTY_CLIENT, scopes=USER_SCOPES
+    )
     return token
 
 

@@ -64,8 +64,9 @@ def test_two_level_needs_a_different_approver(world):
     verified = world.act(both, application, "verify").json()
     assert verified["state"] == "verified" and verified["assigned_to_id"] is None
 
-    actions = world.client.get(f"/api/v1/applications/{application['id']}/actions",
-                               headers=world.headers(both)).json()
+    actions = world.client.get(
+        f"/api/v1/applications/{application['id']}/actions", headers=world.headers(both)
+    ).json()
     assert "approve" not in [a["action"] for a in actions["items"]]
     refused = world.act(both, application, "approve")
     assert refused.status_code == 403
@@ -79,8 +80,9 @@ def test_actions_list_what_this_caller_may_do_now(world):
     application = world.submitted(citizen)
 
     def actions(user):
-        response = world.client.get(f"/api/v1/applications/{application['id']}/actions",
-                                    headers=world.headers(user))
+        response = world.client.get(
+            f"/api/v1/applications/{application['id']}/actions", headers=world.headers(user)
+        )
         return sorted(a["action"] for a in response.json()["items"])
 
     assert actions(citizen) == ["withdraw"]

@@ -49,7 +49,8 @@ def test_reloading_a_catalogue_that_says_nothing_keeps_an_admins_switch(world, d
     assert "SIMPLE" not in codes
 
     explicit = CATALOGUE.read_text().replace(
-        "    workflow: single_approval\n", "    workflow: single_approval\n    active: true\n", 1)
+        "    workflow: single_approval\n", "    workflow: single_approval\n    active: true\n", 1
+    )
     with db() as session:
         load_catalogue(session, catalogue=parse_catalogue(explicit))
     codes = {s["code"] for s in world.client.get("/api/v1/services").json()["items"]}

@@ -127,7 +127,10 @@ def subscribe(
         session.add(client)
         session.flush()
         subscription = WebhookSubscription(
-            client_id=client.id, url=url, event_types=list(patterns), secret=new_secret(),
+            client_id=client.id,
+            url=url,
+            event_types=list(patterns),
+            secret=new_secret(),
             is_active=active,
         )
         session.add(subscription)
@@ -146,9 +149,12 @@ def put_messages(engine: Engine, subscription: WebhookSubscription, count: int) 
     """``count`` webhook messages straight into the outbox; returns their ids."""
     with transaction(engine) as session:
         rows = [
-            OutboxMessage(kind="webhook", subscription_id=subscription.id,
-                          event_type="application.submitted",
-                          payload={"type": "application.submitted", "n": n})
+            OutboxMessage(
+                kind="webhook",
+                subscription_id=subscription.id,
+                event_type="application.submitted",
+                payload={"type": "application.submitted", "n": n},
+            )
             for n in range(count)
         ]
         session.add_all(rows)

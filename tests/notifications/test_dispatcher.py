@@ -109,8 +109,9 @@ def test_a_failing_receiver_does_not_hold_up_the_others(world, receiver):
     put_messages(engine, up, 2)
     assert Dispatcher(engine, world.runtime.settings).run_once() == 3
     by_subscription = {
-        subscription: sorted((m.status, m.attempts) for m in messages(engine)
-                             if m.subscription_id == subscription)
+        subscription: sorted(
+            (m.status, m.attempts) for m in messages(engine) if m.subscription_id == subscription
+        )
         for subscription in (down.id, up.id)
     }
     # One connection refused is enough: the other two wait, their attempt not counted.

@@ -49,12 +49,14 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture
 def settings(settings, inbox) -> Settings:
-    return settings.model_copy(update={
-        "smtp_host": "127.0.0.1",
-        "smtp_port": inbox[1],
-        "smtp_starttls": False,
-        "mail_from": "Loket DKI <no-reply@loket.jakarta.go.id>",
-    })
+    return settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": inbox[1],
+            "smtp_starttls": False,
+            "mail_from": "Loket DKI <no-reply@loket.jakarta.go.id>",
+        }
+    )
 
 
 def _deliver(world) -> list[tuple[list[str], EmailMessage]]:

@@ -82,8 +82,9 @@ def test_each_matching_active_subscription_gets_one_signed_message(world, receiv
         "certificate_number": approved["certificate_number"],
     }
     _assert_no_personal_data(queued[everything.id], citizen)
-    _deliver_all_and_verify(world, receiver, {s.id: s.secret for s in
-                                              (everything, certificates, submissions)})
+    _deliver_all_and_verify(
+        world, receiver, {s.id: s.secret for s in (everything, certificates, submissions)}
+    )
 
 
 def _assert_no_personal_data(queued, citizen) -> None:

@@ -148,8 +148,13 @@ def test_delivery_connects_to_the_checked_address_and_sends_the_host_name(receiv
     secret = new_secret()
     message = Message(uuid.uuid4(), {"type": "application.submitted", "data": {"x": 1}})
     url = f"http://hooks.loket.test:{receiver.port}/hook"
-    deliver(message, Subscription(url, secret), timeout=5, allowed_private=["127.0.0.1"],
-            resolver=fake_resolver)
+    deliver(
+        message,
+        Subscription(url, secret),
+        timeout=5,
+        allowed_private=["127.0.0.1"],
+        resolver=fake_resolver,
+    )
     [received] = receiver.requests
     assert received.headers["host"] == f"hooks.loket.test:{receiver.port}"
     assert received.webhook_id == str(message.id)
@@ -189,8 +194,11 @@ def _tls_pair(tmp_path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
@@ -199,26 +207,34 @@ def _tls_pair(tmp_path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     (tmp_path / "cert.pem").write_bytes(cert_pem)
-    (tmp_path / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
     client = ssl.create_default_context(cadata=cert_pem.decode())
     return server, client
 
 
-@pytest.mark.parametrize(("cert_name", "delivered"), [("hooks.loket.test", True),
-                                                      ("other.loket.test", False)])
+@pytest.mark.parametrize(
+    ("cert_name", "delivered"), [("hooks.loket.test", True), ("other.loket.test", False)]
+)
 def test_tls_is_verified_against_the_host_name_while_pinned(tmp_path, cert_name, delivered):
     server_context, client_context = _tls_pair(tmp_path, cert_name)
     receiver = Receiver(ssl_context=server_context).start()
     try:
         subscription = Subscription(f"https://hooks.loket.test:{receiver.port}/hook", new_secret())
         attempt = lambda: deliver(  # noqa: E731
-            Message(uuid.uuid4(), {"type": "t"}), subscription, timeout=5,
-            allowed_private=["127.0.0.1"], resolver=fake_resolver, verify=client_context,
+            Message(uuid.uuid4(), {"type": "t"}),
+            subscription,
+            timeout=5,
+            allowed_private=["127.0.0.1"],
+            resolver=fake_resolver,
+            verify=client_context,
         )
         if delivered:
             attempt()

@@ -19,8 +19,13 @@ from tests.conftest import _test_settings
 CHROMIUM = os.environ.get("LOKET_TEST_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying to reach the internet.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
     "--disable-dev-shm-usage",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -62,8 +67,9 @@ def settings(tmp_path, database_url, live_port):
 @pytest.fixture
 def live_server(app, live_port) -> Iterator[str]:
     """The app served by uvicorn on a free port for the duration of one test."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=live_port, log_level="warning",
-                            lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=live_port, log_level="warning", lifespan="on"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -80,8 +86,9 @@ def live_server(app, live_port) -> Iterator[str]:
 @pytest.fixture
 def browser_context(browser) -> Iterator:
     """A fresh browser profile per test, Indonesian like most of Loket's users."""
-    context = browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta",
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale="id-ID", timezone_id="Asia/Jakarta", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(30_000)  # generous: CI machines may be busy
     yield context
     context.close()
@@ -95,8 +102,11 @@ def page(browser_context):
 def screenshot(page, name: str) -> Path:
     """A full-page screenshot; kept under docs/screenshots/ (the README's) only when
     LOKET_UPDATE_SCREENSHOTS is set, so that a test run leaves the checkout unchanged."""
-    folder = SCREENSHOTS if os.environ.get("LOKET_UPDATE_SCREENSHOTS") else Path(
-        tempfile.gettempdir()) / "loket-screenshots"
+    folder = (
+        SCREENSHOTS
+        if os.environ.get("LOKET_UPDATE_SCREENSHOTS")
+        else Path(tempfile.gettempdir()) / "loket-screenshots"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

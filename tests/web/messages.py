@@ -19,7 +19,9 @@ def template_messages() -> dict[str, str]:
     """Every message id used in a template, with the first file that uses it."""
     found: dict[str, str] = {}
     for filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(templates_dir()), METHOD_MAP, options_map=OPTIONS,
+        str(templates_dir()),
+        METHOD_MAP,
+        options_map=OPTIONS,
         keywords={"_": None, "gettext": None, "ngettext": (1, 2)},
     ):
         key = message[0] if isinstance(message, tuple) else message

@@ -20,13 +20,14 @@ def csrf_of(response) -> str:
 def sign_in(client, email: str, password: str = PASSWORD, next_url: str = ""):
     """Sign in through the login form; returns the answer to the POST (a 303 on success)."""
     token = csrf_of(client.get("/login"))
-    return client.post("/login", data={"csrf_token": token, "email": email,
-                                       "password": password, "next": next_url},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"csrf_token": token, "email": email, "password": password, "next": next_url},
+        follow_redirects=False,
+    )
 
 
 def post_form(client, path: str, data: dict, *, csrf_from: str | None = None, **kwargs):
     """POST a form with the CSRF token of the page at ``csrf_from`` (default: ``path``)."""
     token = csrf_of(client.get(csrf_from or path))
-    return client.post(path, data={"csrf_token": token, **data}, follow_redirects=False,
-                       **kwargs)
+    return client.post(path, data={"csrf_token": token, **data}, follow_redirects=False, **kwargs)

@@ -65,8 +65,12 @@ def test_the_whole_journey_on_a_two_level_service(live_server, browser, page, wo
 
     sign_in(page, live_server, verifier.email)
     assert officer_acts(page, live_server, reference, "Mulai verifikasi") == "Sedang diverifikasi"
-    assert officer_acts(page, live_server, reference, "Minta perbaikan",
-                        "Nama usaha harus sama dengan di NIB.") == "Perlu perbaikan"
+    assert (
+        officer_acts(
+            page, live_server, reference, "Minta perbaikan", "Nama usaha harus sama dengan di NIB."
+        )
+        == "Perlu perbaikan"
+    )
     sign_out(page)
 
     sign_in(page, live_server, "wulan@example.id", "nasi uduk betawi enak")
@@ -110,8 +114,12 @@ def test_the_whole_journey_on_a_two_level_service(live_server, browser, page, wo
     assert "SAH" in anonymous.locator("[data-status]").inner_text()
 
     sign_in(page, live_server, approver.email)
-    assert officer_acts(page, live_server, reference, "Cabut izin",
-                        "Usaha tidak lagi beroperasi di alamat ini.") == "Izin dicabut"
+    assert (
+        officer_acts(
+            page, live_server, reference, "Cabut izin", "Usaha tidak lagi beroperasi di alamat ini."
+        )
+        == "Izin dicabut"
+    )
     anonymous.reload()
     assert anonymous.locator("[data-status]").get_attribute("data-status") == "revoked"
     assert "DICABUT" in anonymous.locator("[data-status]").inner_text()

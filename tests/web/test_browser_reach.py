@@ -14,8 +14,12 @@ PUBLIC_PAGES = ["/", "/services", "/services/SIMPLE", "/login", "/register", "/v
 @pytest.fixture
 def phone(browser):
     """A phone-sized screen with JavaScript switched off."""
-    context = browser.new_context(locale="id-ID", viewport={"width": 360, "height": 740},
-                                  java_script_enabled=False, is_mobile=True)
+    context = browser.new_context(
+        locale="id-ID",
+        viewport={"width": 360, "height": 740},
+        java_script_enabled=False,
+        is_mobile=True,
+    )
     context.set_default_timeout(30_000)  # generous: CI machines may be busy
     yield context.new_page()
     context.close()
@@ -24,7 +28,8 @@ def phone(browser):
 def overflows_horizontally(page) -> bool:
     # Reading layout needs a script; Playwright's evaluate runs even with page scripts off.
     return page.evaluate(
-        "document.scrollingElement.scrollWidth > document.scrollingElement.clientWidth + 1")
+        "document.scrollingElement.scrollWidth > document.scrollingElement.clientWidth + 1"
+    )
 
 
 @sqlite_only

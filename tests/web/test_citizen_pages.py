@@ -27,8 +27,11 @@ def csrf(response) -> str:
 def signed_in(client: TestClient, user) -> str:
     """Sign ``user`` in through the login form; returns the session's CSRF token."""
     token = csrf(client.get("/login"))
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": token}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
     return csrf(client.get("/my/applications"))
 
@@ -40,8 +43,9 @@ def other_client(app):
 
 
 def start_draft(client: TestClient, token: str, code: str = "SIMPLE") -> str:
-    response = client.post(f"/services/{code}/apply", data={"csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        f"/services/{code}/apply", data={"csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     location = response.headers["location"]
     assert re.fullmatch(r"/my/applications/[0-9a-f-]{36}/edit", location)
@@ -67,8 +71,15 @@ def test_catalogue_lists_services_by_department_with_their_sla(world, client):
 def test_service_page_says_what_it_takes_and_sends_anonymous_visitors_to_sign_in(world, client):
     response = client.get("/services/SIMPLE")
     words = text(response)
-    for expected in ("Nama usaha", "Jumlah pegawai", "KTP pemohon", "PDF, JPEG, PNG",
-                     "maksimal 1 MB", "3 hari kerja", "berlaku 12 bulan"):
+    for expected in (
+        "Nama usaha",
+        "Jumlah pegawai",
+        "KTP pemohon",
+        "PDF, JPEG, PNG",
+        "maksimal 1 MB",
+        "3 hari kerja",
+        "berlaku 12 bulan",
+    ):
         assert expected in words
     login = soup(response).find("a", href=re.compile(r"^/login\?next="))
     assert login["href"] == "/login?next=/services/SIMPLE"
@@ -83,9 +94,15 @@ def test_a_citizen_applies_fills_in_uploads_and_submits(world, client):
     edit = client.get(url + "/edit")
     assert "Draf" in text(edit) and "Belum ada" in text(edit)
 
-    refused = client.post(url + "/data", data={
-        "csrf_token": token, "version": version_of(client, url + "/edit"),
-        "data.business_name": "Warung <b>Kita</b>", "data.employees": "tiga"})
+    refused = client.post(
+        url + "/data",
+        data={
+            "csrf_token": token,
+            "version": version_of(client, url + "/edit"),
+            "data.business_name": "Warung <b>Kita</b>",
+            "data.employees": "tiga",
+        },
+    )
     assert refused.status_code == 422
     page = soup(refused)
     assert "bilangan bulat" in page.find(id="error-data.employees").get_text()
@@ -93,19 +110,31 @@ def test_a_citizen_applies_fills_in_uploads_and_submits(world, client):
     assert page.find(id="field-data.business_name")["value"] == "Warung <b>Kita</b>"
     assert page.main.find("b") is None  # shown as text
 
-    saved = client.post(url + "/data", data={
-        "csrf_token": token, "version": version_of(client, url + "/edit"),
-        "data.business_name": "Warung Kita", "data.employees": "3"}, follow_redirects=True)
+    saved = client.post(
+        url + "/data",
+        data={
+            "csrf_token": token,
+            "version": version_of(client, url + "/edit"),
+            "data.business_name": "Warung Kita",
+            "data.employees": "3",
+        },
+        follow_redirects=True,
+    )
     assert "Isian Anda telah disimpan" in text(saved)
-    uploaded = client.post(url + "/documents", data={"csrf_token": token, "requirement": "ktp"},
-                           files={"file": ("ktp saya.pdf", pdf_bytes(), "application/pdf")},
-                           follow_redirects=True)
+    uploaded = client.post(
+        url + "/documents",
+        data={"csrf_token": token, "requirement": "ktp"},
+        files={"file": ("ktp saya.pdf", pdf_bytes(), "application/pdf")},
+        follow_redirects=True,
+    )
     checklist = soup(uploaded).find(attrs={"data-testid": "checklist"}).get_text(" ", strip=True)
     assert "Sudah diunggah" in checklist and "ktp saya.pdf" in checklist
 
-    submitted = client.post(url + "/actions", data={
-        "csrf_token": token, "action": "submit", "version": version_of(client, url)},
-        follow_redirects=True)
+    submitted = client.post(
+        url + "/actions",
+        data={"csrf_token": token, "action": "submit", "version": version_of(client, url)},
+        follow_redirects=True,
+    )
     assert soup(submitted).find(attrs={"data-testid": "state"}).get_text() == "Diajukan"
     assert "Permohonan diajukan" in text(submitted)
     listing = text(client.get("/my/applications"))
@@ -115,8 +144,10 @@ def test_a_citizen_applies_fills_in_uploads_and_submits(world, client):
 def test_submitting_an_incomplete_application_says_what_is_missing(world, client):
     token = signed_in(client, world.user("citizen"))
     url = start_draft(client, token)
-    response = client.post(url + "/actions", data={
-        "csrf_token": token, "action": "submit", "version": version_of(client, url)})
+    response = client.post(
+        url + "/actions",
+        data={"csrf_token": token, "action": "submit", "version": version_of(client, url)},
+    )
     assert response.status_code == 422
     assert "Dokumen wajib belum diunggah: KTP pemohon" in text(response)
     assert soup(response).find(attrs={"data-testid": "state"}).get_text() == "Draf"
@@ -125,8 +156,11 @@ def test_submitting_an_incomplete_application_says_what_is_missing(world, client
 def test_a_rejected_upload_is_explained_next_to_its_document(world, client):
     token = signed_in(client, world.user("citizen"))
     url = start_draft(client, token)
-    response = client.post(url + "/documents", data={"csrf_token": token, "requirement": "foto"},
-                           files={"file": ("foto.pdf", pdf_bytes(), "application/pdf")})
+    response = client.post(
+        url + "/documents",
+        data={"csrf_token": token, "requirement": "foto"},
+        files={"file": ("foto.pdf", pdf_bytes(), "application/pdf")},
+    )
     assert response.status_code in (415, 422)
     assert soup(response).find(id="error-upload-foto") is not None
 
@@ -136,10 +170,13 @@ def test_a_stale_version_shows_a_clear_message_and_the_current_state(world, clie
     token = signed_in(client, citizen)
     url = start_draft(client, token)
     old_version = version_of(client, url + "/edit")
-    client.post(url + "/data", data={"csrf_token": token, "version": old_version,
-                                     "data.business_name": "Warung Satu"})
-    response = client.post(url + "/actions", data={
-        "csrf_token": token, "action": "withdraw", "version": old_version})
+    client.post(
+        url + "/data",
+        data={"csrf_token": token, "version": old_version, "data.business_name": "Warung Satu"},
+    )
+    response = client.post(
+        url + "/actions", data={"csrf_token": token, "action": "withdraw", "version": old_version}
+    )
     assert response.status_code == 409
     assert soup(response).find(attrs={"data-testid": "stale"}) is not None
     assert soup(response).find(attrs={"data-testid": "state"}).get_text() == "Draf"
@@ -149,17 +186,21 @@ def test_a_stale_version_shows_a_clear_message_and_the_current_state(world, clie
 def test_another_citizen_gets_404_for_every_page_of_the_application(world, client, other_client):
     owner, stranger = world.user("citizen"), world.user("citizen")
     application = world.submitted(owner)
-    document = world.client.get(f"/api/v1/applications/{application['id']}/documents",
-                                headers=world.headers(owner)).json()["items"][0]
+    document = world.client.get(
+        f"/api/v1/applications/{application['id']}/documents", headers=world.headers(owner)
+    ).json()["items"][0]
     token = signed_in(other_client, stranger)
     base = f"/my/applications/{application['id']}"
     for path in ("", "/edit", "/withdraw", "/certificate", f"/documents/{document['id']}"):
         assert other_client.get(base + path).status_code == 404, path
-    for path, data in (("/data", {"data.business_name": "Bukan milik saya"}),
-                       ("/actions", {"action": "withdraw"}),
-                       ("/documents", {"requirement": "ktp"})):
-        response = other_client.post(base + path, data={"csrf_token": token, "version": "2",
-                                                        **data})
+    for path, data in (
+        ("/data", {"data.business_name": "Bukan milik saya"}),
+        ("/actions", {"action": "withdraw"}),
+        ("/documents", {"requirement": "ktp"}),
+    ):
+        response = other_client.post(
+            base + path, data={"csrf_token": token, "version": "2", **data}
+        )
         assert response.status_code == 404, path
     assert application["reference"] not in text(other_client.get("/my/applications"))
 
@@ -168,8 +209,11 @@ def test_posts_need_the_csrf_token_and_our_own_origin(world, client):
     token = signed_in(client, world.user("citizen"))
     assert client.post("/services/SIMPLE/apply", data={}).status_code == 403
     assert client.post("/services/SIMPLE/apply", data={"csrf_token": "guess"}).status_code == 403
-    cross_site = client.post("/services/SIMPLE/apply", data={"csrf_token": token},
-                             headers={"Sec-Fetch-Site": "cross-site"})
+    cross_site = client.post(
+        "/services/SIMPLE/apply",
+        data={"csrf_token": token},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
     assert cross_site.status_code == 403
     assert "Belum ada" not in text(client.get("/my/applications"))  # still nothing created
     assert "Anda belum memiliki permohonan" in text(client.get("/my/applications"))
@@ -188,13 +232,21 @@ def test_a_revision_request_is_shown_and_answered_by_resubmitting(world, client)
     url = f"/my/applications/{application['id']}"
     page = client.get(url)
     assert page.status_code == 200
-    assert soup(page).find(attrs={"data-testid": "revision-comment"}).get_text() == \
-        "Mohon dilengkapi"
+    assert (
+        soup(page).find(attrs={"data-testid": "revision-comment"}).get_text() == "Mohon dilengkapi"
+    )
     assert "Perlu perbaikan" in text(page) and "dihentikan sementara" in text(page)
     assert client.get(url + "/edit").status_code == 200  # editable again
-    response = client.post(url + "/actions", data={
-        "csrf_token": token, "action": "resubmit", "version": version_of(client, url),
-        "comment": "Sudah saya lengkapi"}, follow_redirects=True)
+    response = client.post(
+        url + "/actions",
+        data={
+            "csrf_token": token,
+            "action": "resubmit",
+            "version": version_of(client, url),
+            "comment": "Sudah saya lengkapi",
+        },
+        follow_redirects=True,
+    )
     assert soup(response).find(attrs={"data-testid": "state"}).get_text() == "Diajukan"
     assert "Sudah saya lengkapi" in text(response)
     assert "Permohonan diajukan ulang" in text(response)
@@ -224,9 +276,15 @@ def test_withdrawing_asks_for_confirmation_first(world, client):
     form = soup(confirm).find("form", action=url + "/actions")
     assert form.find("input", {"name": "action"})["value"] == "withdraw"
     assert soup(client.get(url)).find(attrs={"data-testid": "state"}).get_text() == "Diajukan"
-    done = client.post(url + "/actions", data={
-        "csrf_token": token, "action": "withdraw",
-        "version": form.find("input", {"name": "version"})["value"]}, follow_redirects=True)
+    done = client.post(
+        url + "/actions",
+        data={
+            "csrf_token": token,
+            "action": "withdraw",
+            "version": form.find("input", {"name": "version"})["value"],
+        },
+        follow_redirects=True,
+    )
     assert soup(done).find(attrs={"data-testid": "state"}).get_text() == "Ditarik kembali"
     # Nothing left to withdraw: the confirmation page sends the person back.
     assert client.get(url + "/withdraw", follow_redirects=False).status_code == 303

@@ -42,8 +42,12 @@ def test_every_page_post_needs_the_csrf_token(world, client):
         client.cookies.clear()
         sign_in(client, world.user(role).email)
         for path in paths:
-            answer = client.post(path, data={"comment": "x"}, follow_redirects=False,
-                                 headers={"Accept-Language": "en"})
+            answer = client.post(
+                path,
+                data={"comment": "x"},
+                follow_redirects=False,
+                headers={"Accept-Language": "en"},
+            )
             assert answer.status_code == 403, (role, path, answer.status_code)
             if "came from another site" in answer.text:
                 refused_for_csrf.add(path)

@@ -44,8 +44,10 @@ def test_logout_ends_the_session_on_the_server(client, citizen):
     sign_in(client, citizen.email)
     cookie = client.cookies.get(PLAIN_COOKIE)
     token = csrf_of(client.get("/"))
-    assert client.post("/logout", data={"csrf_token": token},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code
+        == 303
+    )
 
     client.cookies.set(PLAIN_COOKIE, cookie)  # replaying the old cookie
     assert signed_in_name(client) is None
@@ -109,9 +111,11 @@ def test_over_https_the_cookie_is_secure_with_the_host_prefix(world, runtime, ci
     runtime.settings = secure
     with TestClient(create_app(runtime=runtime), base_url="https://loket.example") as client:
         token = csrf_of(client.get("/login"))
-        answer = client.post("/login", data={"csrf_token": token, "email": citizen.email,
-                                             "password": "kata-sandi-uji-coba"},
-                             follow_redirects=False)
+        answer = client.post(
+            "/login",
+            data={"csrf_token": token, "email": citizen.email, "password": "kata-sandi-uji-coba"},
+            follow_redirects=False,
+        )
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith(f"{HOST_COOKIE}=")
     assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
@@ -119,25 +123,33 @@ def test_over_https_the_cookie_is_secure_with_the_host_prefix(world, runtime, ci
 
 def test_a_form_without_the_csrf_token_is_refused(client, citizen):
     client.get("/login")
-    answer = client.post("/login", data={"email": citizen.email,
-                                         "password": "kata-sandi-uji-coba"},
-                         follow_redirects=False)
+    answer = client.post(
+        "/login",
+        data={"email": citizen.email, "password": "kata-sandi-uji-coba"},
+        follow_redirects=False,
+    )
     assert answer.status_code == 403
     assert client.cookies.get(PLAIN_COOKIE) is not None
     assert signed_in_name(client) is None
 
 
-@pytest.mark.parametrize("headers", [
-    {"Sec-Fetch-Site": "cross-site"},
-    {"Sec-Fetch-Site": "same-site"},
-    {"Origin": "https://evil.example"},
-    {"Origin": "null"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+    ],
+)
 def test_a_cross_site_post_is_refused_even_with_a_valid_token(client, citizen, headers):
     token = csrf_of(client.get("/login"))
-    answer = client.post("/login", data={"csrf_token": token, "email": citizen.email,
-                                         "password": "kata-sandi-uji-coba"},
-                         headers=headers, follow_redirects=False)
+    answer = client.post(
+        "/login",
+        data={"csrf_token": token, "email": citizen.email, "password": "kata-sandi-uji-coba"},
+        headers=headers,
+        follow_redirects=False,
+    )
     assert answer.status_code == 403
     assert "text/html" in answer.headers["content-type"]
     assert signed_in_name(client) is None
@@ -145,16 +157,24 @@ def test_a_cross_site_post_is_refused_even_with_a_valid_token(client, citizen, h
 
 def test_a_wrong_password_keeps_the_e_mail_and_says_why_without_telling_which(client, citizen):
     token = csrf_of(client.get("/login"))
-    answer = client.post("/login", data={"csrf_token": token, "email": citizen.email,
-                                         "password": "salah"}, headers={"Accept-Language": "en"})
+    answer = client.post(
+        "/login",
+        data={"csrf_token": token, "email": citizen.email, "password": "salah"},
+        headers={"Accept-Language": "en"},
+    )
     page = soup(answer)
     assert answer.status_code == 400
     assert "Wrong e-mail or password" in page.find(id="error-summary").get_text()
     assert page.find(id="field-email")["value"] == citizen.email
-    unknown = client.post("/login", data={"csrf_token": token, "email": "nobody@example.id",
-                                          "password": "salah"}, headers={"Accept-Language": "en"})
-    assert soup(unknown).find(id="error-summary").get_text() == page.find(
-        id="error-summary").get_text()
+    unknown = client.post(
+        "/login",
+        data={"csrf_token": token, "email": "nobody@example.id", "password": "salah"},
+        headers={"Accept-Language": "en"},
+    )
+    assert (
+        soup(unknown).find(id="error-summary").get_text()
+        == page.find(id="error-summary").get_text()
+    )
 
 
 def test_changing_the_password_signs_out_other_devices_and_keeps_this_one(world, client, citizen):
@@ -165,14 +185,20 @@ def test_changing_the_password_signs_out_other_devices_and_keeps_this_one(world,
     with TestClient(client.app) as other_device:
         sign_in(other_device, citizen.email)
         sign_in(client, citizen.email)
-        wrong = post_form(client, "/account/password", {"current_password": "salah",
-                                                        "new_password": "teh hangat di sore hari"},
-                          csrf_from="/account")
+        wrong = post_form(
+            client,
+            "/account/password",
+            {"current_password": "salah", "new_password": "teh hangat di sore hari"},
+            csrf_from="/account",
+        )
         assert wrong.status_code == 422
         assert soup(wrong).find(id="error-current_password") is not None
-        answer = post_form(client, "/account/password",
-                           {"current_password": "kata-sandi-uji-coba",
-                            "new_password": "teh hangat di sore hari"}, csrf_from="/account")
+        answer = post_form(
+            client,
+            "/account/password",
+            {"current_password": "kata-sandi-uji-coba", "new_password": "teh hangat di sore hari"},
+            csrf_from="/account",
+        )
         assert answer.status_code == 303
         assert signed_in_name(client) == "Rina Wati"
         assert signed_in_name(other_device) is None

@@ -18,11 +18,13 @@ PAYLOAD = f'"><script>window.{MARK}=1</script><img src=x onerror="{MARK}()">\'<b
 
 def injected_markup(page) -> list[str]:
     """Any element or attribute that came from the payload instead of staying text."""
-    found = [str(tag)[:80] for tag in page.find_all(["script", "img", "b"])
-             if MARK in str(tag)]
+    found = [str(tag)[:80] for tag in page.find_all(["script", "img", "b"]) if MARK in str(tag)]
     for tag in page.find_all(True):
-        found += [f"{tag.name}[{name}]" for name, value in tag.attrs.items()
-                  if name.startswith("on") and MARK in str(value)]
+        found += [
+            f"{tag.name}[{name}]"
+            for name, value in tag.attrs.items()
+            if name.startswith("on") and MARK in str(value)
+        ]
     return found
 
 
@@ -31,13 +33,13 @@ def hostile(world):
     """An application whose every free-text value is the payload, rejected with it too."""
     citizen = world.user("citizen", name=f"Ani {PAYLOAD}"[:200])
     verifier = world.user("officer", name=f"Petugas {PAYLOAD}"[:200])
-    application = world.create(citizen, "SIMPLE", data={
-        "business_name": PAYLOAD[:100], "employees": 2})
+    application = world.create(
+        citizen, "SIMPLE", data={"business_name": PAYLOAD[:100], "employees": 2}
+    )
     assert world.upload(citizen, application, filename=f"{PAYLOAD}.pdf").status_code == 201
     assert world.act(citizen, application, "submit").status_code == 200
     assert world.act(verifier, application, "start_review").status_code == 200
-    assert world.act(verifier, application, "request_revision",
-                     comment=PAYLOAD).status_code == 200
+    assert world.act(verifier, application, "request_revision", comment=PAYLOAD).status_code == 200
     assert world.act(citizen, application, "resubmit", comment=PAYLOAD).status_code == 200
     assert world.act(verifier, application, "start_review").status_code == 200
     assert world.act(verifier, application, "reject", comment=PAYLOAD).status_code == 200
@@ -49,8 +51,12 @@ def pages_of(role: str, application_id: str) -> list[str]:
         return ["/admin", "/admin/departments", "/admin/departments/DINASA"]
     if role == "citizen":
         return ["/", "/account", "/my/applications", f"/my/applications/{application_id}"]
-    return ["/officer", f"/officer?q={MARK}", f"/officer/applications/{application_id}",
-            "/officer?state=rejected"]
+    return [
+        "/officer",
+        f"/officer?q={MARK}",
+        f"/officer/applications/{application_id}",
+        "/officer?state=rejected",
+    ]
 
 
 @pytest.mark.parametrize("role", ["citizen", "officer", "admin"])
