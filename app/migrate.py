@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
 
+from app import resources
 from app.config import Settings
 from app.db import build_engine
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
-    """Config for our migrations; works from a checkout and from the Docker image's workdir."""
-    for root in (Path(__file__).resolve().parent.parent, Path.cwd()):
-        if (root / "alembic.ini").exists():
-            config = Config(str(root / "alembic.ini"))
-            config.set_main_option("script_location", str(root / "migrations"))
-            config.attributes["connection"] = connection
-            return config
-    raise RuntimeError("alembic.ini not found next to the app package or in the working directory")
+    """Config for our migrations, built in code: an installed Loket has no alembic.ini (that file
+    is for `alembic` in a checkout). migrations/env.py takes the database from the settings."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.migrations_dir()))
+    config.attributes["connection"] = connection
+    return config
 
 
 def upgrade(settings: Settings) -> None:

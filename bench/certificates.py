@@ -276,10 +276,10 @@ def make_facts(index: int, *, now: datetime):
 
 
 def loket_pipeline(chain_dir: Path, *, timestamped: bool = True):
-    from app.certificates.issuer import templates_dir
     from app.certificates.keys import load_material
     from app.certificates.render import CertificateRenderer
     from app.certificates.signing import DocumentSigner, dev_timestamper
+    from app.resources import templates_dir
 
     material = load_material(directory=chain_dir)
     renderer = CertificateRenderer(templates_dir=templates_dir())
@@ -392,7 +392,7 @@ class NaivePipeline:
     def __init__(self, *, key_file: Path, cert_file: Path, chain_file: Path, timestamper):
         import jinja2
 
-        from app.certificates.issuer import templates_dir
+        from app.resources import templates_dir
 
         base = templates_dir()
         self.css = (base / "certificates" / "default.css").read_text()

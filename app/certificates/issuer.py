@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
+from app import resources
 from app.applications.storage import FileStore
 from app.certificates.keys import SigningMaterial, ensure_chain, load_material
 from app.certificates.render import CertificateRenderer
 from app.certificates.signing import DocumentSigner, make_timestamper
 from app.config import Settings
 from app.oauth.tokens import TokenService
-
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 
 
 @dataclass
@@ -47,18 +45,10 @@ def build_issuer(
     return CertificateIssuer(
         settings=settings,
         material=material,
-        renderer=CertificateRenderer(templates_dir=templates_dir()),
+        renderer=CertificateRenderer(templates_dir=resources.templates_dir()),
         signer=DocumentSigner(
             material, timestamper=timestamper or make_timestamper(settings.timestamp_url)
         ),
         files=files,
         tokens=tokens,
     )
-
-
-def templates_dir() -> Path:
-    """Templates live next to the app package in a checkout and in the Docker image's workdir."""
-    for candidate in (TEMPLATES_DIR, Path.cwd() / "templates"):
-        if (candidate / "certificates").is_dir():
-            return candidate
-    raise RuntimeError("templates/certificates not found next to the app or in the working dir")

@@ -13,15 +13,14 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from app import resources
 from app.config import Settings
 
-TEMPLATE_DIRS = (Path(__file__).resolve().parents[2] / "templates", Path.cwd() / "templates")
 # Where the citizen downloads a certificate and where anyone checks one (see design.md 7).
 APPLICATION_PATH = "/my/applications/{id}"
 CERTIFICATE_PATH = "/my/applications/{id}/certificate"
@@ -35,11 +34,8 @@ class PermanentMailError(Exception):
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    folder = next((d / "email" for d in TEMPLATE_DIRS if (d / "email").is_dir()), None)
-    if folder is None:
-        raise RuntimeError("templates/email not found next to the app or in the working dir")
     return Environment(
-        loader=FileSystemLoader(str(folder)),
+        loader=FileSystemLoader(str(resources.templates_dir() / "email")),
         autoescape=False,
         undefined=StrictUndefined,
         keep_trailing_newline=True,

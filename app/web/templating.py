@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app.certificates.issuer import templates_dir
+from app import resources
 from app.web.i18n import translations
 
 MONTHS_ID = (
@@ -60,7 +60,7 @@ SECURITY_HEADERS = {
 def environment(lang: str = "id") -> Environment:
     """One environment per language, so that gettext is fixed per environment (thread-safe)."""
     env = Environment(
-        loader=FileSystemLoader(str(templates_dir())),
+        loader=FileSystemLoader(str(resources.templates_dir())),
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from babel.messages.extract import extract_from_dir
 
-from app.certificates.issuer import templates_dir
+from app.resources import templates_dir
 from app.web.i18n import catalogue_messages
 
 METHOD_MAP = [("**.html", "jinja2")]
