@@ -1,4 +1,14 @@
 # Production image: Debian 12 + Python 3.11, Loket installed as a package, run as a non-root user.
+# The build stage makes the wheel, which carries the templates and migrations inside the
+# package; the image gets that wheel alone, no source tree.
+FROM python:3.11-slim-bookworm AS build
+WORKDIR /src
+COPY pyproject.toml setup.py README.md ./
+COPY app ./app
+COPY migrations ./migrations
+COPY templates ./templates
+RUN pip wheel --no-deps --wheel-dir /wheels .
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,13 +25,8 @@ RUN apt-get update \
  && mkdir -p /var/lib/loket && chown loket:loket /var/lib/loket
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY app ./app
-RUN pip install .
-# Migrations are found next to alembic.ini in the working directory.
-COPY alembic.ini ./
-COPY migrations ./migrations
-COPY templates ./templates
+COPY --from=build /wheels /tmp/wheels
+RUN pip install /tmp/wheels/*.whl && rm -rf /tmp/wheels
 
 USER loket
 VOLUME ["/var/lib/loket"]

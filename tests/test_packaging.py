@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -60,6 +61,21 @@ def test_every_data_file_under_app_is_declared_package_data():
 def test_a_checkout_uses_its_top_level_folders():
     assert resources.templates_dir() == ROOT / "templates"
     assert resources.migrations_dir() == ROOT / "migrations"
+
+
+def test_the_docker_image_builds_from_the_same_sources_and_gets_only_the_wheel():
+    # Docker is not available where the suite runs; the wheel test below builds what the
+    # build stage builds, from the same files.
+    build, image = re.split(r"^FROM .*$", (ROOT / "Dockerfile").read_text(), flags=re.M)[1:]
+    copied = {
+        source
+        for line in build.splitlines()
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+    }
+    assert copied == set(SOURCES)
+    image_copies = [line for line in image.splitlines() if line.startswith(("COPY", "ADD"))]
+    assert image_copies == ["COPY --from=build /wheels /tmp/wheels"]
 
 
 def test_the_installed_wheel_migrates_seeds_and_serves_from_an_empty_directory(tmp_path):
