@@ -180,13 +180,13 @@ def services_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Re-walk every application's event hash chain; exit 1 if anything was edited or deleted."""
-    from app.applications.service import verify_all_chains
+    """Re-walk every case's event hash chain; exit 1 if anything was edited or deleted."""
+    from app.cases.timeline import verify_all_chains
 
     checked, problems = _run_service(lambda s, _r: verify_all_chains(s))
     for problem in problems:
         typer.echo(f"TAMPERED {problem.reference} event {problem.seq}: {problem.problem}", err=True)
-    typer.echo(f"checked {checked} applications: {len(problems)} problems")
+    typer.echo(f"checked {checked} cases: {len(problems)} problems")
     if problems:
         sys.exit(1)
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +43,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 20 * 1024 * 1024
     max_image_pixels: int = 40_000_000
 
+    # The office's time zone: SLA days, due dates and the times pages show (app/office.py).
     timezone: str = "Asia/Jakarta"
 
     # Certificates. With no key files set, a local chain is created under data_dir/certificates
@@ -79,6 +81,17 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     mail_from: str = "Loket <no-reply@loket.local>"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (an IANA name such as Asia/Jakarta)"
+            ) from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:

@@ -12,12 +12,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
+
+__all__ = [
+    "Session",
+    "build_engine",
+    "get_required",
+    "on_rollback",
+    "savepoint",
+    "transaction",
+    "upsert",
+]
 
 T = TypeVar("T")
 WRITE_OPTION = "loket_write"
@@ -124,3 +135,41 @@ def get_required(session: Session, model: type[T], key: object) -> T:
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:
     """Run ``undo`` if this transaction rolls back (e.g. delete a file stored for it)."""
     session.info.setdefault(ROLLBACK_HOOKS, []).append(undo)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """Undo everything done inside, rows and stored files, if it raises; the transaction goes on.
+
+    For a page that catches a refusal and shows the form again: without it, whatever the
+    refused work wrote before it failed would be committed with the page's transaction.
+    """
+    hooks = session.info.setdefault(ROLLBACK_HOOKS, [])
+    mark = len(hooks)
+    nested = session.begin_nested()
+    try:
+        yield
+    except BaseException:
+        nested.rollback()
+        for undo in hooks[mark:]:
+            undo()
+        del hooks[mark:]
+        raise
+    nested.commit()
+
+
+def upsert(
+    session: Session,
+    table: Table,
+    values: dict | list[dict],
+    *,
+    key: tuple[str, ...],
+    update: dict | None = None,
+):
+    """INSERT ... ON CONFLICT (``key``) DO UPDATE SET ``update`` (or DO NOTHING without one),
+    in the session's dialect (PostgreSQL and SQLite both speak it); returns the statement."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(values)
+    if update is None:
+        return statement.on_conflict_do_nothing(index_elements=list(key))
+    return statement.on_conflict_do_update(index_elements=list(key), set_=update)

@@ -1,6 +1,9 @@
-"""Language choice: Indonesian by default, English when the client prefers it."""
+"""Language choice (Indonesian by default, English when the client prefers it) and dates in
+words, the same on pages, forms, e-mails and certificates."""
 
 from __future__ import annotations
+
+from datetime import date
 
 SUPPORTED = ("id", "en")
 DEFAULT = "id"
@@ -29,3 +32,19 @@ def _quality(params: str) -> float:
             except ValueError:
                 return 0.0
     return 1.0
+
+
+MONTHS_ID = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def long_date(value: date, lang: str) -> str:
+    """ "28 November 2026" with the month in ``lang`` (Indonesian unless "en")."""
+    months = MONTHS_EN if lang == "en" else MONTHS_ID
+    return f"{value.day} {months[value.month - 1]} {value.year}"

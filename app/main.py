@@ -17,27 +17,26 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import problems
 from app.accounts.api import router as accounts_router
+from app.applications.api import certificate_router as revocation_router
 from app.applications.api import router as applications_router
 from app.catalogue.api import router as catalogue_router
-from app.certificates.api import public_router
 from app.certificates.api import router as certificates_router
 from app.config import Settings
 from app.errors import DomainError
-from app.http_limits import BodySizeLimitMiddleware
+from app.http import problems
+from app.http.limits import BodySizeLimitMiddleware
 from app.integration.api import router as webhooks_router
 from app.notifications import outbox
 from app.oauth.api import oauth_error_handler
 from app.oauth.api import router as oauth_router
 from app.oauth.service import OAuthError
+from app.portal.routes import web_routers
 from app.runtime import Runtime, build_runtime
 from app.stats.api import open_data_router
 from app.stats.api import router as stats_router
-from app.stats.web import router as stats_page_router
 from app.web.context import LoginRequired
 from app.web.errors import for_pages
-from app.web.routes import web_routers
 from app.workflow.calendar import default_calendar
 
 log = logging.getLogger("loket")
@@ -60,8 +59,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     outbox.configure(runtime.engine, settings=runtime.settings)
     app.include_router(_api_router(), prefix="/api/v1")
     app.include_router(oauth_router)
-    app.include_router(public_router)
-    app.include_router(stats_page_router)
     for router in web_routers():
         app.include_router(router)
     app.include_router(open_data_router)
@@ -111,6 +108,7 @@ def _api_router() -> APIRouter:
     api.include_router(accounts_router)
     api.include_router(catalogue_router)
     api.include_router(applications_router)
+    api.include_router(revocation_router)
     api.include_router(certificates_router)
     api.include_router(webhooks_router)
     api.include_router(stats_router)

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from app import case_types, office
 from app.accounts.passwords import PasswordHasher
-from app.applications.storage import FileStore
 from app.config import Settings
 from app.db import build_engine
+from app.files.storage import FileStore
 from app.oauth.keys import KeyStore
 from app.oauth.tokens import TokenService
 
@@ -49,6 +50,8 @@ class Runtime:
 
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """Wire the process-wide objects; creates the data directory and keys on first start."""
+    office.configure(settings.timezone)
+    case_types.install()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keys = KeyStore.load_or_create(settings.keys_dir)
     tokens = TokenService(

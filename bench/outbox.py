@@ -43,11 +43,11 @@ if str(BENCH.parent) not in sys.path:
 import benchlib  # noqa: E402
 import httpx  # noqa: E402
 import seed  # noqa: E402
+from app.applications.chain import EventDraft  # noqa: E402
 from benchlib import ManagedProcess, clean_env, free_port, log, percentile  # noqa: E402
 from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from app.applications import chain  # noqa: E402
-from app.applications.chain import EventDraft  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import build_engine, transaction  # noqa: E402
 from app.models import (  # noqa: E402

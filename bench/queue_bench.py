@@ -160,11 +160,11 @@ def explain(url: str, officer_id: str, scenarios: dict[str, dict]) -> dict[str, 
     """EXPLAIN (ANALYZE, BUFFERS) of the SQL the app itself sends for each scenario."""
     import uuid
 
+    from app.applications.queue import ListQuery, list_applications
     from sqlalchemy import event
     from sqlmodel import Session
 
     from app.accounts.principal import Principal
-    from app.applications.queue import ListQuery, list_applications
     from app.config import Settings
     from app.db import build_engine
     from app.models import User

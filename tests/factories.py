@@ -169,3 +169,19 @@ class World:
 def seed_catalogue(runtime: Runtime) -> None:
     with transaction(runtime.engine) as session:
         store_catalogue(session, catalogue=load_catalogue(CATALOGUE))
+
+
+def application_rows(service, *, applicant_id: uuid.UUID, **fields) -> list:
+    """A case of kind "application" and its application row, for tests that write straight
+    into the tables (statistics fixtures): ``[case, application]``, to ``session.add_all``."""
+    from app.models import Application, Case
+
+    case = Case(
+        kind="application",
+        subject_code=service.code,
+        workflow=service.workflow,
+        department_id=service.department_id,
+        owner_id=applicant_id,
+        **fields,
+    )
+    return [case, Application(id=case.id, service_id=service.id)]

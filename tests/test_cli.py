@@ -95,17 +95,17 @@ def test_audit_verify_detects_edited_and_deleted_events(loket, world, runtime):
     second = world.in_state("submitted", citizen=citizen, officer=officer)
     clean = loket("audit", "verify")
     assert clean.exit_code == 0, clean.output
-    assert "checked 2 applications: 0 problems" in clean.output
+    assert "checked 2 cases: 0 problems" in clean.output
 
     with runtime.engine.begin() as connection:
         connection.execute(
-            text("UPDATE events SET comment = 'diubah' WHERE application_id = :id AND seq = 3"),
+            text("UPDATE events SET comment = 'diubah' WHERE case_id = :id AND seq = 3"),
             {"id": first["id"].replace("-", "") if runtime.settings.is_sqlite else first["id"]},
         )
         connection.execute(
             text(
-                "DELETE FROM events WHERE application_id = :id AND seq = "
-                "(SELECT max(seq) FROM events WHERE application_id = :id)"
+                "DELETE FROM events WHERE case_id = :id AND seq = "
+                "(SELECT max(seq) FROM events WHERE case_id = :id)"
             ),
             {"id": second["id"].replace("-", "") if runtime.settings.is_sqlite else second["id"]},
         )

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from app.accounts import service
 from app.accounts.principal import Principal
 from app.accounts.schemas import RegisterRequest, UserRead
-from app.deps import CurrentPrincipal, RegistrationThrottled, RuntimeDep, SessionDep
+from app.http.deps import CurrentPrincipal, RegistrationThrottled, RuntimeDep, SessionDep
 
 router = APIRouter(tags=["accounts"])
 

@@ -8,20 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
 
-from app.applications import documents, queue, service, transitions
-from app.applications.downloads import document_response
+from app.applications import documents, service, transitions
 from app.applications.schemas import (
-    ActionList,
     ApplicationCreate,
     ApplicationPage,
     ApplicationRead,
     ApplicationUpdate,
-    DocumentList,
-    DocumentRead,
-    EventList,
-    TransitionRequest,
 )
-from app.deps import (
+from app.cases import queue
+from app.cases.schemas import ActionList, DocumentList, DocumentRead, EventList, TransitionRequest
+from app.certificates.schemas import RevokeRequest
+from app.http.deps import (
     CallerDep,
     CurrentPrincipal,
     LanguageDep,
@@ -29,6 +26,7 @@ from app.deps import (
     SessionDep,
     audited_read,
 )
+from app.http.downloads import document_response
 from app.schemas_common import NoControlCharacters
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -60,14 +58,14 @@ async def list_applications(
 ) -> ApplicationPage:
     query = queue.ListQuery(
         state=state,
-        service=service_code,
+        subject=service_code,
         assigned=assigned,
         overdue=overdue,
         q=q,
         limit=limit,
         cursor=cursor,
     )
-    return await caller.run(queue.list_applications, query=query)
+    return await caller.run(service.list_applications, query=query)
 
 
 @router.get("/{application_id}", response_model=ApplicationRead)
@@ -149,3 +147,25 @@ def download_document(
         document_id=document_id,
     )
     return document_response(document, path)
+
+
+certificate_router = APIRouter(tags=["certificates"])
+
+
+# Revoking a certificate is the revoke transition of its application.
+@certificate_router.post("/certificates/{number:path}/revoke", response_model=ApplicationRead)
+def revoke_certificate(
+    number: str,
+    body: RevokeRequest,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+) -> ApplicationRead:
+    return transitions.revoke_certificate(
+        session,
+        principal=principal,
+        number=number,
+        reason=body.reason,
+        version=body.version,
+        certificates=lambda: runtime.certificates,
+    )

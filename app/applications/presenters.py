@@ -3,56 +3,46 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from app.applications.schemas import (
-    ApplicationRead,
-    ApplicationSummary,
-    DocumentRead,
-    EventRead,
-    PersonRead,
-)
-from app.applications.sla import sla_view
-from app.models import Application, Document, Event, Service
+from app.applications.schemas import ApplicationRead, ApplicationSummary
+from app.cases.clock import sla_view
+from app.cases.schemas import PersonRead
+from app.models import Case, Service
+from app.workflow.definitions import get_workflow
 
 
-def application_summary(
-    application: Application, *, applicant_name: str, now: datetime
-) -> ApplicationSummary:
-    return ApplicationSummary(**_summary_fields(application, applicant_name, now))
+def application_summary(row: Any, *, applicant_name: str, now: datetime) -> ApplicationSummary:
+    """A queue line from a row with the case's summary columns (``cases.repository``)."""
+    return ApplicationSummary(**_summary_fields(row, applicant_name, now))
 
 
 def application_read(
-    application: Application, *, applicant_name: str, service: Service, now: datetime
+    case: Case, *, applicant_name: str, service: Service, now: datetime
 ) -> ApplicationRead:
     return ApplicationRead(
-        **_summary_fields(application, applicant_name, now),
+        **_summary_fields(case, applicant_name, now),
         service_version=service.version,
-        data=application.data,
-        submitted_by_id=application.submitted_by_id,
-        decided_at=application.decided_at,
-        updated_at=application.updated_at,
+        data=case.data,
+        submitted_by_id=case.submitted_by_id,
+        decided_at=case.decided_at,
     )
 
 
-def _summary_fields(application: Application, applicant_name: str, now: datetime) -> dict:
-    # ``application`` may also be a result row with the same column names (the queue).
+def _summary_fields(case: Any, applicant_name: str, now: datetime) -> dict:
+    # ``case`` may also be a result row with the same column names (the queue).
+    state = get_workflow(case.workflow).state(case.state)
     return {
-        "id": application.id,
-        "reference": application.reference,
-        "service_code": application.service_code,
-        "state": application.state,
-        "version": application.version,
-        "applicant": PersonRead(id=application.applicant_id, full_name=applicant_name),
-        "assigned_to_id": application.assigned_to_id,
-        "created_at": application.created_at,
-        "submitted_at": application.submitted_at,
-        "sla": sla_view(application, now=now),
+        "id": case.id,
+        "reference": case.reference,
+        "service_code": case.subject_code,
+        "workflow": case.workflow,
+        "state": case.state,
+        "version": case.version,
+        "applicant": PersonRead(id=case.owner_id, full_name=applicant_name),
+        "assigned_to_id": case.assigned_to_id,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+        "submitted_at": case.submitted_at,
+        "sla": sla_view(case, state, now=now),
     }
-
-
-def document_read(document: Document) -> DocumentRead:
-    return DocumentRead.model_validate(document, from_attributes=True)
-
-
-def event_read(event: Event) -> EventRead:
-    return EventRead.model_validate(event, from_attributes=True)

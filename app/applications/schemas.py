@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, EmailStr, Field
 
+from app.cases.schemas import PersonRead, SlaRead
 from app.schemas_common import InputModel, PlainText
 
 
@@ -25,34 +26,17 @@ class ApplicationUpdate(InputModel):
     version: int = Field(ge=1, strict=True)
 
 
-class TransitionRequest(InputModel):
-    action: Annotated[str, PlainText(32, min_length=1)]
-    comment: Annotated[str, PlainText(4000)] | None = None
-    version: int = Field(ge=1, strict=True)
-
-
-class SlaRead(BaseModel):
-    due_at: date | None
-    working_days_left: int | None
-    paused: bool
-    paused_working_days: int
-    overdue: bool
-
-
-class PersonRead(BaseModel):
-    id: uuid.UUID
-    full_name: str
-
-
 class ApplicationSummary(BaseModel):
     id: uuid.UUID
     reference: str
     service_code: str
+    workflow: str
     state: str
     version: int
     applicant: PersonRead
     assigned_to_id: uuid.UUID | None
     created_at: datetime
+    updated_at: datetime
     submitted_at: datetime | None
     sla: SlaRead
 
@@ -62,56 +46,9 @@ class ApplicationRead(ApplicationSummary):
     data: dict[str, Any]
     submitted_by_id: uuid.UUID | None
     decided_at: datetime | None
-    updated_at: datetime
     certificate_number: str | None = None
 
 
 class ApplicationPage(BaseModel):
     items: list[ApplicationSummary]
     next_cursor: str | None
-
-
-class DocumentRead(BaseModel):
-    id: uuid.UUID
-    requirement: str
-    original_name: str
-    content_type: str
-    size: int
-    sha256: str
-    version: int
-    is_current: bool
-    created_at: datetime
-
-
-class DocumentList(BaseModel):
-    items: list[DocumentRead]
-
-
-class ActionRead(BaseModel):
-    action: str
-    label: str
-    target_state: str | None
-    needs_comment: bool
-
-
-class ActionList(BaseModel):
-    state: str
-    version: int
-    items: list[ActionRead]
-
-
-class EventRead(BaseModel):
-    seq: int
-    action: str
-    from_state: str | None
-    to_state: str | None
-    actor_type: str
-    actor_id: str | None
-    comment: str | None
-    details: dict[str, Any]
-    created_at: datetime
-    hash: str
-
-
-class EventList(BaseModel):
-    items: list[EventRead]

@@ -1,61 +1,69 @@
-"""Application rules: create, edit, move through the workflow, read, list.
+"""Application rules: create, edit, read, list; moving through the workflow is ``transitions``.
 
-Every state change goes through the workflow engine and appends to the event chain in the same
-transaction (``chain.append``); nothing here commits.
+An application is a case of kind "application" (``app.applications.kind``): the kernel keeps
+its number, state, timeline, SLA clock and access rules; this module adds what only permits
+have, the service version and its form. Nothing here commits.
 """
 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import URL
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.accounts.principal import Principal
-from app.applications import chain, numbering, repository
-from app.applications.access import WRITE_SCOPE, visible_application
-from app.applications.chain import ChainProblem, EventDraft
-from app.applications.presenters import application_read, event_read
+from app.applications import repository
+from app.applications.kind import APPLICATION, incompleteness, service_of
+from app.applications.presenters import application_read, application_summary
 from app.applications.schemas import (
     ApplicationCreate,
+    ApplicationPage,
     ApplicationRead,
     ApplicationUpdate,
-    EventList,
 )
+from app.cases import opening, queue, timeline
+from app.cases import repository as cases_repo
+from app.cases.access import owner_may_edit, visible_case
+from app.cases.actions import check_version
+from app.cases.kinds import workflow_of
+from app.cases.schemas import EventList, EventRead
+from app.cases.timeline import EventDraft
 from app.catalogue import repository as catalogue_repo
 from app.catalogue.formschema import validate_data
-from app.errors import InvalidTransition, Msg, NotFound, StaleVersion, ValidationFailed, invalid
-from app.models import Application, Service, User
+from app.certificates import views as certificate_views
+from app.certificates.issuer import CertificateIssuer
+from app.db import Session
+from app.errors import FieldError, InvalidTransition, Msg, NotFound, ValidationFailed, invalid
+from app.models import Case, Certificate, Service, User
 from app.models.base import utcnow
-from app.notifications.outbox import enqueue_for_event, is_public
 from app.workflow.definitions import get_workflow
-
-EDITABLE_STATES = frozenset({"draft", "revision_requested"})
-CERTIFIED_STATES = frozenset({"approved", "revoked"})
 
 
 def create_application(
     session: Session, *, principal: Principal, request: ApplicationCreate
 ) -> ApplicationRead:
     """Start a draft for the caller, or for a named resident (officer at a counter, a system)."""
-    principal.require_scope(WRITE_SCOPE)
+    principal.require_scope(APPLICATION.write_scope)
     applicant = _applicant_for(session, principal=principal, request=request)
+    # As in an update, null means "not filled in": a new draft stores only what was given.
+    data = {key: value for key, value in request.data.items() if value is not None}
     # On PostgreSQL the insert itself checks that the service version is still the current,
     # active one, so the version remembered from an earlier request saves a query; when that
     # check fails, or the data fails the remembered version's form, the version is read again.
-    checked = session.get_bind().dialect.name == "postgresql"
+    checked = cases_repo.is_postgresql(session)
     for remembered in (True, False) if checked else (False,):
         service = _current_service(session, request.service_code, remembered=remembered)
-        errors = validate_data(service.form_schema, request.data, partial=True)
+        errors = validate_data(service.form_schema, data, partial=True)
         if errors and remembered:
             continue
         _raise_field_errors(errors)
         read = _insert_new(
-            session, service=service, applicant=applicant, principal=principal, data=request.data
+            session, service=service, applicant=applicant, principal=principal, data=data
         )
         if read is not None:
             return read
@@ -87,45 +95,32 @@ def _unknown_service() -> ValidationFailed:
 def _insert_new(
     session: Session, *, service: Service, applicant: User, principal: Principal, data: dict
 ) -> ApplicationRead | None:
-    """Write the draft and its first event; None if the service version is no longer current."""
-    values, first_event = _new_application_rows(
-        service=service, applicant=applicant, principal=principal, data=data
+    """Write the draft, its application row and its first event; None if the service version
+    is no longer current (nothing written)."""
+    assert service.id is not None  # a stored version
+    workflow = get_workflow(service.workflow)
+    now = utcnow()
+    values, first_event = opening.new_case_rows(
+        kind=APPLICATION,
+        subject_code=service.code,
+        workflow=workflow.name,
+        state=workflow.initial,
+        department_id=service.department_id,
+        owner_id=applicant.id,
+        principal=principal,
+        data=data,
+        now=now,
     )
-    year = values["created_at"].year
-    reference = _insert_numbered(session, values, first_event, service.code, year)
-    if reference is None:
+    own = repository.own_row(application_id=values["id"], service_id=service.id)
+    written = opening.insert_case(
+        session, case=values, own=own, first_event=first_event, series=service.code
+    )
+    if written is None:
         return None
-    values["reference"] = reference
-    if is_public(first_event):  # never today: a draft is private
-        enqueue_for_event(session, application=Application(**values), event=first_event)
     # Every column is in ``values``; the presenter reads them as attributes (building the ORM
     # object cost more CPU than the insert).
-    new = cast(Application, SimpleNamespace(**values))
-    return application_read(
-        new, applicant_name=applicant.full_name, service=service, now=values["created_at"]
-    )
-
-
-def _insert_numbered(
-    session: Session, values: dict, first_event: dict, service_code: str, year: int
-) -> str | None:
-    sequence = numbering.sequence_for(session, service_code=service_code, year=year)
-    if sequence is not None:  # PostgreSQL: service check, number and both rows in one trip
-        return repository.insert_numbered_application(
-            session,
-            application=values,
-            first_event=first_event,
-            sequence=sequence,
-            prefix=f"{service_code}-{year}-",
-        )
-    repository.insert_application(session, application=values, first_event=first_event)
-    return repository.assign_reference(
-        session,
-        application_id=values["id"],
-        service_code=service_code,
-        year=year,
-        number=numbering.next_number(session, service_code=service_code, year=year),
-    )
+    new = cast(Case, SimpleNamespace(**values))
+    return application_read(new, applicant_name=applicant.full_name, service=service, now=now)
 
 
 def _applicant_for(session: Session, *, principal: Principal, request: ApplicationCreate) -> User:
@@ -154,104 +149,69 @@ def _applicant_for(session: Session, *, principal: Principal, request: Applicati
     return applicant
 
 
-def _new_application_rows(
-    *, service: Service, applicant: User, principal: Principal, data: dict[str, Any]
-) -> tuple[dict, dict]:
-    now = utcnow()
-    application_id = uuid.uuid4()
-    on_behalf = principal.user is None or principal.user.id != applicant.id
-    draft = EventDraft(
-        "application.created",
-        principal.actor_type,
-        principal.actor_id,
-        to_state="draft",
-        details={"on_behalf_of": str(applicant.id)} if on_behalf else {},
+def visible_application(
+    session: Session, *, principal: Principal, application_id: uuid.UUID, write: bool = False
+) -> tuple[Case, frozenset[str]]:
+    """The application's case if the caller may see it, with their roles on it; else 404."""
+    return visible_case(
+        session, principal=principal, kind=APPLICATION, case_id=application_id, write=write
     )
-    first_event = chain.event_row(
-        application_id=application_id, seq=1, prev_hash=chain.GENESIS, draft=draft, created_at=now
-    )
-    values = {
-        "id": application_id,
-        "reference": application_id.hex,  # unique placeholder until assign_reference
-        "service_id": service.id,
-        "service_code": service.code,
-        "department_id": service.department_id,
-        "applicant_id": applicant.id,
-        "submitted_by_id": principal.user.id if principal.user and on_behalf else None,
-        "created_by_client": principal.client_id if principal.is_client else None,
-        "assigned_to_id": None,
-        "verified_by_id": None,
-        "state": "draft",
-        "data": data,
-        "version": 1,
-        "event_seq": 1,
-        "event_head": first_event["hash"],
-        "created_at": now,
-        "updated_at": now,
-        "paused_working_days": 0,
-        "submitted_at": None,
-        "decided_at": None,
-        "due_at": None,
-        "paused_at": None,
-    }
-    return values, first_event
 
 
 def read_application(
     session: Session, *, principal: Principal, application_id: uuid.UUID
 ) -> ApplicationRead:
     """One application the caller may see."""
-    application, _ = visible_application(
-        session, principal=principal, application_id=application_id
-    )
-    return present(session, application)
+    case, _ = visible_application(session, principal=principal, application_id=application_id)
+    return present(session, case)
 
 
-def present(session: Session, application: Application) -> ApplicationRead:
-    service = catalogue_repo.service_version(session, application.service_id)
+def present(session: Session, case: Case) -> ApplicationRead:
     read = application_read(
-        application,
-        service=service,
+        case,
+        service=service_of(session, case),
         now=utcnow(),
-        applicant_name=_applicant_name(session, application),
+        applicant_name=_applicant_name(session, case),
     )
-    if application.state in CERTIFIED_STATES:
-        read.certificate_number = repository.certificate_number(session, application.id)
+    if workflow_of(case).state(case.state).certified:
+        read.certificate_number = repository.certificate_number(session, case.id)
     return read
 
 
-def _applicant_name(session: Session, application: Application) -> str:
+def _applicant_name(session: Session, case: Case) -> str:
     # The caller's own account is already in the session (``principal_for``): no query.
-    known = session.identity_map.get(identity_key(User, application.applicant_id))
+    if case.owner_id is None:
+        return ""
+    known = session.identity_map.get(identity_key(User, case.owner_id))
     if known is not None:
         return known.full_name
-    return repository.person_name(session, application.applicant_id)
+    return cases_repo.person_name(session, case.owner_id)
 
 
 def update_application(
     session: Session, *, principal: Principal, application_id: uuid.UUID, request: ApplicationUpdate
 ) -> ApplicationRead:
-    """Change form fields while the citizen holds the file (draft or revision requested)."""
-    application, roles = visible_application(
+    """Change form fields while the applicant holds the file (draft or revision requested)."""
+    case, roles = visible_application(
         session, principal=principal, application_id=application_id, write=True
     )
-    if "applicant" not in roles:
-        raise NotFound(Msg("Permohonan tidak ditemukan", "Application not found"))
-    if application.state not in EDITABLE_STATES:
+    if APPLICATION.owner_role not in roles:
+        raise NotFound(APPLICATION.not_found)
+    if not owner_may_edit(case, roles, APPLICATION):
         raise InvalidTransition(
             Msg(
                 "Data hanya dapat diubah saat draf atau perlu perbaikan",
                 "Data can only be changed in draft or revision requested",
             )
         )
-    check_version(application, request.version)
-    merged = {k: v for k, v in {**application.data, **request.data}.items() if v is not None}
-    service = catalogue_repo.service_version(session, application.service_id)
+    check_version(case, request.version)
+    merged = {k: v for k, v in {**case.data, **request.data}.items() if v is not None}
+    service = service_of(session, case)
     _raise_field_errors(validate_data(service.form_schema, merged, partial=True))
-    changed = sorted(k for k in request.data if application.data.get(k) != request.data[k])
-    chain.append(
+    changed = sorted(k for k in request.data if case.data.get(k) != request.data[k])
+    timeline.append(
         session,
-        application=application,
+        case=case,
         expected_version=request.version,
         changes={"data": merged},
         draft=EventDraft(
@@ -261,18 +221,7 @@ def update_application(
             details={"fields": changed},
         ),
     )
-    return present(session, application)
-
-
-def check_version(application: Application, version: int) -> None:
-    """Optimistic locking: the caller must have seen the current version."""
-    if application.version != version:
-        raise StaleVersion(
-            Msg(
-                f"Versi saat ini {application.version}, bukan {version}",
-                f"The current version is {application.version}, not {version}",
-            )
-        )
+    return present(session, case)
 
 
 def _raise_field_errors(errors: list) -> None:
@@ -280,24 +229,58 @@ def _raise_field_errors(errors: list) -> None:
         raise ValidationFailed(errors=errors)
 
 
-def workflow_of(session: Session, application: Application):
-    """The workflow the application's service version runs on."""
-    service = catalogue_repo.service_version(session, application.service_id)
-    return service, get_workflow(service.workflow)
+def list_applications(
+    session: Session, *, principal: Principal, query: queue.ListQuery
+) -> ApplicationPage:
+    """One page of what the caller may see, newest first."""
+    page = queue.list_cases(session, principal=principal, kind=APPLICATION, query=query)
+    now = utcnow()
+    items = [application_summary(row, applicant_name=row.full_name, now=now) for row in page.rows]
+    return ApplicationPage(items=items, next_cursor=page.next_cursor)
 
 
 def list_events(session: Session, *, principal: Principal, application_id: uuid.UUID) -> EventList:
     """The application's timeline, oldest first."""
-    application, _ = visible_application(
-        session, principal=principal, application_id=application_id
+    case, _ = visible_application(session, principal=principal, application_id=application_id)
+    return EventList(
+        items=[
+            EventRead.model_validate(e, from_attributes=True)
+            for e in cases_repo.events(session, case.id)
+        ]
     )
-    return EventList(items=[event_read(e) for e in repository.events(session, application.id)])
 
 
-def verify_all_chains(session: Session) -> tuple[int, list[ChainProblem]]:
-    """Re-walk every application's event chain (``loket audit verify``)."""
-    checked, problems = 0, []
-    for application in repository.all_applications(session):
-        checked += 1
-        problems.extend(chain.verify_chain(session, application))
-    return checked, problems
+def application_certificate(
+    session: Session,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    issuer: CertificateIssuer,
+) -> tuple[Certificate, Path]:
+    """The signed PDF of an application's certificate, for whoever may read the application."""
+    read = read_application(session, principal=principal, application_id=application_id)
+    if read.certificate_number is None:
+        raise NotFound(
+            Msg(
+                "Belum ada sertifikat untuk permohonan ini",
+                "This application has no certificate yet",
+            )
+        )
+    return certificate_views.open_pdf(
+        session, issuer=issuer, principal=principal, number=read.certificate_number
+    )
+
+
+def service_for(session: Session, *, principal: Principal, application_id: uuid.UUID) -> Service:
+    """The service version an application the caller may see started on (its form, its
+    documents), whatever the catalogue offers now."""
+    case, _ = visible_application(session, principal=principal, application_id=application_id)
+    return service_of(session, case)
+
+
+def missing_for_submission(
+    session: Session, *, principal: Principal, application_id: uuid.UUID
+) -> list[FieldError]:
+    """Why the application cannot be submitted yet (empty when it can)."""
+    case, _ = visible_application(session, principal=principal, application_id=application_id)
+    return incompleteness(session, case, service_of(session, case))

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path
 
 from app.catalogue import service
 from app.catalogue.schemas import ServiceList, ServiceRead
-from app.deps import LanguageDep, SessionDep
+from app.http.deps import LanguageDep, SessionDep
 
 router = APIRouter(prefix="/services", tags=["catalogue"])
 

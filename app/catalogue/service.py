@@ -155,3 +155,12 @@ def service_read(service: Service, *, department_code: str, lang: str) -> Servic
 
 def _pick(indonesian: str, english: str, lang: str) -> str:
     return english if lang == "en" and english else indonesian
+
+
+def service_names(session: Session, *, lang: str) -> dict[str, str]:
+    """Every service code's current name in ``lang``, stopped services included (a resident's
+    list still names what they applied for)."""
+    return {
+        service.code: _pick(service.name_id, service.name_en, lang)
+        for service, _ in repository.current_services(session, only_active=False)
+    }

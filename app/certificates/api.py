@@ -5,19 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, Response
 
-from app.applications import transitions
-from app.applications.schemas import ApplicationRead
 from app.certificates import views
-from app.certificates.schemas import CertificateRead, PublicStatus, RevokeRequest, UploadCheck
-from app.deps import CurrentPrincipal, LanguageDep, RuntimeDep, SessionDep, per_address_limit
-from app.errors import NotFound, PayloadTooLarge, invalid
-from app.web.context import WebDep
-from app.web.pages import page
+from app.certificates.schemas import CertificateRead, PublicStatus, UploadCheck
+from app.errors import PayloadTooLarge, invalid
+from app.http.deps import CurrentPrincipal, LanguageDep, RuntimeDep, SessionDep, per_address_limit
 
 router = APIRouter(tags=["certificates"])
-public_router = APIRouter(tags=["verification"])
 
 MAX_VERIFY_UPLOAD = 10 * 1024 * 1024
 
@@ -36,26 +31,6 @@ def certificate_pdf(
         filename=filename,
         content_disposition_type="attachment",
         headers={"Cache-Control": "private, no-store"},
-    )
-
-
-@router.post("/certificates/{number:path}/revoke", response_model=ApplicationRead)
-def revoke_certificate(
-    number: str,
-    body: RevokeRequest,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    runtime: RuntimeDep,
-) -> ApplicationRead:
-    application_id, request = views.revoke_request(
-        session, principal=principal, number=number, reason=body.reason, version=body.version
-    )
-    return transitions.transition(
-        session,
-        principal=principal,
-        application_id=application_id,
-        request=request,
-        certificates=lambda: runtime.certificates,
     )
 
 
@@ -104,16 +79,3 @@ def verify_upload(
     if not data:
         raise invalid("file", "Berkas kosong", "The file is empty")
     return views.check_upload(session, issuer=runtime.certificates, data=data, lang=lang)
-
-
-@public_router.get("/verify/{code}", response_class=HTMLResponse)
-def verify_page(
-    _: Throttled, code: str, web: WebDep, session: SessionDep, runtime: RuntimeDep
-) -> HTMLResponse:
-    try:
-        status = views.public_status(
-            session, issuer=runtime.certificates, code=code[:64], lang=web.lang
-        )
-    except NotFound:
-        return page(web, "public/verify.html", {"certificate": None}, status_code=404)
-    return page(web, "public/verify.html", {"certificate": status})

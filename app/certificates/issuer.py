@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app import resources
-from app.applications.storage import FileStore
 from app.certificates.keys import SigningMaterial, ensure_chain, load_material
 from app.certificates.render import CertificateRenderer
 from app.certificates.signing import DocumentSigner, make_timestamper
 from app.config import Settings
+from app.files.storage import FileStore
 from app.oauth.tokens import TokenService
 
 

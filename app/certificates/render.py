@@ -9,89 +9,24 @@ from __future__ import annotations
 import json
 import re
 import threading
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 import weasyprint  # type: ignore[import-untyped]
 from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
+from app.certificates.facts import CertificateFacts
 from app.certificates.qr import qr_data_uri
+from app.i18n import long_date
+from app.office import office_date
 
 PDF_VARIANT = "pdf/a-3b"
 ATTACHMENT_NAME = "certificate.json"
-JSON_SCHEMA = "loket.certificate/1"
 DEFAULT_TEMPLATE = "default"
-# Dates on the certificate are the office's calendar days, not UTC ones.
-OFFICE_ZONE = ZoneInfo("Asia/Jakarta")
 _TEMPLATE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-
-MONTHS_ID = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class CertificateFacts:
-    """What a certificate states, as printed on the page and attached as certificate.json."""
-
-    number: str
-    verification_code: str
-    verify_url: str
-    authority_name: str
-    department_name: str
-    service_code: str
-    service_name_id: str
-    service_name_en: str
-    holder_name: str
-    fields: tuple[tuple[str, str, str], ...]
-    issued_at: datetime
-    valid_until: date | None
-    approved_by: str
-
-    def __post_init__(self) -> None:
-        # A naive time would silently be read as server-local time and shift the printed date.
-        if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
-            raise ValueError("issued_at must be timezone-aware")
-
-    @property
-    def issued_at_utc(self) -> datetime:
-        """The issue time in UTC, to the second (what the PDF metadata and JSON carry)."""
-        return self.issued_at.astimezone(UTC).replace(microsecond=0)
-
-    def as_json(self) -> dict[str, Any]:
-        """Machine-readable facts for certificate.json: no NIK, no personal data but the holder."""
-        # approved_by is left out on purpose: it names an officer, and the signature already
-        # identifies the issuing authority.
-        return {
-            "schema": JSON_SCHEMA,
-            "number": self.number,
-            "verification_code": self.verification_code,
-            "verify_url": self.verify_url,
-            "authority": self.authority_name,
-            "department": self.department_name,
-            "service": {
-                "code": self.service_code,
-                "name_id": self.service_name_id,
-                "name_en": self.service_name_en,
-            },
-            "holder_name": self.holder_name,
-            "fields": [
-                {"label_id": label_id, "label_en": label_en, "value": value}
-                for label_id, label_en, value in self.fields
-            ],
-            "issued_at": self.issued_at_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
-        }
 
 
 def canonical_json(data: dict[str, Any]) -> bytes:
@@ -101,8 +36,7 @@ def canonical_json(data: dict[str, Any]) -> bytes:
 
 def format_date(value: date, *, language: str) -> str:
     """A date as "28 November 2026", with Indonesian ("id") or English ("en") month names."""
-    months = MONTHS_ID if language == "id" else MONTHS_EN
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+    return long_date(value, language)
 
 
 def verify_page_url(verify_url: str) -> str:
@@ -112,7 +46,7 @@ def verify_page_url(verify_url: str) -> str:
 
 
 def _template_context(facts: CertificateFacts) -> dict[str, Any]:
-    issued_on = facts.issued_at.astimezone(OFFICE_ZONE).date()
+    issued_on = office_date(facts.issued_at)  # the office's calendar day, not UTC's
     valid_until = facts.valid_until
     return {
         "facts": facts,

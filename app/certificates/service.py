@@ -1,8 +1,9 @@
 """Certificate rules: issue on approval, revoke with the application, read, verify.
 
 Issuing is part of the approval's transaction: the PDF is rendered and signed before the
-application row is touched (no lock is held during that work), the file is stored with a
-rollback hook, and the certificate row and its event land with the approval or not at all.
+case row is touched (no lock is held during that work), the file is stored with a rollback
+hook, and the certificate row and its event land with the approval or not at all. Its events
+go on the case's timeline through the kernel (``app.cases.timeline``).
 """
 
 from __future__ import annotations
@@ -11,22 +12,23 @@ import hashlib
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select
-from sqlmodel import Session
-
-from app.applications import chain
-from app.applications.chain import EventDraft
-from app.applications.repository import take_reference_number
-from app.applications.sla import office_date
-from app.certificates.issuer import CertificateIssuer
-from app.certificates.render import CertificateFacts
-from app.db import get_required, on_rollback
+from app.cases import numbering, timeline
+from app.cases.timeline import EventDraft
+from app.certificates import repository
+from app.certificates.facts import CertificateFacts
+from app.db import Session, get_required, on_rollback
 from app.errors import DomainError, Msg
-from app.models import Application, Certificate, Department, Service, User
-from app.models.base import utcnow
+from app.models import Case, Certificate, Department, Service, User
+from app.office import office_date
+from app.office import today as _today
+
+if TYPE_CHECKING:  # the issuer loads WeasyPrint and pyHanko: only its type is needed here
+    from app.certificates.issuer import CertificateIssuer
 
 
 class CertificateFailed(DomainError):
@@ -36,6 +38,13 @@ class CertificateFailed(DomainError):
         "Sertifikat tidak dapat diterbitkan; persetujuan dibatalkan dan tidak ada yang berubah",
         "The certificate could not be issued; the approval was cancelled and nothing changed",
     )
+
+
+def issuer_from(env: object) -> CertificateIssuer:
+    """The issuer the calling process lends an approval (``lambda: runtime.certificates``)."""
+    if not callable(env):
+        raise RuntimeError("approving needs the certificate issuer")
+    return cast("Callable[[], CertificateIssuer]", env)()
 
 
 @dataclass(frozen=True)
@@ -49,19 +58,21 @@ def prepare(
     session: Session,
     *,
     issuer: CertificateIssuer,
-    application: Application,
+    case: Case,
     service: Service,
-    approver: User,
+    approver: User | None,
     now: datetime,
 ) -> PreparedCertificate:
     """Render, sign and store the certificate an approval yields (before any row lock)."""
-    department = get_required(session, Department, application.department_id)
-    holder = get_required(session, User, application.applicant_id)
+    if approver is None or case.owner_id is None:
+        raise RuntimeError("a certificate names its holder and the officer who approved it")
+    department = get_required(session, Department, case.department_id)
+    holder = get_required(session, User, case.owner_id)
     number = _number(session, department=department, service=service, year=now.year)
     code = secrets.token_urlsafe(20)  # 160 bits
     facts = _facts(
         issuer,
-        application=application,
+        case=case,
         service=service,
         department=department,
         holder=holder,
@@ -84,7 +95,7 @@ def prepare(
         row={
             "id": uuid.uuid4(),
             "number": number,
-            "application_id": application.id,
+            "application_id": case.id,
             "holder_id": holder.id,
             "department_id": department.id,
             "service_code": service.code,
@@ -106,17 +117,16 @@ def record(
     session: Session,
     *,
     prepared: PreparedCertificate,
-    application: Application,
+    case: Case,
     actor_type: str,
     actor_id: str,
 ) -> Certificate:
     """Insert the certificate row and its event (after the approval's own event)."""
     certificate = Certificate(**prepared.row)
-    session.add(certificate)
-    session.flush()
-    chain.append(
+    repository.add(session, certificate)
+    timeline.append(
         session,
-        application=application,
+        case=case,
         draft=EventDraft(
             "certificate.issued",
             actor_type,
@@ -130,25 +140,24 @@ def record(
 def revoke(
     session: Session,
     *,
-    application: Application,
+    case: Case,
     reason: str,
     actor: User | None,
     actor_type: str,
     actor_id: str,
     now: datetime,
 ) -> None:
-    """Mark the application's certificate revoked (part of the revoke transition)."""
-    certificate = for_application(session, application.id)
+    """Mark the case's certificate revoked (part of the revoke transition)."""
+    certificate = repository.for_application(session, case.id)
     if certificate is None:
         return
     certificate.status, certificate.revoked_at = "revoked", now
     certificate.revocation_reason = reason
     certificate.revoked_by_id = actor.id if actor else None
-    session.add(certificate)
-    session.flush()
-    chain.append(
+    repository.add(session, certificate)
+    timeline.append(
         session,
-        application=application,
+        case=case,
         draft=EventDraft(
             "certificate.revoked",
             actor_type,
@@ -159,20 +168,17 @@ def revoke(
     )
 
 
-def for_application(session: Session, application_id: uuid.UUID) -> Certificate | None:
-    return session.execute(
-        # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
-        select(Certificate).where(
-            Certificate.application_id == application_id  # type: ignore[arg-type]
-        )
-    ).scalar_one_or_none()
+def codes_for(session: Session, case_id: uuid.UUID) -> tuple[str, str] | None:
+    """(number, verification code) of the case's certificate, if it has one."""
+    certificate = repository.for_application(session, case_id)
+    return (certificate.number, certificate.verification_code) if certificate else None
 
 
 def status_of(certificate: Certificate, *, today: date | None = None) -> str:
     """valid, expired (past valid_until, office time) or revoked: the same answer everywhere."""
     if certificate.status == "revoked":
         return "revoked"
-    today = today or office_date(utcnow())
+    today = today or _today()
     if certificate.valid_until is not None and today > certificate.valid_until:
         return "expired"
     return "valid"
@@ -183,14 +189,14 @@ def verification_url(issuer: CertificateIssuer, certificate: Certificate) -> str
 
 
 def _number(session: Session, *, department: Department, service: Service, year: int) -> str:
-    n = take_reference_number(session, service_code=f"cert:{service.code}", year=year)
+    n = numbering.next_counter_number(session, series=f"cert:{service.code}", year=year)
     return f"{department.code}/{service.code}/{year}/{n:06d}"
 
 
 def _facts(
     issuer: CertificateIssuer,
     *,
-    application: Application,
+    case: Case,
     service: Service,
     department: Department,
     holder: User,
@@ -218,7 +224,7 @@ def _facts(
         service_name_id=service.name_id,
         service_name_en=service.name_en,
         holder_name=holder.full_name,
-        fields=_key_fields(service, application.data),
+        fields=_key_fields(service, case.data),
         issued_at=now,
         valid_until=valid_until,
         approved_by=approver.full_name,

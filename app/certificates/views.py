@@ -5,20 +5,19 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlmodel import Session
-
 from app.accounts.principal import Principal
-from app.applications.access import roles_on
-from app.applications.schemas import TransitionRequest
-from app.catalogue import repository as catalogue_repo
+from app.cases import repository as cases_repo
+from app.cases.access import roles_on
+from app.cases.kinds import kind_named
+from app.cases.schemas import TransitionRequest
+from app.certificates import repository
 from app.certificates.issuer import CertificateIssuer
 from app.certificates.schemas import CertificateRead, PublicStatus, UploadCheck
 from app.certificates.service import status_of, verification_url
 from app.certificates.verify import check_pdf
-from app.db import get_required
+from app.db import Session, get_required
 from app.errors import Msg, NotFound
-from app.models import Application, Certificate, User
+from app.models import Case, Certificate, User
 
 READ_SCOPE = "certificates:read"
 NOT_FOUND = Msg("Sertifikat tidak ditemukan", "Certificate not found")
@@ -26,18 +25,15 @@ NOT_FOUND = Msg("Sertifikat tidak ditemukan", "Certificate not found")
 
 def visible_certificate(
     session: Session, *, principal: Principal, number: str
-) -> tuple[Certificate, Application]:
-    """A certificate whose application the caller may see (holder, department officer), or 404."""
+) -> tuple[Certificate, Case]:
+    """A certificate whose case the caller may see (holder, department officer), or 404."""
     principal.require_scope(READ_SCOPE)
-    certificate = session.execute(
-        # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
-        select(Certificate).where(Certificate.number == number)  # type: ignore[arg-type]
-    ).scalar_one_or_none()
-    application = session.get(Application, certificate.application_id) if certificate else None
-    if application is None or not roles_on(principal, application):
+    certificate = repository.by_number(session, number)
+    case = cases_repo.get_case(session, certificate.application_id) if certificate else None
+    if case is None or not roles_on(principal, case, kind_named(case.kind)):
         raise NotFound(NOT_FOUND)
-    assert certificate is not None  # the application is only looked up for a certificate
-    return certificate, application
+    assert certificate is not None  # the case is only looked up for a certificate
+    return certificate, case
 
 
 def read_certificate(
@@ -77,9 +73,9 @@ def revoke_request(
     session: Session, *, principal: Principal, number: str, reason: str, version: int | None
 ) -> tuple[uuid.UUID, TransitionRequest]:
     """The revoke transition a revocation request stands for (the workflow decides who may)."""
-    _, application = visible_certificate(session, principal=principal, number=number)
-    return application.id, TransitionRequest(
-        action="revoke", comment=reason, version=version or application.version
+    _, case = visible_certificate(session, principal=principal, number=number)
+    return case.id, TransitionRequest(
+        action="revoke", comment=reason, version=version or case.version
     )
 
 
@@ -87,12 +83,7 @@ def public_status(
     session: Session, *, issuer: CertificateIssuer, code: str, lang: str
 ) -> PublicStatus:
     """What the QR code's page shows; unknown codes are 404 without hinting at anything."""
-    certificate = session.execute(
-        # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
-        select(Certificate).where(
-            Certificate.verification_code == code  # type: ignore[arg-type]
-        )
-    ).scalar_one_or_none()
+    certificate = repository.by_verification_code(session, code)
     if certificate is None:
         raise NotFound(NOT_FOUND)
     return _public(session, issuer, certificate, lang)
@@ -102,13 +93,12 @@ def _public(
     session: Session, issuer: CertificateIssuer, certificate: Certificate, lang: str
 ) -> PublicStatus:
     holder = get_required(session, User, certificate.holder_id)
-    application = get_required(session, Application, certificate.application_id)
-    service = catalogue_repo.service_version(session, application.service_id)
+    names = certificate.facts["service"]  # as it was called when the certificate was issued
     return PublicStatus(
         status=status_of(certificate),
         number=certificate.number,
         service_code=certificate.service_code,
-        service_name=service.name_en if lang == "en" else service.name_id,
+        service_name=names["name_en"] if lang == "en" else names["name_id"],
         authority=issuer.settings.authority_name,
         holder_name_masked=mask_name(holder.full_name),
         issued_at=certificate.issued_at,
@@ -149,10 +139,7 @@ def _certificate_for(session: Session, check) -> Certificate | None:
     number = (check.attachment or {}).get("number")
     if not isinstance(number, str):
         return None
-    return session.execute(
-        # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
-        select(Certificate).where(Certificate.number == number)  # type: ignore[arg-type]
-    ).scalar_one_or_none()
+    return repository.by_number(session, number)
 
 
 def mask_name(full_name: str) -> str:

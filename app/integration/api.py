@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from app.deps import CurrentPrincipal, RuntimeDep, SessionDep
+from app.http.deps import CurrentPrincipal, RuntimeDep, SessionDep
 from app.integration import service
 from app.integration.schemas import (
     SubscriptionCreate,

@@ -1,7 +1,8 @@
 """Every table, imported in one place so that Alembic's metadata sees them all."""
 
 from app.models.accounts import Department, LoginThrottle, RefreshToken, User
-from app.models.applications import Application, Document, Event, ReferenceCounter
+from app.models.applications import Application
+from app.models.cases import Case, Document, Event, ReferenceCounter
 from app.models.catalogue import Service
 from app.models.certificates import Certificate, RateLimit
 from app.models.integration import OAuthClient, OutboxMessage, RevokedToken, WebhookSubscription
@@ -11,6 +12,7 @@ from app.models.web import WebSession
 __all__ = [
     "ApplicationFact",
     "Application",
+    "Case",
     "Certificate",
     "Department",
     "Document",

@@ -19,7 +19,8 @@ class Certificate(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
     number: str = Field(max_length=80, unique=True)  # DEPARTMENT/SERVICE/YYYY/NNNNNN
-    application_id: uuid.UUID = Field(foreign_key="applications.id", unique=True)
+    # The case (an application) the certificate was issued for.
+    application_id: uuid.UUID = Field(foreign_key="cases.id", unique=True)
     holder_id: uuid.UUID = Field(foreign_key="users.id", index=True)
     department_id: int = Field(foreign_key="departments.id")
     service_code: str = Field(max_length=16)

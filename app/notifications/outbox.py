@@ -1,48 +1,29 @@
 """Outbox messages, written in the transaction of the change they report.
 
-``enqueue_for_event`` runs inside every event append, so it stays cheap: nothing happens for
-private events, and a public one costs one SELECT of the active subscriptions (a tiny table,
-joined with the department code the payload needs) and one bulk INSERT.
-
-Which events leave Loket:
-
-- webhooks: ``application.*`` once the application has left the draft (a draft is the citizen's
-  unfinished work that not even officers see, so ``application.created`` and withdrawing a
-  draft stay private), except ``application.data_updated`` (a form edit: its details name the
-  personal fields that changed, and it moves no state); plus ``certificate.issued`` and
-  ``certificate.revoked``. ``document.*`` never (uploads and audited reads are personal).
-  The payload carries identifiers and states only, no personal data and no free-text comment.
-- e-mail to the applicant on submission, revision requested, rejection and approval (sent with
-  ``certificate.issued``, which carries the certificate), only when ``smtp_host`` is set: without
-  an SMTP server there is nothing to deliver, so nothing is queued. The text is rendered at
-  delivery time (``app.notifications.email``) from the facts stored here.
+What an event says and whether it leaves Loket at all is the case kernel's decision
+(``app.cases.publishing``); this module turns it into messages: one per matching active webhook
+subscription, and one e-mail when an SMTP server is configured (without one there is nothing to
+deliver, so nothing is queued). E-mail text is rendered at delivery time
+(``app.notifications.email``) from the facts stored here.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import URL, Engine
-from sqlmodel import Session
 
-from app.catalogue import repository as catalogue_repo
 from app.config import Settings
+from app.db import Session
 from app.errors import Conflict, Msg, NotFound
-from app.models import Application, OutboxMessage, User
+from app.models import OutboxMessage
 from app.models.base import utcnow
 from app.notifications import repository
-
-CERTIFICATE_EVENTS = frozenset({"certificate.issued", "certificate.revoked"})
-PRIVATE_APPLICATION_EVENTS = frozenset({"application.data_updated"})
-EMAIL_TEMPLATES = {
-    "application.submitted": "submitted",
-    "application.revision_requested": "revision_requested",
-    "application.rejected": "rejected",
-    "certificate.issued": "approved",
-}
 
 # Whether the deployment behind a database sends e-mail. Services only see a session, whose
 # bind may be a copy of the engine with other options (``db.transaction``'s writer) or a pool
@@ -51,8 +32,17 @@ EMAIL_TEMPLATES = {
 _sends_email: dict[URL, bool] = {}
 
 
+@dataclass(frozen=True)
+class EmailDraft:
+    """An e-mail an event sends: to whom, which template, and the facts it shows."""
+
+    recipient: str
+    template: str
+    context: dict[str, Any]
+
+
 def configure(engine: Engine, *, settings: Settings) -> None:
-    """Tell ``enqueue_for_event`` whether sessions on ``engine`` queue e-mail (smtp_host set)."""
+    """Tell ``sends_email`` whether sessions on ``engine`` queue e-mail (smtp_host set)."""
     _sends_email[engine.url] = bool(settings.smtp_host)
 
 
@@ -61,20 +51,9 @@ def _environment_sends_email() -> bool:
     return bool(Settings().smtp_host)
 
 
-def _email_enabled(session: Session) -> bool:
+def sends_email(session: Session) -> bool:
     found = _sends_email.get(session.get_bind().engine.url)
     return _environment_sends_email() if found is None else found
-
-
-def is_public(event: dict[str, Any]) -> bool:
-    """Whether other systems hear of this event (see the module docstring)."""
-    action = event["action"]
-    if action in CERTIFICATE_EVENTS:
-        return True
-    if not action.startswith("application.") or action in PRIVATE_APPLICATION_EVENTS:
-        return False
-    in_draft = "draft" in (event["from_state"], event["to_state"])
-    return not in_draft or event["to_state"] == "submitted"
 
 
 def matches(patterns: list[str], action: str) -> bool:
@@ -87,16 +66,41 @@ def matches(patterns: list[str], action: str) -> bool:
     return False
 
 
-def enqueue_for_event(session: Session, *, application: Application, event: dict) -> int:
-    """Queue the webhooks and e-mail ``event`` (a ``chain.event_row``) causes; returns how many."""
-    if not is_public(event):
-        return 0
+def enqueue(
+    session: Session,
+    *,
+    department_id: int,
+    event_type: str,
+    payload: Callable[[str], dict[str, Any]],
+    email: EmailDraft | None,
+) -> int:
+    """Queue a public event: its webhook body (``payload(department_code)``, built once) for each
+    subscription that wants it, and ``email``; returns how many messages were queued."""
     now = utcnow()
-    rows = _webhook_rows(session, application=application, event=event, now=now)
-    template = EMAIL_TEMPLATES.get(event["action"])
-    if template and _email_enabled(session):
+    rows, body = [], None
+    for sub in repository.active_subscriptions(session, department_id=department_id):
+        if not matches(sub.event_types, event_type):
+            continue
+        body = body or payload(sub.department_code)
         rows.append(
-            _email_row(session, application=application, event=event, template=template, now=now)
+            _message(
+                kind="webhook",
+                event_type=event_type,
+                payload=body,
+                now=now,
+                subscription_id=sub.id,
+            )
+        )
+    if email is not None:
+        context = {"template": email.template, **email.context}
+        rows.append(
+            _message(
+                kind="email",
+                event_type=event_type,
+                payload=context,
+                now=now,
+                recipient=email.recipient,
+            )
         )
     if rows:
         repository.insert_messages(session, rows)
@@ -118,81 +122,6 @@ def _message(*, kind: str, event_type: str, payload: dict, now: datetime, **targ
         "locked_until": None,
         "created_at": now,
     }
-
-
-def _webhook_rows(
-    session: Session, *, application: Application, event: dict, now: datetime
-) -> list[dict]:
-    rows, payload = [], None
-    for sub in repository.active_subscriptions(session, department_id=application.department_id):
-        if not matches(sub.event_types, event["action"]):
-            continue
-        payload = payload or webhook_payload(
-            application=application, event=event, department_code=sub.department_code
-        )
-        rows.append(
-            _message(
-                kind="webhook",
-                event_type=event["action"],
-                payload=payload,
-                now=now,
-                subscription_id=sub.id,
-            )
-        )
-    return rows
-
-
-def webhook_payload(*, application: Application, event: dict, department_code: str) -> dict:
-    """The Standard Webhooks body: type, timestamp, and identifiers only (no personal data)."""
-    data: dict[str, Any] = {
-        "application_id": str(application.id),
-        "reference": application.reference,
-        "service_code": application.service_code,
-        "department_code": department_code,
-        "state": application.state,
-        "from_state": event["from_state"],
-        "sequence": event["seq"],
-    }
-    if event["action"] in CERTIFICATE_EVENTS:
-        data["certificate_number"] = event["details"].get("number")
-    return {"type": event["action"], "timestamp": iso_utc(event["created_at"]), "data": data}
-
-
-def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _email_row(
-    session: Session, *, application: Application, event: dict, template: str, now: datetime
-) -> dict:
-    # Usually already in the session (the caller, the transition's service): no query.
-    applicant = session.get(User, application.applicant_id)
-    service = catalogue_repo.service_version(session, application.service_id)
-    if applicant is None or service is None:  # foreign keys make this unreachable
-        raise LookupError(f"application {application.id} lost its applicant or service")
-    lang = "en" if applicant.language == "en" else "id"
-    context: dict[str, Any] = {
-        "template": template,
-        "lang": lang,
-        "application_id": str(application.id),
-        "name": applicant.full_name,
-        "reference": application.reference,
-        "service_name": service.name_en if lang == "en" else service.name_id,
-        "comment": event["comment"],
-    }
-    if template == "approved":
-        codes = repository.certificate_codes(session, application.id)
-        if codes is None:  # certificates.service.record inserts the row before this event
-            raise LookupError(f"certificate.issued without a certificate for {application.id}")
-        context["certificate_number"] = codes.number
-        context["verification_code"] = codes.verification_code
-    return _message(
-        kind="email",
-        event_type=event["action"],
-        payload=context,
-        now=now,
-        recipient=applicant.email,
-    )
 
 
 def dead_messages(session: Session, *, limit: int = 200) -> list[tuple[OutboxMessage, str]]:

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
-from app.deps import RuntimeDep
 from app.errors import Msg
+from app.http.deps import RuntimeDep
 from app.i18n import pick_language
 from app.oauth import service
 from app.oauth.clients import credentials_from

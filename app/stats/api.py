@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
-from app.deps import RuntimeDep, SessionDep
+from app.http.deps import RuntimeDep, SessionDep
 from app.stats import opendata, service
 from app.stats.facts import maybe_refresh, today_at_office
 

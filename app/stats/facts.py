@@ -1,5 +1,6 @@
 """Keep ``application_facts`` and the counts built from them up to date from the applications
-changed since the last refresh."""
+changed since the last refresh (cases of kind "application"; what a state counts as is its
+workflow's word: ``State.outcome``, ``State.clock``)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from sqlalchemy import Engine, delete, exists, literal, select, tuple_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col
 
-from app.applications.sla import office_date
+from app.applications.kind import APPLICATION
 from app.db import transaction
-from app.models import Application, ApplicationFact, Event, StatsState
+from app.models import ApplicationFact, Case, Event, StatsState
+from app.office import office_date
 from app.stats import counts
 from app.workflow.calendar import WorkingCalendar, default_calendar
-from app.workflow.definitions import ACTIVE_STATES, PAUSED_STATES
+from app.workflow.definitions import get_workflow
 
 log = logging.getLogger("loket.stats")
 
@@ -30,8 +32,8 @@ BATCH = 5000
 # A refresh triggered by a request stops after this long (progress is committed, the next
 # request goes on), so a first backfill never holds a request for minutes.
 REQUEST_BUDGET = timedelta(seconds=2)
-_OUTCOMES = {"approved": "approved", "revoked": "approved", "rejected": "rejected"}
-_APPLICATION = Application.__table__  # type: ignore[attr-defined]
+KIND = APPLICATION.name  # the case type these statistics count
+_CASES = Case.__table__  # type: ignore[attr-defined]
 _FACTS = ApplicationFact.__table__  # type: ignore[attr-defined]
 _STATE = StatsState.__table__  # type: ignore[attr-defined]
 
@@ -65,9 +67,9 @@ def build_fact(
     it was never submitted or is not counted."""
     if application.submitted_at is None:
         return None
-    state = application.state
-    outcome = _OUTCOMES.get(state) or ("withdrawn" if state == "withdrawn" else None)
-    if outcome is None and state not in ACTIVE_STATES | PAUSED_STATES:
+    state = get_workflow(application.workflow).state(application.state)
+    outcome = state.outcome
+    if outcome is None and state.clock == "stopped":
         return None
     submitted_on = office_date(_aware(application.submitted_at))
     decided_on = working_days = within_sla = None
@@ -78,7 +80,7 @@ def build_fact(
         working_days = max(0, held - application.paused_working_days)
         within_sla = application.due_at is None or decided_on <= application.due_at
     return Fact(
-        service_code=application.service_code,
+        service_code=application.subject_code,
         department_id=application.department_id,
         submitted_on=submitted_on,
         decided_on=decided_on,
@@ -93,16 +95,15 @@ def build_fact(
 def _changed(session: Session, *, since: datetime | None, after: tuple | None) -> list:
     """The next batch of applications changed at or after ``since``, in (updated_at, id) order:
     the columns a fact needs, whether a revision was ever requested, and the stored fact."""
-    a, f = _APPLICATION.c, _FACTS.c
-    revised = exists().where(
-        col(Event.application_id) == a.id, col(Event.to_state) == "revision_requested"
-    )
+    a, f = _CASES.c, _FACTS.c
+    revised = exists().where(col(Event.case_id) == a.id, col(Event.to_state).in_(_PAUSING))
     query = (
         select(
             a.id,
             a.updated_at,
+            a.workflow,
             a.state,
-            a.service_code,
+            a.subject_code,
             a.department_id,
             a.submitted_at,
             a.decided_at,
@@ -112,7 +113,8 @@ def _changed(session: Session, *, since: datetime | None, after: tuple | None) -
             f.application_id.label("stored"),
             *[f[name].label(f"stored_{name}") for name in FACT_FIELDS],
         )
-        .select_from(_APPLICATION.outerjoin(_FACTS, f.application_id == a.id))
+        .select_from(_CASES.outerjoin(_FACTS, f.application_id == a.id))
+        .where(a.kind == KIND)
         .order_by(a.updated_at, a.id)
         .limit(BATCH)
     )
@@ -123,6 +125,18 @@ def _changed(session: Session, *, since: datetime | None, after: tuple | None) -
         position = tuple_(literal(moment, a.updated_at.type), literal(last_id, a.id.type))
         query = query.where(tuple_(a.updated_at, a.id) > position)
     return list(session.execute(query))
+
+
+# "A revision was requested": the case once entered a state in which the resident holds it
+# after submitting (the clock pauses).
+_PAUSING = sorted(
+    {
+        state.name
+        for workflow in map(get_workflow, APPLICATION.workflows)
+        for state in workflow.states
+        if state.clock == "paused"
+    }
+)
 
 
 def _stored(row) -> Fact | None:
@@ -241,5 +255,5 @@ def maybe_refresh(engine: Engine, *, now: datetime | None = None) -> None:
 
 
 def today_at_office(now: datetime | None = None) -> date:
-    """The office day now."""
+    """The office day now (or at ``now``)."""
     return office_date(now or datetime.now(UTC))

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app.applications.sla import OFFICE_TIMEZONE
 from app.errors import Msg, NotFound, invalid
 from app.models import Certificate, Department, Service
+from app.office import zone as office_zone
 from app.stats import counts
 from app.stats.figures import MIN_CELL, Period, publish, summarise
 
@@ -31,9 +31,7 @@ def parse_period(*, start: date | None, end: date | None, today: date) -> Period
 
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(OFFICE_TIMEZONE)
+    zone = office_zone()
     start = datetime.combine(period.start, time(), zone).astimezone(UTC)
     end = datetime.combine(period.end + timedelta(days=1), time(), zone).astimezone(UTC)
     return start, end

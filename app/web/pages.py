@@ -62,7 +62,7 @@ def _with_session_cookie(context: WebContext, response: Response) -> Any:
 def field_messages(error: DomainError | ValidationError, lang: str) -> dict[str, str]:
     """Error messages by form field name, for showing next to the field."""
     if isinstance(error, ValidationError):
-        from app.problems import pydantic_message
+        from app.http.problems import pydantic_message
 
         return {
             ".".join(str(part) for part in item["loc"]) or "form": pydantic_message(item, lang)

@@ -5,44 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app import resources
+from app import i18n, resources
+from app.office import local_time, office_date
 from app.web.i18n import translations
-
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 # Pages load nothing from elsewhere and run no inline script or style.
 SECURITY_HEADERS = {
@@ -75,21 +45,20 @@ def environment(lang: str = "id") -> Environment:
 
 
 def long_date(value: date | datetime | None, lang: str = "id") -> str:
-    """ "28 November 2026" with the month in the page's language; datetimes in Jakarta time."""
+    """ "28 November 2026" with the month in the page's language; datetimes in office time."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.astimezone(JAKARTA).date()
-    months = MONTHS_EN if lang == "en" else MONTHS_ID
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+        value = office_date(value)
+    return i18n.long_date(value, lang)
 
 
 def date_time(value: datetime | None, lang: str = "id") -> str:
-    """ "28 November 2026, 14:05 WIB": a moment as people in Jakarta read it."""
+    """ "28 November 2026, 14:05 WIB": a moment as people at the office read it."""
     if value is None:
         return ""
-    local = value.astimezone(JAKARTA)
-    return f"{long_date(local.date(), lang)}, {local:%H:%M} WIB"
+    local = local_time(value)
+    return f"{i18n.long_date(local.date(), lang)}, {local:%H:%M} {local.tzname()}"
 
 
 def render_page(

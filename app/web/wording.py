@@ -1,25 +1,14 @@
-"""States and timeline events in words, for every portal page (never the codes themselves).
+"""Timeline events and states in words, for every portal page (never the codes themselves).
 
 A plain lookup rather than .po entries: the codes come from data (events, workflow states), not
-from templates, so the message extractor could not find them.
+from templates, so the message extractor could not find them. A state's words are its
+workflow's (``app.workflow.definitions``).
 """
 
 from __future__ import annotations
 
 from app.errors import Msg
-
-STATES: dict[str, Msg] = {
-    "draft": Msg("Draf", "Draft"),
-    "submitted": Msg("Diajukan", "Submitted"),
-    "in_review": Msg("Sedang diperiksa", "In review"),
-    "in_verification": Msg("Sedang diverifikasi", "In verification"),
-    "verified": Msg("Terverifikasi, menunggu persetujuan", "Verified, awaiting approval"),
-    "revision_requested": Msg("Perlu perbaikan", "Revision requested"),
-    "approved": Msg("Disetujui", "Approved"),
-    "rejected": Msg("Ditolak", "Rejected"),
-    "withdrawn": Msg("Ditarik kembali", "Withdrawn"),
-    "revoked": Msg("Izin dicabut", "Revoked"),
-}
+from app.workflow.definitions import get_workflow
 
 EVENTS: dict[str, Msg] = {
     "application.created": Msg("Draf permohonan dibuat", "Draft application created"),
@@ -48,20 +37,14 @@ ACTORS: dict[str, Msg] = {
 }
 
 
-# Where space is short (the boxes of a workflow diagram), the states whose full words are long.
-SHORT_STATES: dict[str, Msg] = {
-    "in_review": Msg("Diperiksa", "In review"),
-    "in_verification": Msg("Diverifikasi", "In verification"),
-    "verified": Msg("Terverifikasi", "Verified"),
-    "withdrawn": Msg("Ditarik", "Withdrawn"),
-    "revoked": Msg("Dicabut", "Revoked"),
-}
-
-
-def state_label(state: str, lang: str, *, short: bool = False) -> str:
-    """A workflow state in words; an unknown code is shown as itself rather than hidden."""
-    found = (short and SHORT_STATES.get(state)) or STATES.get(state)
-    return found.in_lang(lang) if found else state
+def state_label(
+    workflow: str, state: str, lang: str, *, officer: bool = False, short: bool = False
+) -> str:
+    """A state of a workflow in words (the workflow's own); an unknown one is shown as itself."""
+    try:
+        return get_workflow(workflow).state(state).words(lang, officer=officer, short=short)
+    except ValueError:
+        return state
 
 
 def event_label(action: str, lang: str) -> str:

@@ -1,7 +1,8 @@
-"""The built-in workflows, as data.
+"""The built-in workflows, as data: their states with what each means, and their transitions.
 
 Constructing a ``Workflow`` runs ``validate_workflow``, so a broken definition fails when this
-module is imported rather than when a citizen presses a button.
+module is imported rather than when a resident presses a button. This is the one place where
+state names are written down: everything else asks a workflow what a state means.
 """
 
 from __future__ import annotations
@@ -9,23 +10,99 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.errors import Msg
-from app.workflow.engine import ALL_ROLES, Transition, Workflow
+from app.workflow.engine import ALL_ROLES, State, Transition, Workflow
 
 __all__ = [
-    "ACTIVE_STATES",
     "ALL_ROLES",
-    "FINAL_STATES",
-    "PAUSED_STATES",
+    "KNOWN_STATES",
+    "PRIVATE_STATES",
+    "PRIVATE_STATES_SQL",
     "WORKFLOWS",
     "get_workflow",
+    "states_where",
+    "work_order",
 ]
 
-# The authority holds the file and the SLA clock runs.
-ACTIVE_STATES: frozenset[str] = frozenset({"submitted", "in_review", "in_verification", "verified"})
-# The applicant holds the file; the SLA clock is paused.
-PAUSED_STATES: frozenset[str] = frozenset({"revision_requested"})
-# Decided or closed; only "approved" has a way out (revoke), and that is an act on the decision.
-FINAL_STATES: frozenset[str] = frozenset({"approved", "rejected", "withdrawn", "revoked"})
+# --- states -------------------------------------------------------------------------------------
+
+DRAFT = State(
+    name="draft",
+    label=Msg("Draf", "Draft"),
+    holder="owner",
+    clock="stopped",
+    editable=True,
+    private=True,
+)
+SUBMITTED = State(
+    name="submitted", label=Msg("Diajukan", "Submitted"), holder="authority", clock="runs"
+)
+IN_REVIEW = State(
+    name="in_review",
+    label=Msg("Sedang diperiksa", "In review"),
+    short_label=Msg("Diperiksa", "In review"),
+    holder="authority",
+    clock="runs",
+)
+IN_VERIFICATION = State(
+    name="in_verification",
+    label=Msg("Sedang diverifikasi", "In verification"),
+    short_label=Msg("Diverifikasi", "In verification"),
+    holder="authority",
+    clock="runs",
+)
+VERIFIED = State(
+    name="verified",
+    label=Msg("Terverifikasi, menunggu persetujuan", "Verified, awaiting approval"),
+    short_label=Msg("Terverifikasi", "Verified"),
+    holder="authority",
+    clock="runs",
+)
+REVISION_REQUESTED = State(
+    name="revision_requested",
+    label=Msg("Perlu perbaikan", "Revision requested"),
+    holder="owner",
+    clock="paused",
+    editable=True,
+)
+APPROVED = State(
+    name="approved",
+    label=Msg("Disetujui", "Approved"),
+    holder="nobody",
+    clock="stopped",
+    final=True,
+    certified=True,
+    outcome="approved",
+)
+REJECTED = State(
+    name="rejected",
+    label=Msg("Ditolak", "Rejected"),
+    holder="nobody",
+    clock="stopped",
+    final=True,
+    outcome="rejected",
+)
+WITHDRAWN = State(
+    name="withdrawn",
+    label=Msg("Ditarik kembali", "Withdrawn"),
+    short_label=Msg("Ditarik", "Withdrawn"),
+    holder="nobody",
+    clock="stopped",
+    final=True,
+    outcome="withdrawn",
+)
+# Revoking acts on a decision that was an approval: statistics keep counting it as one.
+REVOKED = State(
+    name="revoked",
+    label=Msg("Izin dicabut", "Revoked"),
+    short_label=Msg("Dicabut", "Revoked"),
+    holder="nobody",
+    clock="stopped",
+    final=True,
+    certified=True,
+    outcome="approved",
+)
+
+# --- transitions --------------------------------------------------------------------------------
 
 _LABELS: dict[str, Msg] = {
     "submit": Msg("Ajukan", "Submit"),
@@ -44,19 +121,21 @@ _LABELS: dict[str, Msg] = {
 
 def _t(
     action: str,
-    sources: Iterable[str],
-    target: str | None,
+    sources: Iterable[State],
+    target: State | None,
     roles: Iterable[str],
     *,
+    event: str,
     guards: tuple[str, ...] = (),
     effects: tuple[str, ...] = (),
 ) -> Transition:
     """Shorthand that freezes the sets and looks up the bilingual label."""
     return Transition(
         action=action,
-        sources=frozenset(sources),
-        target=target,
+        sources=frozenset(state.name for state in sources),
+        target=target.name if target is not None else None,
         roles=frozenset(roles),
+        event=event,
         guards=guards,
         effects=effects,
         label=_LABELS[action],
@@ -65,72 +144,96 @@ def _t(
 
 # Steps the applicant takes, identical in both workflows.
 _SUBMIT = _t(
-    "submit", ["draft"], "submitted", ["applicant"], guards=("complete",), effects=("start_sla",)
+    "submit",
+    [DRAFT],
+    SUBMITTED,
+    ["applicant"],
+    event="submitted",
+    guards=("complete",),
+    effects=("start_sla",),
 )
 _RESUBMIT = _t(
     "resubmit",
-    ["revision_requested"],
-    "submitted",
+    [REVISION_REQUESTED],
+    SUBMITTED,
     ["applicant"],
+    event="resubmitted",
     guards=("complete",),
     effects=("resume_sla",),
 )
 _WITHDRAW = _t(
     "withdraw",
-    ["draft", "submitted", "revision_requested"],
-    "withdrawn",
+    [DRAFT, SUBMITTED, REVISION_REQUESTED],
+    WITHDRAWN,
     ["applicant"],
+    event="withdrawn",
     effects=("close",),
 )
 _REVOKE = _t(
     "revoke",
-    ["approved"],
-    "revoked",
+    [APPROVED],
+    REVOKED,
     ["approver"],
+    event="revoked",
     guards=("comment_required",),
     effects=("revoke_certificate",),
 )
 
 SINGLE_APPROVAL = Workflow(
     name="single_approval",
-    initial="draft",
+    initial=DRAFT.name,
     states=(
-        "draft",
-        "submitted",
-        "in_review",
-        "revision_requested",
-        "approved",
-        "rejected",
-        "withdrawn",
-        "revoked",
+        DRAFT,
+        SUBMITTED,
+        IN_REVIEW,
+        REVISION_REQUESTED,
+        APPROVED,
+        REJECTED,
+        WITHDRAWN,
+        REVOKED,
     ),
     transitions=(
         _SUBMIT,
         _t(
-            "start_review", ["submitted"], "in_review", ["verifier", "approver"], effects=("claim",)
+            "start_review",
+            [SUBMITTED],
+            IN_REVIEW,
+            ["verifier", "approver"],
+            event="review_started",
+            effects=("claim",),
         ),
-        _t("claim", ["submitted", "in_review"], None, ["verifier", "approver"], effects=("claim",)),
+        _t(
+            "claim",
+            [SUBMITTED, IN_REVIEW],
+            None,
+            ["verifier", "approver"],
+            event="claimed",
+            effects=("claim",),
+        ),
         _t(
             "request_revision",
-            ["in_review"],
-            "revision_requested",
+            [IN_REVIEW],
+            REVISION_REQUESTED,
             ["verifier", "approver"],
+            event="revision_requested",
             guards=("comment_required",),
             effects=("pause_sla",),
         ),
         _RESUBMIT,
         _t(
             "approve",
-            ["in_review"],
-            "approved",
+            [IN_REVIEW],
+            APPROVED,
             ["approver"],
+            event="approved",
             effects=("decide", "issue_certificate"),
         ),
         _t(
             "reject",
-            ["in_review"],
-            "rejected",
+            [IN_REVIEW],
+            REJECTED,
             ["approver"],
+            event="rejected",
             guards=("comment_required",),
             effects=("decide",),
         ),
@@ -141,44 +244,52 @@ SINGLE_APPROVAL = Workflow(
 
 TWO_LEVEL = Workflow(
     name="two_level",
-    initial="draft",
+    initial=DRAFT.name,
     states=(
-        "draft",
-        "submitted",
-        "in_verification",
-        "verified",
-        "revision_requested",
-        "approved",
-        "rejected",
-        "withdrawn",
-        "revoked",
+        DRAFT,
+        SUBMITTED,
+        IN_VERIFICATION,
+        VERIFIED,
+        REVISION_REQUESTED,
+        APPROVED,
+        REJECTED,
+        WITHDRAWN,
+        REVOKED,
     ),
     transitions=(
         _SUBMIT,
         _t(
-            "start_verification", ["submitted"], "in_verification", ["verifier"], effects=("claim",)
+            "start_verification",
+            [SUBMITTED],
+            IN_VERIFICATION,
+            ["verifier"],
+            event="verification_started",
+            effects=("claim",),
         ),
         _t(
             "claim",
-            ["submitted", "in_verification", "verified"],
+            [SUBMITTED, IN_VERIFICATION, VERIFIED],
             None,
             ["verifier", "approver"],
+            event="claimed",
             effects=("claim",),
         ),
         # Each level sends the file back from its own stage only.
         _t(
             "request_revision",
-            ["in_verification"],
-            "revision_requested",
+            [IN_VERIFICATION],
+            REVISION_REQUESTED,
             ["verifier"],
+            event="revision_requested",
             guards=("comment_required",),
             effects=("pause_sla",),
         ),
         _t(
             "request_revision",
-            ["verified"],
-            "revision_requested",
+            [VERIFIED],
+            REVISION_REQUESTED,
             ["approver"],
+            event="revision_requested",
             guards=("comment_required",),
             effects=("pause_sla",),
         ),
@@ -186,24 +297,27 @@ TWO_LEVEL = Workflow(
         # The verifier steps back from the file so that an approver can claim it.
         _t(
             "verify",
-            ["in_verification"],
-            "verified",
+            [IN_VERIFICATION],
+            VERIFIED,
             ["verifier"],
-            effects=("record_verifier", "release"),
+            event="verified",
+            effects=("record_first_officer", "release"),
         ),
         _t(
             "approve",
-            ["verified"],
-            "approved",
+            [VERIFIED],
+            APPROVED,
             ["approver"],
-            guards=("not_verifier",),
+            event="approved",
+            guards=("second_officer",),
             effects=("decide", "issue_certificate"),
         ),
         _t(
             "reject",
-            ["in_verification", "verified"],
-            "rejected",
+            [IN_VERIFICATION, VERIFIED],
+            REJECTED,
             ["verifier", "approver"],
+            event="rejected",
             guards=("comment_required",),
             effects=("decide",),
         ),
@@ -222,3 +336,47 @@ def get_workflow(name: str) -> Workflow:
     except KeyError:
         known = ", ".join(sorted(WORKFLOWS))
         raise ValueError(f"Unknown workflow {name!r}; known workflows: {known}") from None
+
+
+def _private_states() -> frozenset[str]:
+    """States only the owner sees. Queues and their partial index leave them out by name, so a
+    name that is private in one workflow must be private in every workflow that uses it."""
+    private = {s.name for wf in WORKFLOWS.values() for s in wf.states if s.private}
+    mixed = {
+        s.name
+        for wf in WORKFLOWS.values()
+        for s in wf.states
+        if s.name in private and not s.private
+    }
+    if mixed:
+        raise ValueError(f"states private in one workflow but not another: {sorted(mixed)}")
+    return frozenset(private)
+
+
+KNOWN_STATES: frozenset[str] = frozenset(s.name for wf in WORKFLOWS.values() for s in wf.states)
+PRIVATE_STATES: frozenset[str] = _private_states()
+# The same as an SQL predicate on a ``state`` column: literal, so that a partial index and the
+# queries that use it agree (changing it means a migration for the index).
+PRIVATE_STATES_SQL = " AND ".join(f"state <> '{name}'" for name in sorted(PRIVATE_STATES))
+
+
+def states_where(workflows: Iterable[Workflow], **meaning: object) -> tuple[str, ...]:
+    """Names of the states of ``workflows`` with every given attribute value, e.g.
+    ``states_where(flows, clock="runs")``, each once, in definition order."""
+    names: dict[str, None] = {}
+    for workflow in workflows:
+        for state in workflow.states:
+            if all(getattr(state, key) == value for key, value in meaning.items()):
+                names[state.name] = None
+    return tuple(names)
+
+
+def work_order(workflows: Iterable[Workflow]) -> tuple[str, ...]:
+    """The states of ``workflows`` the office sees, its own work first: running clock, then
+    paused, then stopped (the order of the counts per state in an officer's queue)."""
+    flows = list(workflows)
+    return tuple(
+        name
+        for clock in ("runs", "paused", "stopped")
+        for name in states_where(flows, clock=clock, private=False)
+    )

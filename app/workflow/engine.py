@@ -1,35 +1,54 @@
 """Workflow interpreter: workflows are plain data, this module is the only code that reads them.
 
-No database or web imports: the service layer resolves a transition here, checks its guards,
-then performs the named effects itself.
+No database or web imports. A workflow declares its states with what they mean (who holds the
+file, whether the SLA clock runs, whether the owner may still edit, whether it is final, its
+words for people) and its transitions with the names of their guards and effects. The case
+kernel (``app.cases``) carries the guards and effects out through named handlers, and checks at
+start-up that every name used here has one (``missing_handlers``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Literal
 
-from app.errors import FieldError, Forbidden, InvalidTransition, Msg, ValidationFailed
+from app.errors import Forbidden, InvalidTransition, Msg
 
-ALL_ROLES: frozenset[str] = frozenset({"applicant", "verifier", "approver"})
+# Who may take an action: the case's owner (the applicant, the reporter), officers of the
+# handling department holding an officer role, or any officer of that department.
+ALL_ROLES: frozenset[str] = frozenset({"applicant", "verifier", "approver", "officer"})
 
-# Effects are only names, carried out by the service layer; like GUARDS (below) they are a closed
-# vocabulary so a typo in a definition fails at import instead of silently doing nothing.
-EFFECTS: frozenset[str] = frozenset(
-    {
-        "start_sla",
-        "pause_sla",
-        "resume_sla",
-        "claim",
-        "release",
-        "record_verifier",
-        "decide",
-        "close",
-        "issue_certificate",
-        "revoke_certificate",
-    }
-)
+Clock = Literal["runs", "paused", "stopped"]
+Holder = Literal["owner", "authority", "nobody"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class State:
+    """One state and what it means; code asks these questions, never compares names."""
+
+    name: str
+    label: Msg  # in the words residents read
+    officer_label: Msg | None = None  # where officers need other words (else ``label``)
+    short_label: Msg | None = None  # where space is short (a diagram's boxes)
+    holder: Holder  # who has to act: the resident, the authority, nobody (closed)
+    clock: Clock  # the SLA clock: runs while the authority holds the file, else paused/stopped
+    editable: bool = False  # the owner may still change the form and the documents
+    private: bool = False  # only the owner sees the case (an unfinished draft)
+    final: bool = False  # decided or closed; only acts on the decision may follow
+    certified: bool = False  # the case has its certificate in this state
+    outcome: str | None = None  # what statistics count a case ending here as
+    open311: Literal["open", "closed"] | None = None  # GeoReport status (None: from ``final``)
+
+    def words(self, lang: str, *, officer: bool = False, short: bool = False) -> str:
+        """The state in words for a resident (default), an officer, or a small box."""
+        chosen = (short and self.short_label) or (officer and self.officer_label) or self.label
+        return chosen.in_lang(lang)
+
+    @property
+    def open311_status(self) -> str:
+        return self.open311 or ("closed" if self.final else "open")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +59,7 @@ class Transition:
     sources: frozenset[str]
     target: str | None  # None keeps the state (e.g. "claim" only changes the assignee)
     roles: frozenset[str]
+    event: str  # past tense, the timeline's word for it: "submitted", "review_started"
     guards: tuple[str, ...] = ()
     effects: tuple[str, ...] = ()
     label: Msg
@@ -51,11 +71,22 @@ class Workflow:
 
     name: str
     initial: str
-    states: tuple[str, ...]
+    states: tuple[State, ...]
     transitions: tuple[Transition, ...]
 
     def __post_init__(self) -> None:
         validate_workflow(self)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(state.name for state in self.states)
+
+    def state(self, name: str) -> State:
+        """The state called ``name``; ValueError for a name this workflow does not have."""
+        for state in self.states:
+            if state.name == name:
+                return state
+        raise ValueError(f"workflow {self.name!r} has no state {name!r}")
 
     def transition(self, action: str, *, state: str | None = None) -> Transition | None:
         """The transition for ``action`` (from ``state`` when given), or None."""
@@ -68,17 +99,6 @@ class Workflow:
     def actions(self) -> tuple[str, ...]:
         """Distinct action names in definition order."""
         return tuple(dict.fromkeys(t.action for t in self.transitions))
-
-
-@dataclass(frozen=True)
-class GuardContext:
-    """What the guards need to know about the attempt; filled in by the service layer."""
-
-    actor_id: str | None
-    verified_by: str | None
-    comment: str | None
-    # Filled by the caller only for transitions with the "complete" guard: it needs form and files.
-    incomplete: tuple[FieldError, ...] = ()
 
 
 def validate_workflow(workflow: Workflow) -> None:
@@ -95,10 +115,31 @@ def validate_workflow(workflow: Workflow) -> None:
 
 def _state_problems(workflow: Workflow) -> list[str]:
     problems = []
-    if len(set(workflow.states)) != len(workflow.states):
+    names = workflow.state_names
+    if len(set(names)) != len(names):
         problems.append("duplicate state names")
-    if workflow.initial not in workflow.states:
+    if workflow.initial not in names:
         problems.append(f"initial state {workflow.initial!r} is not a state")
+    for state in workflow.states:
+        problems += _meaning_problems(state)
+    return problems
+
+
+def _meaning_problems(state: State) -> list[str]:
+    """States whose declared meanings contradict each other."""
+    where = f"state {state.name!r}"
+    expected_holder = {"runs": "authority", "paused": "owner"}.get(state.clock)
+    problems = []
+    if expected_holder and state.holder != expected_holder:
+        problems.append(f"{where}: a clock that {state.clock} means the {expected_holder} holds it")
+    if state.final and (state.holder != "nobody" or state.clock != "stopped" or state.editable):
+        problems.append(f"{where}: a final state is held by nobody, stopped and not editable")
+    if state.editable and state.holder != "owner":
+        problems.append(f"{where}: only the owner edits, so an editable state is the owner's")
+    if state.private and not state.editable:
+        problems.append(f"{where}: a private state is the owner's unfinished, editable work")
+    if state.certified and not state.final:
+        problems.append(f"{where}: a certificate exists only once the case is decided")
     return problems
 
 
@@ -106,20 +147,19 @@ def _transition_problems(workflow: Workflow, transition: Transition) -> list[str
     where = f"action {transition.action!r}"
     problems = []
     unknown: AbstractSet[str]
+    names = set(workflow.state_names)
     if not isinstance(transition.sources, frozenset) or not transition.sources:
         problems.append(f"{where}: sources must be a non-empty frozenset")
-    elif unknown := transition.sources - set(workflow.states):
+    elif unknown := transition.sources - names:
         problems.append(f"{where}: unknown source states {sorted(unknown)}")
-    if transition.target is not None and transition.target not in workflow.states:
+    if transition.target is not None and transition.target not in names:
         problems.append(f"{where}: unknown target state {transition.target!r}")
     if not isinstance(transition.roles, frozenset) or not transition.roles:
         problems.append(f"{where}: roles must be a non-empty frozenset")
     elif unknown := transition.roles - ALL_ROLES:
         problems.append(f"{where}: unknown roles {sorted(unknown)}")
-    if unknown := set(transition.guards) - GUARDS:
-        problems.append(f"{where}: unknown guards {sorted(unknown)}")
-    if unknown := set(transition.effects) - EFFECTS:
-        problems.append(f"{where}: unknown effects {sorted(unknown)}")
+    if not transition.event.isidentifier():
+        problems.append(f"{where}: event {transition.event!r} is not a plain word")
     return problems
 
 
@@ -146,8 +186,24 @@ def _unreachable_problems(workflow: Workflow) -> list[str]:
             if state in transition.sources and target is not None and target not in reached:
                 reached.add(target)
                 frontier.append(target)
-    missing = [state for state in workflow.states if state not in reached]
+    missing = [name for name in workflow.state_names if name not in reached]
     return [f"unreachable states {missing}"] if missing else []
+
+
+def missing_handlers(
+    workflows: Iterable[Workflow], *, guards: AbstractSet[str], effects: AbstractSet[str]
+) -> list[str]:
+    """Guard and effect names the workflows use that no handler carries out (checked at
+    start-up, so a misspelt name fails there instead of silently doing nothing)."""
+    problems = []
+    for workflow in workflows:
+        for transition in workflow.transitions:
+            where = f"{workflow.name}: action {transition.action!r}"
+            if unknown := set(transition.guards) - guards:
+                problems.append(f"{where}: unknown guards {sorted(unknown)}")
+            if unknown := set(transition.effects) - effects:
+                problems.append(f"{where}: unknown effects {sorted(unknown)}")
+    return problems
 
 
 def allowed_actions(workflow: Workflow, *, state: str, roles: frozenset[str]) -> list[Transition]:
@@ -183,60 +239,18 @@ def _not_allowed_here(workflow: Workflow, *, state: str, action: str) -> Msg:
     )
 
 
-def check_guards(transition: Transition, context: GuardContext) -> None:
-    """Raise Forbidden or ValidationFailed if any guard of ``transition`` fails."""
-    errors: list[FieldError] = []
-    for name in transition.guards:
-        errors += _GUARD_CHECKS[name](context)
-    if errors:
-        raise ValidationFailed(errors=errors)
-
-
-def _guard_complete(context: GuardContext) -> list[FieldError]:
-    return list(context.incomplete)
-
-
-def _guard_comment_required(context: GuardContext) -> list[FieldError]:
-    if context.comment and context.comment.strip():
-        return []
-    message = Msg(
-        "Komentar wajib diisi untuk tindakan ini", "A comment is required for this action"
-    )
-    return [FieldError("comment", message)]
-
-
-def _guard_not_verifier(context: GuardContext) -> list[FieldError]:
-    # Separation of duties is a permission matter, so it is a 403 rather than a field error.
-    # An unknown actor cannot be shown to differ from the verifier, so it is refused too.
-    if context.actor_id is None or context.actor_id == context.verified_by:
-        raise Forbidden(
-            detail=Msg(
-                "Petugas yang memverifikasi permohonan ini tidak boleh juga menyetujuinya",
-                "The officer who verified this application may not also approve it",
-            )
-        )
-    return []
-
-
-_GUARD_CHECKS: dict[str, Callable[[GuardContext], list[FieldError]]] = {
-    "complete": _guard_complete,
-    "comment_required": _guard_comment_required,
-    "not_verifier": _guard_not_verifier,
-}
-GUARDS: frozenset[str] = frozenset(_GUARD_CHECKS)
-
-
 def to_mermaid(workflow: Workflow, *, lang: str | None = None) -> str:
     """A Mermaid ``stateDiagram-v2``; edges are labelled by action, or by label in ``lang``."""
     lines = ["stateDiagram-v2", f"    [*] --> {workflow.initial}"]
+    names = workflow.state_names
     for transition in workflow.transitions:
         text = transition.action if lang is None else transition.label.in_lang(lang)
         # A colon or line break would end the edge label early in Mermaid's grammar.
         text = text.replace(":", " ").replace("\n", " ")
-        for source in sorted(transition.sources, key=workflow.states.index):
+        for source in sorted(transition.sources, key=names.index):
             target = transition.target or source
             lines.append(f"    {source} --> {target} : {text}")
-    for state in workflow.states:
-        if not any(state in t.sources for t in workflow.transitions):
-            lines.append(f"    {state} --> [*]")
+    for name in names:
+        if not any(name in t.sources for t in workflow.transitions):
+            lines.append(f"    {name} --> [*]")
     return "\n".join(lines) + "\n"

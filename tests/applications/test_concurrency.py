@@ -11,8 +11,9 @@ from sqlmodel import select
 
 from app.accounts.principal import Principal
 from app.applications import service as applications
-from app.applications.schemas import ApplicationCreate, TransitionRequest
+from app.applications.schemas import ApplicationCreate
 from app.applications.transitions import transition
+from app.cases.schemas import TransitionRequest
 from app.db import transaction
 from app.errors import Conflict
 from app.models import Event
@@ -63,7 +64,7 @@ def test_twenty_concurrent_transitions_exactly_one_wins(world):
     with transaction(world.runtime.engine, write=False) as session:
         events = session.exec(
             select(Event).where(
-                Event.application_id == application_id, Event.action == "application.review_started"
+                Event.case_id == application_id, Event.action == "application.review_started"
             )
         )
         assert len(events.all()) == 1

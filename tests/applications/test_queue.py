@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from app.models import Application
+from app.models import Case
 
 
 def _list(world, user, **params):
@@ -69,7 +69,7 @@ def test_overdue_filter_and_sla_fields(world, db):
     last_week = date.today() - timedelta(days=10)
     with db() as session:
         for item in (late, paused):
-            row = session.get(Application, uuid.UUID(item["id"]))
+            row = session.get(Case, uuid.UUID(item["id"]))
             row.due_at = last_week
             session.add(row)
     overdue = _list(world, officer, overdue="true")

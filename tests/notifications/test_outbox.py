@@ -7,8 +7,11 @@ from collections import defaultdict
 
 import pytest
 
+from app.applications.kind import APPLICATION
+from app.cases.publishing import is_public
 from app.notifications.dispatcher import Dispatcher
-from app.notifications.outbox import is_public, matches
+from app.notifications.outbox import matches
+from app.workflow.definitions import get_workflow
 from tests.notifications.helpers import messages, subscribe
 
 
@@ -44,7 +47,8 @@ def test_patterns(patterns, action, expected):
     ],
 )
 def test_which_events_leave_loket(action, from_state, to_state, public):
-    assert is_public({"action": action, "from_state": from_state, "to_state": to_state}) is public
+    event = {"action": action, "from_state": from_state, "to_state": to_state}
+    assert is_public(APPLICATION, event, get_workflow("single_approval")) is public
 
 
 def test_each_matching_active_subscription_gets_one_signed_message(world, receiver):

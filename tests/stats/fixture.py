@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from app.db import transaction
-from app.models import Application, Event, Service
+from app.models import Event, Service
+from tests.factories import application_rows
 
 # Friday 13 Feb 2026, 10:00 in Jakarta. Mon 16 and Tue 17 Feb are holidays (Imlek), so the
 # working days after it are 18, 19, 20, 23, 24, 25, 26, 27 Feb = 1 .. 8.
@@ -41,27 +42,26 @@ def load(runtime, *, applicant_id: uuid.UUID) -> None:
         rows = [(s, d, p, due, r) for s, d, p, due, r in DECIDED]
         rows += [("withdrawn", 18, 0, 20, False)] + [("in_review", None, 0, 20, False)] * 3
         for n, (state, day, paused, due, revised) in enumerate(rows):
-            application = Application(
-                reference=f"STAT-{n:04d}",
-                service_id=service.id,
-                service_code="SIMPLE",
-                department_id=service.department_id,
+            case, application = application_rows(
+                service,
                 applicant_id=applicant_id,
+                reference=f"STAT-{n:04d}",
                 state=state,
                 submitted_at=SUBMITTED,
                 decided_at=_at(day) if day else None,
                 due_at=date(2026, 2, due),
                 paused_working_days=paused,
             )
-            session.add(application)
+            session.add(case)
             session.flush()
+            session.add(application)
             if revised:
-                session.add(_revision_event(application.id))
+                session.add(_revision_event(case.id))
 
 
 def _revision_event(application_id: uuid.UUID) -> Event:
     return Event(
-        application_id=application_id,
+        case_id=application_id,
         seq=1,
         action="application.revision_requested",
         from_state="in_review",

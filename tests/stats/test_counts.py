@@ -11,14 +11,16 @@ import pytest
 from sqlalchemy import select, update
 
 from app.db import transaction
-from app.models import Application, ApplicationFact, Event, Service, StatsState
+from app.models import ApplicationFact, Case, Event, Service, StatsState
 from app.stats import facts as facts_module
 from app.stats import service
 from app.stats.facts import refresh_facts
 from app.stats.figures import BACKLOG_BUCKETS, Period, median_of, percentile, percentile_of
+from tests.factories import application_rows
 
 TODAY = date(2026, 11, 28)
-STATES = ("approved", "rejected", "revoked", "withdrawn", "in_review", "submitted")
+# States both workflows have (a case only ever holds a state of its own workflow).
+STATES = ("approved", "rejected", "revoked", "withdrawn", "submitted")
 STATES += ("revision_requested", "draft")
 
 
@@ -53,17 +55,15 @@ def _scanned(facts: list, period: Period, today: date) -> dict:
     }
 
 
-def _random_application(rng: random.Random, services: list, n: int, applicant_id) -> Application:
+def _random_application(rng: random.Random, services: list, n: int, applicant_id) -> list:
     service_row = rng.choice(services)
     submitted = datetime(2025, 9, 1, tzinfo=UTC) + timedelta(hours=rng.randrange(24 * 450))
     state = rng.choice(STATES)
     decided = submitted + timedelta(hours=rng.randrange(1, 24 * 40))
-    return Application(
-        reference=f"CNT-{n:05d}",
-        service_id=service_row.id,
-        service_code=service_row.code,
-        department_id=service_row.department_id,
+    return application_rows(
+        service_row,
         applicant_id=applicant_id,
+        reference=f"CNT-{n:05d}",
         state=state,
         submitted_at=None if state == "draft" else submitted,
         decided_at=decided if state in ("approved", "rejected", "revoked", "withdrawn") else None,
@@ -76,9 +76,11 @@ def _load(world, rng: random.Random, count: int) -> list:
     applicant = world.user()
     with transaction(world.runtime.engine) as session:
         services = list(session.execute(select(Service).where(Service.is_current)).scalars())
-        applications = [_random_application(rng, services, n, applicant.id) for n in range(count)]
-        session.add_all(applications)
-    return [a.id for a in applications]
+        rows = [_random_application(rng, services, n, applicant.id) for n in range(count)]
+        session.add_all([case for case, _ in rows])
+        session.flush()
+        session.add_all([application for _, application in rows])
+    return [case.id for case, _ in rows]
 
 
 def _change(world, rng: random.Random, ids: list, moment: datetime, seq: int) -> None:
@@ -89,16 +91,14 @@ def _change(world, rng: random.Random, ids: list, moment: datetime, seq: int) ->
             values = {"state": state, "updated_at": moment, "paused_working_days": rng.randrange(3)}
             if state in ("approved", "rejected", "revoked", "withdrawn"):
                 values["decided_at"] = moment - timedelta(days=rng.randrange(200))
-            session.execute(
-                update(Application).where(Application.id == application_id).values(values)
-            )
+            session.execute(update(Case).where(Case.id == application_id).values(values))
             if state == "revision_requested":
                 session.add(_revision(application_id, seq))
 
 
 def _revision(application_id, seq: int) -> Event:
     return Event(
-        application_id=application_id,
+        case_id=application_id,
         seq=seq,
         action="application.revision_requested",
         from_state="in_review",

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import update
 
-from app.models import Application
+from app.models import Case
 from tests.factories import make_nik, pdf_bytes
 from tests.web.browser import sign_in
 from tests.web.conftest import screenshot, sqlite_only
@@ -26,9 +26,7 @@ def test_officer_filters_claims_and_requests_a_revision(live_server, page, world
     world.in_state("in_review", citizen=residents[2], officer=colleague)
     with db() as session:  # submitted long ago: its due day has passed
         session.execute(
-            update(Application)
-            .where(Application.id == uuid.UUID(late["id"]))
-            .values(due_at=date(2020, 1, 6))
+            update(Case).where(Case.id == uuid.UUID(late["id"])).values(due_at=date(2020, 1, 6))
         )
 
     sign_in(page, live_server, officer.email)

@@ -304,11 +304,13 @@ def test_own_documents_download_as_attachments(world, client):
 
 
 def test_every_state_and_workflow_event_has_words_in_both_languages():
-    from app.applications.transitions import _past_tense
-    from app.web.wording import EVENTS, STATES
-    from app.workflow.definitions import WORKFLOWS
+    from app.applications.kind import APPLICATION
+    from app.web.wording import EVENTS
+    from app.workflow.definitions import get_workflow
 
-    for workflow in WORKFLOWS.values():
-        assert set(workflow.states) <= set(STATES)
+    for workflow in map(get_workflow, APPLICATION.workflows):
+        for state in workflow.states:
+            for words in (state.label, state.officer_label, state.short_label):
+                assert words is None or (words.id.strip() and words.en.strip())
         for step in workflow.transitions:
-            assert f"application.{_past_tense(step.action)}" in EVENTS
+            assert APPLICATION.event_name(step) in EVENTS

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from app.web.routes import web_routers
+from app.portal.routes import web_routers
 from tests.web.pages import sign_in
 
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import update
 
-from app.models import Application
+from app.models import Case
 from tests.web.pages import csrf_of, sign_in, soup
 
 
@@ -27,9 +27,7 @@ def people(world):
 def make_overdue(db, application_id: str) -> None:
     with db() as session:
         session.execute(
-            update(Application)
-            .where(Application.id == uuid.UUID(application_id))
-            .values(due_at=date(2020, 1, 6))
+            update(Case).where(Case.id == uuid.UUID(application_id)).values(due_at=date(2020, 1, 6))
         )
 
 

@@ -6,21 +6,22 @@ import dataclasses
 
 import pytest
 
-from app.errors import FieldError, Forbidden, InvalidTransition, Msg, ValidationFailed
+from app.errors import Forbidden, InvalidTransition, Msg
 from app.workflow.definitions import (
-    ACTIVE_STATES,
     ALL_ROLES,
-    FINAL_STATES,
-    PAUSED_STATES,
+    PRIVATE_STATES,
+    PRIVATE_STATES_SQL,
     WORKFLOWS,
     get_workflow,
+    states_where,
+    work_order,
 )
 from app.workflow.engine import (
-    GuardContext,
+    State,
     Transition,
     Workflow,
     allowed_actions,
-    check_guards,
+    missing_handlers,
     resolve,
     to_mermaid,
     validate_workflow,
@@ -99,7 +100,7 @@ def _label(name: str) -> Msg:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_states_are_as_specified(name: str) -> None:
     states, _ = CASES[name]
-    assert get_workflow(name).states == states
+    assert get_workflow(name).state_names == states
     assert get_workflow(name).initial == "draft"
 
 
@@ -195,59 +196,21 @@ def test_guard_effects_as_specified() -> None:
     assert single.transition("approve").effects == ("decide", "issue_certificate")
     assert single.transition("withdraw").effects == ("close",)
     assert single.transition("revoke").guards == ("comment_required",)
-    assert two.transition("approve").guards == ("not_verifier",)
-    assert two.transition("verify").effects == ("record_verifier", "release")
+    assert two.transition("approve").guards == ("second_officer",)
+    assert two.transition("verify").effects == ("record_first_officer", "release")
     for workflow in (single, two):
         for action in ("request_revision", "reject", "revoke"):
             assert workflow.transition(action).guards == ("comment_required",)
 
 
-def test_separation_of_duties() -> None:
-    approve = get_workflow("two_level").transition("approve")
-    check_guards(approve, GuardContext(actor_id="u2", verified_by="u1", comment=None))
-    with pytest.raises(Forbidden) as caught:
-        check_guards(approve, GuardContext(actor_id="u1", verified_by="u1", comment=None))
-    assert "verif" in caught.value.detail.en and "verifikasi" in caught.value.detail.id
-    with pytest.raises(Forbidden):
-        check_guards(approve, GuardContext(actor_id=None, verified_by=None, comment=None))
-
-
-def test_single_approval_has_no_separation_guard() -> None:
-    approve = get_workflow("single_approval").transition("approve")
-    check_guards(approve, GuardContext(actor_id="u1", verified_by="u1", comment=None))
-
-
-@pytest.mark.parametrize("comment", [None, "", "   \n"])
-def test_comment_required_rejects_blank(comment: str | None) -> None:
-    reject = get_workflow("single_approval").transition("reject")
-    with pytest.raises(ValidationFailed) as caught:
-        check_guards(reject, GuardContext(actor_id="u1", verified_by=None, comment=comment))
-    assert [e.field for e in caught.value.errors] == ["comment"]
-    assert caught.value.status == 422
-
-
-def test_comment_required_accepts_text() -> None:
-    reject = get_workflow("single_approval").transition("reject")
-    check_guards(reject, GuardContext(actor_id="u1", verified_by=None, comment="Kurang NIB"))
-
-
-def test_complete_guard_reports_the_callers_reasons() -> None:
-    submit = get_workflow("single_approval").transition("submit")
-    check_guards(submit, GuardContext(actor_id="u1", verified_by=None, comment=None))
-    reasons = (
-        FieldError("data.business_name", Msg("Wajib diisi", "Required")),
-        FieldError("documents.ktp", Msg("Dokumen belum diunggah", "Document missing")),
+def test_every_transition_names_its_event_in_the_past_tense() -> None:
+    single = get_workflow("single_approval")
+    assert single.transition("submit").event == "submitted"
+    assert single.transition("start_review").event == "review_started"
+    assert single.transition("claim").event == "claimed"
+    assert get_workflow("two_level").transition("start_verification").event == (
+        "verification_started"
     )
-    context = GuardContext(actor_id="u1", verified_by=None, comment=None, incomplete=reasons)
-    with pytest.raises(ValidationFailed) as caught:
-        check_guards(submit, context)
-    assert caught.value.errors == list(reasons)
-
-
-def test_guardless_transition_ignores_context() -> None:
-    withdraw = get_workflow("single_approval").transition("withdraw")
-    reasons = (FieldError("x", Msg("a", "b")),)
-    check_guards(withdraw, GuardContext(None, None, None, incomplete=reasons))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -275,16 +238,58 @@ def test_unknown_workflow_name() -> None:
     assert "single_approval" in str(caught.value) and "two_level" in str(caught.value)
 
 
-def test_state_groups_partition_every_workflow() -> None:
-    assert not ACTIVE_STATES & PAUSED_STATES and not PAUSED_STATES & FINAL_STATES
-    assert not ACTIVE_STATES & FINAL_STATES
-    assert {A, V, P} == ALL_ROLES
-    for workflow in WORKFLOWS.values():
-        grouped = ACTIVE_STATES | PAUSED_STATES | FINAL_STATES | {workflow.initial}
-        assert set(workflow.states) <= grouped
-    assert {"submitted", "in_review", "in_verification", "verified"} == ACTIVE_STATES
-    assert {"revision_requested"} == PAUSED_STATES
-    assert {"approved", "rejected", "withdrawn", "revoked"} == FINAL_STATES
+def test_states_say_what_they_mean() -> None:
+    flows = list(WORKFLOWS.values())
+    assert set(states_where(flows, clock="runs")) == {
+        "submitted",
+        "in_review",
+        "in_verification",
+        "verified",
+    }
+    assert set(states_where(flows, clock="paused")) == {"revision_requested"}
+    assert set(states_where(flows, final=True)) == {"approved", "rejected", "withdrawn", "revoked"}
+    assert set(states_where(flows, editable=True)) == {"draft", "revision_requested"}
+    assert set(states_where(flows, certified=True)) == {"approved", "revoked"}
+    assert {"draft"} == PRIVATE_STATES and PRIVATE_STATES_SQL == "state <> 'draft'"
+    assert {A, V, P, "officer"} == ALL_ROLES
+    single = get_workflow("single_approval")
+    assert single.state("revision_requested").holder == "owner"
+    assert single.state("in_review").holder == "authority"
+    assert single.state("revoked").outcome == "approved"
+    assert single.state("approved").open311_status == "closed"
+    assert single.state("in_review").open311_status == "open"
+    assert single.state("in_review").words("en") == "In review"
+    assert single.state("in_review").words("id", short=True) == "Diperiksa"
+    with pytest.raises(ValueError, match="no state"):
+        single.state("in_verification")
+
+
+def test_the_office_sees_its_own_work_first() -> None:
+    assert work_order(WORKFLOWS.values()) == (
+        "submitted",
+        "in_review",
+        "in_verification",
+        "verified",
+        "revision_requested",
+        "approved",
+        "rejected",
+        "withdrawn",
+        "revoked",
+    )
+
+
+def test_a_workflow_naming_a_handler_nobody_has_is_reported() -> None:
+    workflow = _tiny(guards=("is_friday",), effects=("send_fax",))
+    problems = missing_handlers([workflow], guards={"comment_required"}, effects={"claim"})
+    assert any("unknown guards ['is_friday']" in p for p in problems)
+    assert any("unknown effects ['send_fax']" in p for p in problems)
+    assert missing_handlers([_tiny()], guards=set(), effects=set()) == []
+
+
+def _state(name: str, **meaning: object) -> State:
+    fields: dict = {"name": name, "label": _label(name), "holder": "authority", "clock": "runs"}
+    fields.update(meaning)
+    return State(**fields)
 
 
 def _tiny(**changes: object) -> Workflow:
@@ -293,11 +298,15 @@ def _tiny(**changes: object) -> Workflow:
         "sources": frozenset({"a"}),
         "target": "b",
         "roles": frozenset({A}),
+        "event": "gone",
         "label": _label("go"),
     }
     fields.update(changes)
     return Workflow(
-        name="tiny", initial="a", states=("a", "b"), transitions=(Transition(**fields),)
+        name="tiny",
+        initial="a",
+        states=(_state("a"), _state("b")),
+        transitions=(Transition(**fields),),
     )
 
 
@@ -309,8 +318,7 @@ def _tiny(**changes: object) -> Workflow:
         ({"target": "nowhere"}, "unknown target"),
         ({"roles": frozenset({"admin"})}, "unknown roles"),
         ({"roles": frozenset()}, "roles"),
-        ({"guards": ("is_friday",)}, "unknown guards"),
-        ({"effects": ("send_fax",)}, "unknown effects"),
+        ({"event": "went away"}, "not a plain word"),
         ({"target": None}, "unreachable"),
     ],
 )
@@ -326,6 +334,27 @@ def test_bad_initial_and_ambiguous_actions_are_rejected() -> None:
     twice = good.transitions * 2
     with pytest.raises(ValueError, match="defined twice"):
         dataclasses.replace(good, transitions=twice)
+
+
+@pytest.mark.parametrize(
+    ("meaning", "complaint"),
+    [
+        ({"clock": "paused"}, "the owner holds it"),
+        ({"holder": "owner", "clock": "runs"}, "the authority holds it"),
+        ({"final": True}, "a final state is held by nobody"),
+        ({"holder": "nobody", "clock": "stopped", "editable": True}, "an editable state"),
+        ({"holder": "owner", "clock": "stopped", "private": True}, "private state"),
+        ({"certified": True}, "once the case is decided"),
+    ],
+)
+def test_states_whose_meanings_contradict_cannot_be_built(meaning, complaint) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        Workflow(
+            name="odd",
+            initial="a",
+            states=(_state("a", **meaning),),
+            transitions=(),
+        )
 
 
 def test_builtins_validate() -> None:

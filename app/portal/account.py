@@ -1,0 +1,153 @@
+"""Sign in, sign out and self-registration pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.accounts import service
+from app.accounts.principal import ADMIN, OFFICER
+from app.accounts.schemas import RegisterRequest
+from app.db import transaction
+from app.errors import DomainError, Msg
+from app.http.deps import RegistrationThrottled, SessionDep
+from app.models import User
+from app.web import sessions
+from app.web.context import FormDep, SignedInDep, WebContext, WebDep, safe_next
+from app.web.pages import field_messages, page, see_other
+
+router = APIRouter(tags=["web: accounts"], include_in_schema=False)
+
+REFUSED = Msg("E-mail atau kata sandi salah", "Wrong e-mail or password")
+REGISTER_FIELDS = ("email", "full_name", "nik", "phone")
+
+
+def home_of(user: User) -> str:
+    """Where an account lands after signing in."""
+    return {OFFICER: "/officer", ADMIN: "/admin"}.get(user.role, "/my/applications")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(web: WebDep, next: str | None = None) -> Response:
+    if web.user is not None:
+        return see_other(web, safe_next(next, home_of(web.user)))
+    return page(web, "auth/login.html", {"next": safe_next(next, ""), "values": {}, "errors": {}})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, web: WebDep, form: FormDep) -> Response:
+    email, password = str(form.get("email", ""))[:254], str(form.get("password", ""))[:512]
+    next_url = safe_next(str(form.get("next", "")), "")
+    ip = request.client.host if request.client else None
+    try:
+        active = sessions.sign_in(
+            web.runtime,
+            email=email,
+            password=password,
+            ip=ip,
+            replacing=web.active.token if web.active else None,
+        )
+    except DomainError as error:  # throttled: say how long to wait
+        return _login_again(web, email, next_url, field_messages(error, web.lang), error.status)
+    if active is None or active.user is None:
+        return _login_again(web, email, next_url, {"form": REFUSED.in_lang(web.lang)}, 400)
+    web.signed_in(active)
+    return see_other(web, next_url or home_of(active.user))
+
+
+def _login_again(web: WebContext, email: str, next_url: str, errors: dict, status: int):
+    return page(
+        web,
+        "auth/login.html",
+        {"next": next_url, "values": {"email": email}, "errors": errors},
+        status_code=status,
+    )
+
+
+@router.post("/logout")
+def logout(web: WebDep, form: FormDep) -> RedirectResponse:
+    if web.active is not None:
+        with transaction(web.runtime.engine) as session:
+            sessions.end(session, web.active.token)
+    web.signed_out()
+    return see_other(web, "/")
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_page(web: WebDep) -> Response:
+    if web.user is not None:
+        return see_other(web, home_of(web.user))
+    return page(web, "auth/register.html", {"values": {}, "errors": {}})
+
+
+@router.post("/register", response_class=HTMLResponse)
+def register(_: RegistrationThrottled, web: WebDep, form: FormDep) -> Response:
+    values = {name: str(form.get(name, "")).strip() for name in REGISTER_FIELDS}
+    try:
+        request = RegisterRequest(
+            email=values["email"],
+            full_name=values["full_name"],
+            nik=values["nik"],
+            phone=values["phone"] or None,
+            password=str(form.get("password", "")),
+            language=web.lang,
+        )
+        active = _register_and_sign_in(web, request)
+    except (ValidationError, DomainError) as error:
+        return page(
+            web,
+            "auth/register.html",
+            {"values": values, "errors": field_messages(error, web.lang)},
+            status_code=422,
+        )
+    web.signed_in(active)
+    return see_other(web, "/services?welcome=1")
+
+
+def _register_and_sign_in(web: WebContext, request: RegisterRequest) -> sessions.ActiveSession:
+    """The account and its first session in one transaction: both land or neither."""
+    with transaction(web.runtime.engine) as session:
+        user = service.register_citizen(session, passwords=web.runtime.passwords, request=request)
+        return sessions.start(
+            session,
+            web.runtime.settings,
+            user=user,
+            replacing=web.active.token if web.active else None,
+        )
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(web: SignedInDep, session: SessionDep) -> HTMLResponse:
+    """The signed-in person's own profile (NIK masked)."""
+    profile = service.read_profile(session, principal=web.principal)
+    return page(
+        web,
+        "auth/account.html",
+        {"profile": profile, "errors": {}, "changed": "changed" in web.request.query_params},
+    )
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(web: SignedInDep, form: FormDep, session: SessionDep) -> Response:
+    """A new password; every other session of the account ends, this one gets a new id."""
+    try:
+        user = service.change_password(
+            session,
+            passwords=web.runtime.passwords,
+            principal=web.principal,
+            current=str(form.get("current_password", "")),
+            new=str(form.get("new_password", "")),
+        )
+    except DomainError as error:
+        session.rollback()
+        profile = service.read_profile(session, principal=web.principal)
+        return page(
+            web,
+            "auth/account.html",
+            {"profile": profile, "changed": False, "errors": field_messages(error, web.lang)},
+            status_code=422,
+        )
+    sessions.end_all_for(session, user.id)
+    web.signed_in(sessions.start(session, web.runtime.settings, user=user))
+    return see_other(web, "/account?changed=1")

@@ -1,0 +1,184 @@
+"""The officer workspace: the department's queue, the application page and its actions.
+
+Routes parse the form, call the same service functions as the JSON API with the signed-in
+officer as principal, and render. An action runs in its own transaction so that a refused one
+is rolled back (with its rollback hooks) before the page is shown again with the message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import ValidationError
+
+from app.applications import documents, service, transitions
+from app.cases.schemas import TransitionRequest
+from app.db import transaction
+from app.errors import DomainError, Forbidden, InvalidTransition, Msg, NotFound, StaleVersion
+from app.http import downloads
+from app.http.deps import SessionDep, audited_read
+from app.portal.officer import views as officer_views
+from app.portal.officer.counter import router as assisted_router
+from app.portal.officer.stats import router as stats_router
+from app.web.context import FormDep, OfficerDep, WebContext
+from app.web.pages import field_messages, page, see_other
+from app.web.wording import state_label
+
+router = APIRouter(tags=["web: officer"], include_in_schema=False)
+router.include_router(assisted_router)
+router.include_router(stats_router)
+
+Text = Annotated[str, Query(max_length=100)]
+
+
+@router.get("/officer", response_class=HTMLResponse)
+def queue_page(
+    web: OfficerDep,
+    session: SessionDep,
+    state: Text = "",
+    service: Text = "",
+    assigned: Text = "",
+    overdue: Text = "",
+    q: Text = "",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> HTMLResponse:
+    filters = officer_views.QueueFilters(
+        state=state,
+        service=service,
+        assigned=assigned,
+        overdue=overdue in ("1", "true", "on"),
+        q=q.strip(),
+    )
+    view = officer_views.queue_view(
+        session, principal=web.principal, filters=filters, cursor=cursor or None, lang=web.lang
+    )
+    return page(web, "officer/queue.html", view, status_code=422 if view["errors"] else 200)
+
+
+@router.get("/officer/applications/{application_id}", response_class=HTMLResponse)
+def review_page(
+    application_id: uuid.UUID, web: OfficerDep, session: SessionDep, done: Text = ""
+) -> HTMLResponse:
+    view = officer_views.review_view(
+        session, principal=web.principal, application_id=application_id, lang=web.lang
+    )
+    return page(
+        web,
+        "officer/review.html",
+        view | {"done": done[:32], "errors": {}, "failed": None, "message": None},
+    )
+
+
+@router.get("/officer/applications/{application_id}/documents/{document_id}")
+@audited_read
+def document_file(
+    application_id: uuid.UUID, document_id: uuid.UUID, web: OfficerDep, session: SessionDep
+) -> FileResponse:
+    document, path = documents.open_document(
+        session,
+        files=web.runtime.files,
+        principal=web.principal,
+        application_id=application_id,
+        document_id=document_id,
+    )
+    return downloads.document_response(document, path, view=True)
+
+
+@router.get("/officer/applications/{application_id}/certificate")
+def certificate_file(
+    application_id: uuid.UUID, web: OfficerDep, session: SessionDep
+) -> FileResponse:
+    """The signed certificate of an approved application of the officer's department."""
+    certificate, path = service.application_certificate(
+        session,
+        principal=web.principal,
+        application_id=application_id,
+        issuer=web.runtime.certificates,
+    )
+    return downloads.certificate_response(certificate, path)
+
+
+@router.post("/officer/applications/{application_id}/act", response_class=HTMLResponse)
+def act(application_id: uuid.UUID, web: OfficerDep, form: FormDep) -> Response:
+    action = str(form.get("action", ""))[:32]
+    # Browsers send textarea line breaks as CR LF; the API's plain text allows LF only.
+    comment = str(form.get("comment", "")).replace("\r\n", "\n").replace("\r", "\n").strip()
+    version = _number(form.get("version"))
+    try:
+        request = TransitionRequest(action=action, comment=comment or None, version=version)
+        with transaction(web.runtime.engine) as session:
+            transitions.transition(
+                session,
+                principal=web.principal,
+                application_id=application_id,
+                request=request,
+                certificates=lambda: web.runtime.certificates,
+            )
+    except NotFound:
+        raise
+    except (DomainError, ValidationError) as error:
+        return _refused(
+            web, application_id, action=action, comment=comment, version=version, error=error
+        )
+    if form.get("back") == "queue":
+        return see_other(web, "/officer")
+    return see_other(web, f"/officer/applications/{application_id}?done={action}")
+
+
+def _number(raw: object) -> int:
+    try:
+        return int(str(raw))
+    except ValueError:
+        return 0
+
+
+def _refused(
+    web: WebContext,
+    application_id: uuid.UUID,
+    *,
+    action: str,
+    comment: str,
+    version: int,
+    error: DomainError | ValidationError,
+) -> HTMLResponse:
+    """The application page as it is now, with why the action was refused."""
+    with transaction(web.runtime.engine, write=False) as session:
+        view = officer_views.review_view(
+            session, principal=web.principal, application_id=application_id, lang=web.lang
+        )
+    current = view["application"]
+    errors, message = {}, None
+    if isinstance(error, StaleVersion | InvalidTransition) and version != current.version:
+        message = _stale(current.workflow, current.state, web.lang)
+    elif isinstance(error, InvalidTransition | Forbidden):
+        message = (error.detail or error.title).in_lang(web.lang)
+    else:
+        errors = field_messages(error, web.lang)
+        message = errors.pop("form", None)
+    status = error.status if isinstance(error, DomainError) else 422
+    return page(
+        web,
+        "officer/review.html",
+        view
+        | {
+            "done": "",
+            "errors": errors,
+            "message": message,
+            "failed": {"action": action, "comment": comment},
+        },
+        status_code=status,
+    )
+
+
+def _stale(workflow: str, state: str, lang: str) -> str:
+    return Msg(
+        "Orang lain sudah menindaklanjuti permohonan ini lebih dulu. Statusnya sekarang: "
+        f"{state_label(workflow, state, 'id', officer=True)}. Periksa keadaan terbaru di bawah "
+        "ini, lalu ulangi tindakan bila masih perlu.",
+        "Someone else acted on this application first. It is now: "
+        f"{state_label(workflow, state, 'en', officer=True)}. Check its current state below and "
+        "act again if still needed.",
+    ).in_lang(lang)

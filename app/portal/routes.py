@@ -1,0 +1,18 @@
+"""Every router that serves pages, in one list (``create_app`` includes them)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def web_routers() -> list[APIRouter]:
+    from app.portal.account import router as account
+    from app.portal.admin.routes import router as admin
+    from app.portal.citizen.routes import router as citizen
+    from app.portal.officer.routes import router as officer
+    from app.portal.public.catalogue import router as catalogue
+    from app.portal.public.home import router as home
+    from app.portal.public.stats import router as stats
+    from app.portal.public.verify import router as verify
+
+    return [home, account, catalogue, citizen, officer, admin, verify, stats]
