@@ -13,7 +13,6 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,6 +23,7 @@ from app.catalogue.api import router as catalogue_router
 from app.certificates.api import public_router
 from app.certificates.api import router as certificates_router
 from app.config import Settings
+from app.db import ping
 from app.errors import DomainError
 from app.http_limits import BodySizeLimitMiddleware
 from app.integration.api import router as webhooks_router
@@ -139,8 +139,7 @@ def _ops_router() -> APIRouter:
 
 def _database_ok(runtime: Runtime) -> bool:
     try:
-        with runtime.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        ping(runtime.engine)
         return True
     except Exception:  # readiness must answer, whatever the database does
         log.exception("readiness: database unreachable")
