@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import URL, Engine, Result, Row, Table, event, text
+from sqlalchemy import URL, CursorResult, Engine, Result, Row, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -34,6 +34,7 @@ __all__ = [
     "get_required",
     "on_rollback",
     "ping",
+    "rowcount",
     "transaction",
     "upsert",
 ]
@@ -190,6 +191,11 @@ def upsert(
     if returning:
         statement = statement.returning(*returning)
     return session.execute(statement) if many is None else session.execute(statement, many)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched (its result is a ``CursorResult``)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def _table_of(table: Table | type[SQLModel]) -> Table:

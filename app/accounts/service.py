@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
 from app.accounts import repository, throttle
 from app.accounts.nik import mask_nik, nik_problems
@@ -11,6 +10,7 @@ from app.accounts.passwords import PasswordHasher, password_problems
 from app.accounts.principal import ADMIN, CITIZEN, OFFICER, OFFICER_ROLES, Principal
 from app.accounts.schemas import RegisterRequest, UserRead
 from app.config import Settings
+from app.db import Session
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error
 from app.models import Department, User
 
@@ -112,9 +112,7 @@ def _insert_user(session: Session, user: User) -> User:
     if user.nik and repository.user_by_nik(session, user.nik):
         raise _duplicate("nik", "NIK sudah terdaftar", "This NIK is already registered")
     try:
-        with session.begin_nested():
-            session.add(user)
-            session.flush()
+        repository.insert_user(session, user)
     except IntegrityError:  # a concurrent registration with the same e-mail or NIK won the race
         raise _duplicate(
             "email",
@@ -151,8 +149,7 @@ def create_department(session: Session, *, code: str, name: str) -> Department:
     if repository.department_by_code(session, code):
         raise _duplicate("code", "Kode dinas sudah ada", "Department code already exists")
     department = Department(code=code, name=name.strip())
-    session.add(department)
-    session.flush()
+    repository.insert_departments(session, [department])
     return department
 
 
@@ -179,7 +176,7 @@ def authenticate(
     throttle.record_success(session, keys=keys)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
-        session.add(user)
+        repository.save_user(session, user)
     return user
 
 
@@ -202,7 +199,7 @@ def change_password(
     if problems:
         raise ValidationFailed(errors=[FieldError("new_password", p) for p in problems])
     user.password_hash = passwords.hash(new)
-    session.add(user)
+    repository.save_user(session, user)
     repository.revoke_refresh_tokens(session, user_id=user.id)
     return user
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
+from app.accounts import sessions
 from app.accounts.passwords import PasswordHasher
 from app.accounts.principal import OFFICER, OFFICER_ROLES, Principal
 from app.admin import repository
@@ -21,7 +22,6 @@ from app.db import get_required
 from app.errors import Forbidden, Msg, NotFound, invalid
 from app.models import Department, OAuthClient, Service, User
 from app.oauth import clients
-from app.web import sessions
 from app.workflow.definitions import get_workflow
 from app.workflow.engine import Workflow
 
