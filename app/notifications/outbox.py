@@ -25,13 +25,12 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import URL, Engine
-from sqlmodel import Session
-
+from app.accounts import repository as accounts_repo
 from app.catalogue import repository as catalogue_repo
 from app.config import Settings
+from app.db import URL, Engine, Session
 from app.errors import Conflict, Msg, NotFound
-from app.models import Application, OutboxMessage, User
+from app.models import Application, OutboxMessage
 from app.models.base import utcnow
 from app.notifications import repository
 
@@ -166,7 +165,7 @@ def _email_row(
     session: Session, *, application: Application, event: dict, template: str, now: datetime
 ) -> dict:
     # Usually already in the session (the caller, the transition's service): no query.
-    applicant = session.get(User, application.applicant_id)
+    applicant = accounts_repo.user_by_id(session, application.applicant_id)
     service = catalogue_repo.service_version(session, application.service_id)
     if applicant is None or service is None:  # foreign keys make this unreachable
         raise LookupError(f"application {application.id} lost its applicant or service")
@@ -217,7 +216,7 @@ def resend(session: Session, *, message_id: uuid.UUID) -> None:
     """Give a dead message a fresh attempt budget; it is delivered again from now on."""
     if repository.revive(session, now=utcnow(), message_id=message_id) == 1:
         return
-    message = session.get(OutboxMessage, message_id)
+    message = repository.message_by_id(session, message_id)
     if message is None:
         raise NotFound(Msg("Pesan tidak ditemukan", "No such message"))
     raise Conflict(
