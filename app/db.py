@@ -35,6 +35,7 @@ __all__ = [
     "on_rollback",
     "ping",
     "rowcount",
+    "table_of",
     "transaction",
     "upsert",
 ]
@@ -175,7 +176,7 @@ def upsert(
     """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     insert = dialect.insert(table)
-    columns = _table_of(table).c
+    columns = table_of(table).c
     changes = dict(update or {})
     changes |= {name: insert.excluded[name] for name in replace}
     changes |= {name: columns[name] + insert.excluded[name] for name in increment}
@@ -198,7 +199,8 @@ def rowcount(result: Result[Any]) -> int:
     return cast("CursorResult[Any]", result).rowcount
 
 
-def _table_of(table: Table | type[SQLModel]) -> Table:
+def table_of(table: Table | type[SQLModel]) -> Table:
+    """The Core table of a SQLModel table class (SQLModel leaves ``__table__`` untyped)."""
     return table if isinstance(table, Table) else table.__table__  # type: ignore[attr-defined]
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Row, bindparam, or_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from app.db import rowcount
+from app.db import rowcount, table_of
 from app.models import Certificate, Department, OAuthClient, OutboxMessage, WebhookSubscription
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
@@ -21,9 +21,8 @@ _CORE = {"synchronize_session": False}
 
 # The two statements every public event runs, built once and on the tables (Core): the ORM's
 # per-statement work would cost more than the database round trips themselves.
-_subscriptions = WebhookSubscription.__table__  # type: ignore[attr-defined]
-_clients = OAuthClient.__table__  # type: ignore[attr-defined]
-_departments = Department.__table__  # type: ignore[attr-defined]
+_subscriptions = table_of(WebhookSubscription)
+_clients, _departments = table_of(OAuthClient), table_of(Department)
 _ACTIVE_SUBSCRIPTIONS = (
     select(
         _subscriptions.c.id,
@@ -36,7 +35,7 @@ _ACTIVE_SUBSCRIPTIONS = (
     .select_from(_subscriptions.join(_clients, _clients.c.id == _subscriptions.c.client_id))
     .where(_subscriptions.c.is_active.is_(True), _clients.c.is_active.is_(True))
 )
-_INSERT_MESSAGES = OutboxMessage.__table__.insert()  # type: ignore[attr-defined]
+_INSERT_MESSAGES = table_of(OutboxMessage).insert()
 
 
 def active_subscriptions(session: Session, *, department_id: int) -> Sequence[Row]:

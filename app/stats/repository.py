@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Table, and_, case, func, or_
 from sqlmodel import Session, col, select
 
-from app.db import upsert
+from app.db import table_of, upsert
 from app.models import Certificate, Department, Service, StatsCount, StatsWorkingDays
 from app.stats.figures import BACKLOG_BUCKETS
 
@@ -26,8 +26,8 @@ COUNT_COLUMNS = (
     "revised",
 )
 KEY = ("grain", "starts_on", "service_code", "department_id")
-_COUNTS: Table = StatsCount.__table__  # type: ignore[attr-defined]
-_TIMES: Table = StatsWorkingDays.__table__  # type: ignore[attr-defined]
+_COUNTS = table_of(StatsCount)
+_TIMES = table_of(StatsWorkingDays)
 # A segment of a period: ("day" or "month", first, last), as app.stats.counts cuts them.
 Segment = tuple[str, date, date]
 
