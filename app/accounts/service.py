@@ -204,11 +204,21 @@ def change_password(
     return user
 
 
+def register(session: Session, *, passwords: PasswordHasher, request: RegisterRequest) -> UserRead:
+    """Self-registration through the API: the new account's own profile."""
+    user = register_citizen(session, passwords=passwords, request=request)
+    return _profile(session, user, officer_roles=frozenset())
+
+
 def read_profile(session: Session, *, principal: Principal) -> UserRead:
     """The caller's own profile, NIK masked."""
     user = principal.user
     if user is None:
         raise NotFound()
+    return _profile(session, user, officer_roles=principal.officer_roles)
+
+
+def _profile(session: Session, user: User, *, officer_roles: frozenset[str]) -> UserRead:
     department = (
         repository.department_by_id(session, user.department_id) if user.department_id else None
     )
@@ -220,6 +230,6 @@ def read_profile(session: Session, *, principal: Principal) -> UserRead:
         nik_masked=mask_nik(user.nik) if user.nik else None,
         phone=user.phone,
         department_code=department.code if department else None,
-        officer_roles=sorted(principal.officer_roles),
+        officer_roles=sorted(officer_roles),
         language=user.language,
     )
