@@ -1,4 +1,4 @@
-"""Database engine and the one-transaction-per-request session.
+"""Database engine, the one-transaction-per-request session, and what repositories share.
 
 SQLite (embedded default) runs in WAL mode with foreign keys on; write requests open their
 transaction with ``BEGIN IMMEDIATE`` so that two writers never deadlock on a lock upgrade.
@@ -8,24 +8,35 @@ PostgreSQL goes through psycopg 3 with a pool sized to one worker's concurrency.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, Table, event
+from sqlalchemy import URL, CursorResult, Engine, Result, Row, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from app.config import Settings
 
+# Services and other modules outside the repositories take their types from here (``Session``
+# for annotations, ``Engine`` for work that opens its own transaction, ``Row`` for Core
+# results), so that only repositories, app.db and app.models import SQLAlchemy or SQLModel
+# (exception classes aside, where they are handled).
 __all__ = [
+    "URL",
+    "Engine",
+    "Row",
     "Session",
     "build_engine",
+    "committed_on_its_own",
     "get_required",
     "on_rollback",
+    "ping",
+    "rowcount",
     "savepoint",
+    "table_of",
     "transaction",
     "upsert",
 ]
@@ -115,6 +126,85 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def committed_on_its_own(engine: Engine) -> Iterator[Session]:
+    """A transaction of its own, committed whatever becomes of the request around it.
+
+    Services never commit: the request's one transaction does (``get_session``), so a failed
+    request leaves nothing behind. A little work must outlive a refused or failed request, and
+    it comes through here and nowhere else, so that a search for this name finds all of it:
+
+    - a login attempt counts toward its throttle although the login is refused (the refusal is
+      raised once this block has committed), and a reused refresh token revokes its family
+      although the grant is refused;
+    - a rate-limit hit counts although the request is then refused or fails.
+
+    Batched backfills (the statistics refresh) commit per batch for the same reason: progress
+    must survive what comes after it. An error raised inside the block still rolls the block
+    back. Open it before the request's own transaction has touched the database: SQLite has
+    one writer, and this transaction would wait on the request's.
+    """
+    with transaction(engine) as session:
+        yield session
+
+
+def ping(engine: Engine) -> None:
+    """One round trip on a fresh connection (readiness); raises whatever the database raises."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def upsert(
+    session: Session,
+    table: Table | type[SQLModel],
+    rows: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    key: Sequence[str],
+    update: Mapping[str, Any] | None = None,
+    replace: Iterable[str] = (),
+    increment: Iterable[str] = (),
+    returning: Sequence[Any] = (),
+) -> Result[Any]:
+    """INSERT ``rows`` (one row, or many in one executemany); on a conflict on ``key``:
+
+    - set the ``update`` columns to their values (expressions may read the stored row),
+      the ``replace`` columns to the new row's values, and add the new row's value to the
+      ``increment`` columns;
+    - or, when none of the three is given, keep the stored row (DO NOTHING).
+
+    One statement on PostgreSQL and SQLite alike (both spell it ``ON CONFLICT``); the
+    ``returning`` columns come back in the result.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(table)
+    columns = table_of(table).c
+    changes = dict(update or {})
+    changes |= {name: insert.excluded[name] for name in replace}
+    changes |= {name: columns[name] + insert.excluded[name] for name in increment}
+    if isinstance(rows, Mapping):
+        insert, many = insert.values(rows), None
+    else:
+        many = list(rows)
+    statement = (
+        insert.on_conflict_do_update(index_elements=key, set_=changes)
+        if changes
+        else insert.on_conflict_do_nothing(index_elements=key)
+    )
+    if returning:
+        statement = statement.returning(*returning)
+    return session.execute(statement) if many is None else session.execute(statement, many)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched (its result is a ``CursorResult``)."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
+def table_of(table: Table | type[SQLModel]) -> Table:
+    """The Core table of a SQLModel table class (SQLModel leaves ``__table__`` untyped)."""
+    return table if isinstance(table, Table) else table.__table__  # type: ignore[attr-defined]
+
+
 def _write_engine(engine: Engine) -> Engine:
     """The same engine (and pool) whose transactions begin as writers (BEGIN IMMEDIATE)."""
     writer = getattr(engine, "_loket_writer", None)
@@ -156,20 +246,3 @@ def savepoint(session: Session) -> Iterator[None]:
         del hooks[mark:]
         raise
     nested.commit()
-
-
-def upsert(
-    session: Session,
-    table: Table,
-    values: dict | list[dict],
-    *,
-    key: tuple[str, ...],
-    update: dict | None = None,
-):
-    """INSERT ... ON CONFLICT (``key``) DO UPDATE SET ``update`` (or DO NOTHING without one),
-    in the session's dialect (PostgreSQL and SQLite both speak it); returns the statement."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(values)
-    if update is None:
-        return statement.on_conflict_do_nothing(index_elements=list(key))
-    return statement.on_conflict_do_update(index_elements=list(key), set_=update)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from app.accounts import repository as accounts_repo
 from app.accounts.service import create_user
 from app.catalogue.definitions import demo_catalogue_path, load_catalogue
 from app.catalogue.service import load_catalogue as store_catalogue
+from app.db import Session
 from app.runtime import Runtime
 
 # Demo passwords are printed on purpose: this data is for a laptop, never for production.

@@ -13,7 +13,6 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,6 +22,7 @@ from app.applications.api import router as applications_router
 from app.catalogue.api import router as catalogue_router
 from app.certificates.api import router as certificates_router
 from app.config import Settings
+from app.db import ping
 from app.errors import DomainError
 from app.http import problems
 from app.http.limits import BodySizeLimitMiddleware
@@ -137,8 +137,7 @@ def _ops_router() -> APIRouter:
 
 def _database_ok(runtime: Runtime) -> bool:
     try:
-        with runtime.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        ping(runtime.engine)
         return True
     except Exception:  # readiness must answer, whatever the database does
         log.exception("readiness: database unreachable")

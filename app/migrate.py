@@ -27,10 +27,13 @@ def upgrade(settings: Settings) -> None:
     """Bring the configured database to the newest schema, in one transaction."""
     engine = build_engine(settings)
     try:
-        with engine.connect() as connection, _foreign_keys_checked_at_end(connection):
-            with connection.begin():
-                command.upgrade(alembic_config(connection), "head")
-                _check_foreign_keys(connection)
+        with (
+            engine.connect() as connection,
+            _foreign_keys_checked_at_end(connection),
+            connection.begin(),
+        ):
+            command.upgrade(alembic_config(connection), "head")
+            _check_foreign_keys(connection)
     finally:
         engine.dispose()
 

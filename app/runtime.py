@@ -6,12 +6,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
 from app import case_types, office
 from app.accounts.passwords import PasswordHasher
 from app.config import Settings
-from app.db import build_engine
+from app.db import Engine, build_engine
 from app.files.storage import FileStore
 from app.oauth.keys import KeyStore
 from app.oauth.tokens import TokenService

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.accounts import service
-from app.accounts.principal import Principal
 from app.accounts.schemas import RegisterRequest, UserRead
 from app.http.deps import CurrentPrincipal, RegistrationThrottled, RuntimeDep, SessionDep
 
@@ -16,9 +15,7 @@ router = APIRouter(tags=["accounts"])
 def register(
     _: RegistrationThrottled, body: RegisterRequest, session: SessionDep, runtime: RuntimeDep
 ) -> UserRead:
-    user = service.register_citizen(session, passwords=runtime.passwords, request=body)
-    principal = Principal(user=user, client_id="loket-app", scopes=frozenset({"profile"}))
-    return service.read_profile(session, principal=principal)
+    return service.register(session, passwords=runtime.passwords, request=body)
 
 
 @router.get("/me", response_model=UserRead)

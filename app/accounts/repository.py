@@ -1,18 +1,23 @@
-"""Queries for accounts."""
+"""Queries for accounts: users, departments, login throttles and web sessions."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
 
-from app.models import Department, RefreshToken, User
+from app.db import rowcount
+from app.models import Department, LoginThrottle, RefreshToken, User, WebSession
 from app.models.base import utcnow
+
+# Users
 
 
 def user_by_email(session: Session, email: str) -> User | None:
-    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+    return session.exec(select(User).where(col(User.email) == email.strip().lower())).first()
 
 
 def user_by_id(session: Session, user_id: uuid.UUID) -> User | None:
@@ -20,21 +25,92 @@ def user_by_id(session: Session, user_id: uuid.UUID) -> User | None:
 
 
 def user_by_nik(session: Session, nik: str) -> User | None:
-    return session.exec(select(User).where(User.nik == nik)).first()
+    return session.exec(select(User).where(col(User.nik) == nik)).first()
 
 
-def department_by_code(session: Session, code: str) -> Department | None:
-    return session.exec(select(Department).where(Department.code == code)).first()
+def insert_user(session: Session, user: User) -> None:
+    """Insert in a savepoint: a unique-key race (IntegrityError) leaves the transaction usable."""
+    with session.begin_nested():
+        session.add(user)
+        session.flush()
 
 
-def department_by_id(session: Session, department_id: int) -> Department | None:
-    return session.get(Department, department_id)
+def save_user(session: Session, user: User) -> None:
+    """Write the changes made to ``user`` (it may come from another session: a web session's)."""
+    session.add(user)
 
 
 def revoke_refresh_tokens(session: Session, *, user_id: uuid.UUID) -> None:
     """End every refresh-token family of an account (new password, account disabled)."""
     session.execute(
         update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
+
+
+# Departments
+
+
+def department_by_code(session: Session, code: str) -> Department | None:
+    return session.exec(select(Department).where(col(Department.code) == code)).first()
+
+
+def department_by_id(session: Session, department_id: int) -> Department | None:
+    return session.get(Department, department_id)
+
+
+def insert_departments(session: Session, departments: Iterable[Department]) -> None:
+    """Insert the departments and flush, so each has its id."""
+    session.add_all(departments)
+    session.flush()
+
+
+# Login throttles
+
+
+def throttle(session: Session, key: str) -> LoginThrottle | None:
+    return session.get(LoginThrottle, key)
+
+
+def save_throttle(session: Session, row: LoginThrottle) -> None:
+    session.add(row)
+
+
+def delete_throttle(session: Session, row: LoginThrottle) -> None:
+    session.delete(row)
+
+
+# Web sessions
+
+
+def web_session(session: Session, token_hash: str) -> WebSession | None:
+    return session.get(WebSession, token_hash)
+
+
+def insert_web_session(session: Session, record: WebSession) -> None:
+    session.add(record)
+    session.flush()
+
+
+def save_web_session(session: Session, record: WebSession) -> None:
+    session.add(record)
+
+
+def delete_web_session(session: Session, record: WebSession) -> None:
+    """Delete a loaded session row."""
+    session.delete(record)
+
+
+def delete_web_session_by_hash(session: Session, token_hash: str) -> None:
+    session.execute(delete(WebSession).where(col(WebSession.token_hash) == token_hash))
+
+
+def delete_web_sessions_of(session: Session, user_id: uuid.UUID) -> int:
+    """End every session of an account; returns how many there were."""
+    return rowcount(session.execute(delete(WebSession).where(col(WebSession.user_id) == user_id)))
+
+
+def delete_expired_web_sessions(session: Session, *, now: datetime) -> int:
+    """Delete the sessions whose absolute end is past; returns how many."""
+    return rowcount(session.execute(delete(WebSession).where(col(WebSession.expires_at) <= now)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
 from app.accounts import repository, throttle
 from app.accounts.nik import mask_nik, nik_problems
@@ -11,6 +10,7 @@ from app.accounts.passwords import PasswordHasher, password_problems
 from app.accounts.principal import ADMIN, CITIZEN, OFFICER, OFFICER_ROLES, Principal
 from app.accounts.schemas import RegisterRequest, UserRead
 from app.config import Settings
+from app.db import Session
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error
 from app.models import Department, User
 
@@ -112,9 +112,7 @@ def _insert_user(session: Session, user: User) -> User:
     if user.nik and repository.user_by_nik(session, user.nik):
         raise _duplicate("nik", "NIK sudah terdaftar", "This NIK is already registered")
     try:
-        with session.begin_nested():
-            session.add(user)
-            session.flush()
+        repository.insert_user(session, user)
     except IntegrityError:  # a concurrent registration with the same e-mail or NIK won the race
         raise _duplicate(
             "email",
@@ -151,8 +149,7 @@ def create_department(session: Session, *, code: str, name: str) -> Department:
     if repository.department_by_code(session, code):
         raise _duplicate("code", "Kode dinas sudah ada", "Department code already exists")
     department = Department(code=code, name=name.strip())
-    session.add(department)
-    session.flush()
+    repository.insert_departments(session, [department])
     return department
 
 
@@ -179,7 +176,7 @@ def authenticate(
     throttle.record_success(session, keys=keys)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
-        session.add(user)
+        repository.save_user(session, user)
     return user
 
 
@@ -202,9 +199,15 @@ def change_password(
     if problems:
         raise ValidationFailed(errors=[FieldError("new_password", p) for p in problems])
     user.password_hash = passwords.hash(new)
-    session.add(user)
+    repository.save_user(session, user)
     repository.revoke_refresh_tokens(session, user_id=user.id)
     return user
+
+
+def register(session: Session, *, passwords: PasswordHasher, request: RegisterRequest) -> UserRead:
+    """Self-registration through the API: the new account's own profile."""
+    user = register_citizen(session, passwords=passwords, request=request)
+    return _profile(session, user, officer_roles=frozenset())
 
 
 def read_profile(session: Session, *, principal: Principal) -> UserRead:
@@ -212,6 +215,10 @@ def read_profile(session: Session, *, principal: Principal) -> UserRead:
     user = principal.user
     if user is None:
         raise NotFound()
+    return _profile(session, user, officer_roles=principal.officer_roles)
+
+
+def _profile(session: Session, user: User, *, officer_roles: frozenset[str]) -> UserRead:
     department = (
         repository.department_by_id(session, user.department_id) if user.department_id else None
     )
@@ -223,6 +230,6 @@ def read_profile(session: Session, *, principal: Principal) -> UserRead:
         nik_masked=mask_nik(user.nik) if user.nik else None,
         phone=user.phone,
         department_code=department.code if department else None,
-        officer_roles=sorted(principal.officer_roles),
+        officer_roles=sorted(officer_roles),
         language=user.language,
     )

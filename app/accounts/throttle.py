@@ -10,9 +10,9 @@ import hashlib
 import math
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
-
+from app.accounts import repository
 from app.config import Settings
+from app.db import Session
 from app.errors import Msg, TooManyRequests
 from app.models import LoginThrottle
 from app.models.base import utcnow
@@ -36,7 +36,7 @@ def ensure_allowed(session: Session, *, keys: dict[str, int], now: datetime | No
     waits = [
         (row.next_attempt_at - now).total_seconds()
         for key in keys
-        if (row := session.get(LoginThrottle, key))
+        if (row := repository.throttle(session, key))
         and row.next_attempt_at
         and row.next_attempt_at > now
     ]
@@ -51,20 +51,20 @@ def ensure_allowed(session: Session, *, keys: dict[str, int], now: datetime | No
 def record_failure(session: Session, *, keys: dict[str, int], settings: Settings) -> None:
     now = utcnow()
     for key, factor in keys.items():
-        row = session.get(LoginThrottle, key) or LoginThrottle(key=key)
+        row = repository.throttle(session, key) or LoginThrottle(key=key)
         row.failures += 1
         row.next_attempt_at = now + _delay(
             row.failures, settings.login_free_failures * factor, settings.login_max_delay_seconds
         )
         row.updated_at = now
-        session.add(row)
+        repository.save_throttle(session, row)
 
 
 def record_success(session: Session, *, keys: dict[str, int]) -> None:
     """A successful login clears the account's row (the address keeps its count)."""
     for key in keys:
-        if key.startswith("account:") and (row := session.get(LoginThrottle, key)):
-            session.delete(row)
+        if key.startswith("account:") and (row := repository.throttle(session, key)):
+            repository.delete_throttle(session, row)
 
 
 def _delay(failures: int, free: int, cap_seconds: int) -> timedelta:

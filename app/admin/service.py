@@ -8,20 +8,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlmodel import Session
-
 from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
+from app.accounts import sessions
 from app.accounts.passwords import PasswordHasher
 from app.accounts.principal import OFFICER, OFFICER_ROLES, Principal
 from app.admin import repository
 from app.admin.schemas import ClientCreate, DepartmentCreate, OfficerCreate
 from app.catalogue import repository as catalogue_repo
-from app.db import get_required
+from app.db import Session, get_required
 from app.errors import Forbidden, Msg, NotFound, invalid
 from app.models import Department, OAuthClient, Service, User
 from app.oauth import clients
-from app.web import sessions
 from app.workflow.definitions import get_workflow
 from app.workflow.engine import Workflow
 
@@ -124,7 +122,7 @@ def set_officer_roles(
             "An officer needs the verifier and/or approver role",
         )
     officer.officer_roles = ",".join(sorted(officer_roles))
-    session.add(officer)
+    accounts_repo.save_user(session, officer)
     return _department_of(session, officer)
 
 
@@ -138,7 +136,7 @@ def set_officer_active(
     require_admin(principal)
     officer = _officer(session, user_id)
     officer.is_active = active
-    session.add(officer)
+    accounts_repo.save_user(session, officer)
     if not active:
         sessions.end_all_for(session, officer.id)
         accounts_repo.revoke_refresh_tokens(session, user_id=officer.id)
@@ -227,7 +225,7 @@ def set_service_active(
     if service is None:
         raise NotFound(NO_SERVICE)
     service.active = active
-    session.add(service)
+    catalogue_repo.save_service(session, service)
     return service
 
 

@@ -226,14 +226,14 @@ def assign_reference(session: Session, *, case_id: uuid.UUID, reference: str) ->
 
 def take_counter_number(session: Session, *, series: str, year: int) -> int:
     """The next number of a counter row (series and year), in one statement."""
-    statement = upsert(
+    return upsert(
         session,
         _COUNTERS,
         {"service_code": series, "year": year, "value": 1},
         key=("service_code", "year"),
         update={"value": _COUNTERS.c.value + 1},
-    )
-    return session.execute(statement.returning(_COUNTERS.c.value)).scalar_one()
+        returning=[_COUNTERS.c.value],
+    ).scalar_one()
 
 
 def counter_value(session: Session, *, series: str, year: int) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from app.models import Department, Service
 
@@ -14,25 +15,39 @@ def current_services(
 ) -> list[tuple[Service, Department]]:
     query = (
         select(Service, Department)
-        .join(Department, Department.id == Service.department_id)
-        .where(Service.is_current.is_(True))
-        .order_by(Service.code)
+        .join(Department, col(Department.id) == col(Service.department_id))
+        .where(col(Service.is_current).is_(True))
+        .order_by(col(Service.code))
     )
     if only_active:
-        query = query.where(Service.active.is_(True))
+        query = query.where(col(Service.active).is_(True))
     return list(session.exec(query).all())
 
 
 def current_service(session: Session, code: str) -> Service | None:
     return session.exec(
-        select(Service).where(Service.code == code, Service.is_current.is_(True))
+        select(Service).where(col(Service.code) == code, col(Service.is_current).is_(True))
     ).first()
 
 
 def service_versions(session: Session, code: str) -> list[Service]:
-    return list(
-        session.exec(select(Service).where(Service.code == code).order_by(Service.version)).all()
-    )
+    query = select(Service).where(col(Service.code) == code).order_by(col(Service.version))
+    return list(session.exec(query).all())
+
+
+def insert_service(session: Session, service: Service) -> None:
+    """Insert a service version and flush, so it has its id."""
+    session.add(service)
+    session.flush()
+
+
+def save_service(session: Session, service: Service) -> None:
+    session.add(service)
+
+
+def retire_version(session: Session, service_id: int) -> None:
+    """The version is no longer its code's current one (a newer version follows)."""
+    session.execute(update(Service).where(col(Service.id) == service_id).values(is_current=False))
 
 
 # A stored service version never changes (a changed definition is a new version), so its
@@ -46,11 +61,11 @@ _VERSION_CACHE_LIMIT = 2048
 
 def service_version(session: Session, service_id: int) -> Service:
     """A service version by id, from the per-process cache (read-only: never modify it)."""
-    key = (str(session.get_bind().url), service_id)
+    key = (str(session.get_bind().engine.url), service_id)
     cached = _VERSION_CACHE.get(key)
     if cached is not None:
         return cached
-    row = session.execute(select(Service).where(Service.id == service_id)).scalar_one()
+    row = session.execute(select(Service).where(col(Service.id) == service_id)).scalar_one()
     session.expunge(row)
     with _VERSION_CACHE_LOCK:
         if len(_VERSION_CACHE) >= _VERSION_CACHE_LIMIT:
@@ -62,6 +77,8 @@ def service_version(session: Session, service_id: int) -> Service:
 def current_service_id(session: Session, code: str) -> tuple[int, bool] | None:
     """(id, active) of the current version of a service code, read fresh."""
     row = session.execute(
-        select(Service.id, Service.active).where(Service.code == code, Service.is_current)
+        select(col(Service.id), col(Service.active)).where(
+            col(Service.code) == code, col(Service.is_current)
+        )
     ).first()
     return (row[0], row[1]) if row else None

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import update
-from sqlmodel import Session
-
 from app.accounts import repository as accounts_repo
 from app.catalogue import repository
 from app.catalogue.definitions import Catalogue, ServiceDefinition
 from app.catalogue.schemas import DocumentRequirementRead, ServiceList, ServiceRead, ServiceSummary
-from app.db import get_required
+from app.db import Session, get_required
 from app.errors import Msg, NotFound, ValidationFailed, field_error
 from app.models import Department, Service
 
@@ -27,11 +24,13 @@ class LoadReport:
 def load_catalogue(session: Session, *, catalogue: Catalogue) -> LoadReport:
     """Store every service of a catalogue; a changed definition becomes a new version."""
     report = LoadReport([], [], [], [])
-    for department in catalogue.departments:
-        if accounts_repo.department_by_code(session, department.code) is None:
-            session.add(Department(code=department.code, name=department.name))
-            report.departments_created.append(department.code)
-    session.flush()
+    missing = [
+        Department(code=department.code, name=department.name)
+        for department in catalogue.departments
+        if accounts_repo.department_by_code(session, department.code) is None
+    ]
+    accounts_repo.insert_departments(session, missing)
+    report.departments_created.extend(department.code for department in missing)
     for definition in catalogue.services:
         outcome = _store_definition(session, definition)
         getattr(report, outcome).append(definition.code)
@@ -61,18 +60,15 @@ def _store_definition(session: Session, definition: ServiceDefinition) -> str:
     if current is not None and current.content_hash == definition.content_hash():
         if current.active != active:
             current.active = active
-            session.add(current)
+            repository.save_service(session, current)
         return "unchanged"
     if current is not None:
-        session.execute(
-            # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
-            update(Service)
-            .where(Service.id == current.id)  # type: ignore[arg-type]
-            .values(is_current=False)
-        )
+        assert current.id is not None  # read from the database
+        repository.retire_version(session, current.id)
     version = current.version + 1 if current else 1
-    session.add(_service_row(definition, department, version=version, active=active))
-    session.flush()
+    repository.insert_service(
+        session, _service_row(definition, department, version=version, active=active)
+    )
     return "new_versions" if current else "created"
 
 
@@ -116,6 +112,36 @@ def list_services(session: Session, *, lang: str) -> ServiceList:
             for service, department in repository.current_services(session)
         ]
     )
+
+
+@dataclass
+class ServiceCard:
+    code: str
+    name: str
+    description: str
+    sla_days: int
+
+
+@dataclass
+class DepartmentGroup:
+    name: str
+    services: list[ServiceCard]
+
+
+def catalogue_by_department(session: Session, *, lang: str) -> list[DepartmentGroup]:
+    """The active catalogue grouped under each department's name (the list API gives codes)."""
+    groups: dict[str, DepartmentGroup] = {}
+    for svc, department in repository.current_services(session):
+        group = groups.setdefault(department.code, DepartmentGroup(department.name, []))
+        group.services.append(
+            ServiceCard(
+                code=svc.code,
+                name=svc.name_en if lang == "en" else svc.name_id,
+                description=svc.description_en if lang == "en" else svc.description_id,
+                sla_days=svc.sla_days,
+            )
+        )
+    return sorted(groups.values(), key=lambda group: group.name)
 
 
 def get_service(session: Session, *, code: str, lang: str) -> ServiceRead:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel import Session, select
-
 from app.accounts.principal import Principal
 from app.config import Settings
+from app.db import Session
 from app.errors import Msg, NotFound
+from app.integration import repository
 from app.integration.schemas import (
     SubscriptionCreate,
     SubscriptionCreated,
@@ -33,22 +33,13 @@ def subscribe(
         event_types=sorted(set(request.event_types)),
         secret=new_secret(),
     )
-    session.add(subscription)
-    session.flush()
+    repository.insert_subscription(session, subscription)
     return SubscriptionCreated(**_read(subscription).model_dump(), secret=subscription.secret)
 
 
 def list_subscriptions(session: Session, *, principal: Principal) -> SubscriptionList:
     client = _managing_client(principal)
-    rows = session.exec(
-        # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
-        select(WebhookSubscription)
-        .where(
-            WebhookSubscription.client_id == client.id,
-            WebhookSubscription.is_active.is_(True),  # type: ignore[attr-defined]
-        )
-        .order_by(WebhookSubscription.created_at)  # type: ignore[arg-type]
-    ).all()
+    rows = repository.active_subscriptions_of(session, client.id)
     return SubscriptionList(items=[_read(row) for row in rows])
 
 
@@ -62,12 +53,12 @@ def unsubscribe(session: Session, *, principal: Principal, subscription_id: uuid
     """Stop deliveries; pending messages of the subscription are left to expire as dead."""
     subscription = _own(session, principal, subscription_id)
     subscription.is_active = False
-    session.add(subscription)
+    repository.save_subscription(session, subscription)
 
 
 def _own(session: Session, principal: Principal, subscription_id: uuid.UUID) -> WebhookSubscription:
     client = _managing_client(principal)
-    subscription = session.get(WebhookSubscription, subscription_id)
+    subscription = repository.subscription_by_id(session, subscription_id)
     if subscription is None or subscription.client_id != client.id or not subscription.is_active:
         raise NotFound(Msg("Langganan tidak ditemukan", "Subscription not found"))
     return subscription

@@ -27,10 +27,8 @@ from email.message import EmailMessage
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, Row
-
 from app.config import Settings
-from app.db import transaction
+from app.db import Engine, Row, transaction
 from app.models.base import utcnow
 from app.notifications import email, repository, webhooks
 
@@ -64,7 +62,6 @@ class Dispatcher:
         self.lease = timedelta(seconds=settings.outbox_lease_seconds)
         self.resolver = resolver
         self.send_mail = send_mail or partial(email.send, settings=settings, timeout=self.timeout)
-        self.skip_locked = engine.dialect.name == "postgresql"
         if self.lease.total_seconds() < 2 * self.timeout:
             log.warning(
                 "outbox lease (%ss) under twice the delivery timeout (%ss): slow "
@@ -112,11 +109,7 @@ class Dispatcher:
                 return [], {}
         with transaction(self.engine) as session:
             claimed = repository.claim_due(
-                session,
-                now=now,
-                lease_until=now + self.lease,
-                batch=batch,
-                skip_locked=self.skip_locked,
+                session, now=now, lease_until=now + self.lease, batch=batch
             )
             ids = {m.subscription_id for m in claimed if m.subscription_id}
             return claimed, repository.delivery_targets(session, ids)

@@ -16,10 +16,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import URL, Engine
-
 from app.config import Settings
-from app.db import Session
+from app.db import URL, Engine, Session
 from app.errors import Conflict, Msg, NotFound
 from app.models import OutboxMessage
 from app.models.base import utcnow
@@ -146,7 +144,7 @@ def resend(session: Session, *, message_id: uuid.UUID) -> None:
     """Give a dead message a fresh attempt budget; it is delivered again from now on."""
     if repository.revive(session, now=utcnow(), message_id=message_id) == 1:
         return
-    message = session.get(OutboxMessage, message_id)
+    message = repository.message_by_id(session, message_id)
     if message is None:
         raise NotFound(Msg("Pesan tidak ditemukan", "No such message"))
     raise Conflict(

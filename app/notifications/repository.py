@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, or_, update
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from app.db import rowcount, table_of
 from app.models import Certificate, Department, OAuthClient, OutboxMessage, WebhookSubscription
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
@@ -20,8 +21,8 @@ _CORE = {"synchronize_session": False}
 
 # The two statements every public event runs, built once and on the tables (Core): the ORM's
 # per-statement work would cost more than the database round trips themselves.
-_subscriptions, _clients = WebhookSubscription.__table__, OAuthClient.__table__
-_departments = Department.__table__
+_subscriptions = table_of(WebhookSubscription)
+_clients, _departments = table_of(OAuthClient), table_of(Department)
 _ACTIVE_SUBSCRIPTIONS = (
     select(
         _subscriptions.c.id,
@@ -34,7 +35,7 @@ _ACTIVE_SUBSCRIPTIONS = (
     .select_from(_subscriptions.join(_clients, _clients.c.id == _subscriptions.c.client_id))
     .where(_subscriptions.c.is_active.is_(True), _clients.c.is_active.is_(True))
 )
-_INSERT_MESSAGES = OutboxMessage.__table__.insert()
+_INSERT_MESSAGES = table_of(OutboxMessage).insert()
 
 
 def active_subscriptions(session: Session, *, department_id: int) -> Sequence[Row]:
@@ -45,8 +46,8 @@ def active_subscriptions(session: Session, *, department_id: int) -> Sequence[Ro
 def certificate_codes(session: Session, application_id: uuid.UUID) -> Row | None:
     """(number, verification_code) of the application's certificate, if any."""
     return session.execute(
-        select(Certificate.number, Certificate.verification_code).where(
-            Certificate.application_id == application_id
+        select(col(Certificate.number), col(Certificate.verification_code)).where(
+            col(Certificate.application_id) == application_id
         )
     ).first()
 
@@ -56,40 +57,47 @@ def insert_messages(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
+    locked_until = col(OutboxMessage.locked_until)
     return (
-        (OutboxMessage.status == PENDING)
-        & (OutboxMessage.next_attempt_at <= now)
-        & or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now)
+        (col(OutboxMessage.status) == PENDING)
+        & (col(OutboxMessage.next_attempt_at) <= now)
+        & or_(locked_until.is_(None), locked_until < now)
     )
 
 
 def any_due(session: Session, *, now: datetime) -> bool:
     """A cheap read first, so an idle dispatcher never takes SQLite's write lock."""
-    return session.execute(select(OutboxMessage.id).where(_due(now)).limit(1)).first() is not None
+    query = select(col(OutboxMessage.id)).where(_due(now)).limit(1)
+    return session.execute(query).first() is not None
 
 
-def claim_due(
-    session: Session, *, now: datetime, lease_until: datetime, batch: int, skip_locked: bool
-) -> list[Row]:
-    """Lease up to ``batch`` due messages to this worker and count the attempt, oldest first."""
-    due = select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.next_attempt_at)
-    due = due.limit(batch)
-    if skip_locked:  # PostgreSQL: concurrent workers pass over each other's rows, never wait
+def claim_due(session: Session, *, now: datetime, lease_until: datetime, batch: int) -> list[Row]:
+    """Lease up to ``batch`` due messages to this worker and count the attempt, oldest first.
+
+    On SQLite the write transaction (``BEGIN IMMEDIATE``) serialises claims; on PostgreSQL
+    concurrent workers pass over each other's rows (``SKIP LOCKED``) and never wait."""
+    due = (
+        select(col(OutboxMessage.id))
+        .where(_due(now))
+        .order_by(col(OutboxMessage.next_attempt_at))
+        .limit(batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due))
-        .values(locked_until=lease_until, attempts=OutboxMessage.attempts + 1)
+        .where(col(OutboxMessage.id).in_(due))
+        .values(locked_until=lease_until, attempts=col(OutboxMessage.attempts) + 1)
         .returning(
-            OutboxMessage.id,
-            OutboxMessage.kind,
-            OutboxMessage.subscription_id,
-            OutboxMessage.recipient,
-            OutboxMessage.event_type,
-            OutboxMessage.payload,
-            OutboxMessage.attempts,
-            OutboxMessage.locked_until,
-            OutboxMessage.created_at,
+            col(OutboxMessage.id),
+            col(OutboxMessage.kind),
+            col(OutboxMessage.subscription_id),
+            col(OutboxMessage.recipient),
+            col(OutboxMessage.event_type),
+            col(OutboxMessage.payload),
+            col(OutboxMessage.attempts),
+            col(OutboxMessage.locked_until),
+            col(OutboxMessage.created_at),
         )
         .execution_options(**_CORE)
     )
@@ -102,13 +110,13 @@ def delivery_targets(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, R
         return {}
     query = (
         select(
-            WebhookSubscription.id,
-            WebhookSubscription.url,
-            WebhookSubscription.secret,
-            (WebhookSubscription.is_active & OAuthClient.is_active).label("active"),
+            col(WebhookSubscription.id),
+            col(WebhookSubscription.url),
+            col(WebhookSubscription.secret),
+            (col(WebhookSubscription.is_active) & col(OAuthClient.is_active)).label("active"),
         )
-        .join(OAuthClient, OAuthClient.id == WebhookSubscription.client_id)
-        .where(WebhookSubscription.id.in_(ids))
+        .join(OAuthClient, col(OAuthClient.id) == col(WebhookSubscription.client_id))
+        .where(col(WebhookSubscription.id).in_(ids))
     )
     return {row.id: row for row in session.execute(query).all()}
 
@@ -116,11 +124,10 @@ def delivery_targets(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, R
 def _owned(message_id: uuid.UUID, attempts: int) -> tuple[ColumnElement[bool], ...]:
     # The attempt count identifies the lease: a worker whose lease ran out and was re-claimed
     # by another worker must not overwrite that worker's bookkeeping.
-    # mypy reads SQLModel comparisons as bool (see the mypy overrides in pyproject.toml).
-    return (  # type: ignore[return-value]
-        OutboxMessage.id == message_id,
-        OutboxMessage.attempts == attempts,
-        OutboxMessage.status == PENDING,
+    return (
+        col(OutboxMessage.id) == message_id,
+        col(OutboxMessage.attempts) == attempts,
+        col(OutboxMessage.status) == PENDING,
     )
 
 
@@ -128,7 +135,7 @@ def mark_sent(session: Session, *, message_id: uuid.UUID, now: datetime) -> None
     """Sent, whoever holds the lease now: a late success still spares the receiver a repeat."""
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == PENDING)
         .values(status=SENT, sent_at=now, locked_until=None, last_error=None)
         .execution_options(**_CORE)
     )
@@ -166,31 +173,35 @@ def release(session: Session, *, message_id: uuid.UUID, attempts: int, retry_at:
 def dead_messages(session: Session, *, limit: int) -> list[OutboxMessage]:
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == DEAD)
-        .order_by(OutboxMessage.created_at)
+        .where(col(OutboxMessage.status) == DEAD)
+        .order_by(col(OutboxMessage.created_at))
         .limit(limit)
     )
-    return list(session.execute(query).scalars().all())
+    return list(session.exec(query).all())
+
+
+def message_by_id(session: Session, message_id: uuid.UUID) -> OutboxMessage | None:
+    return session.get(OutboxMessage, message_id)
 
 
 def subscription_urls(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not ids:
         return {}
-    query = select(WebhookSubscription.id, WebhookSubscription.url).where(
-        WebhookSubscription.id.in_(ids)
+    query = select(col(WebhookSubscription.id), col(WebhookSubscription.url)).where(
+        col(WebhookSubscription.id).in_(ids)
     )
     return {row.id: row.url for row in session.execute(query).all()}
 
 
 def revive(session: Session, *, now: datetime, message_id: uuid.UUID | None = None) -> int:
     """Dead messages (one, or all) back to pending with a fresh attempt budget."""
-    conditions = [OutboxMessage.status == DEAD]
+    conditions = [col(OutboxMessage.status) == DEAD]
     if message_id is not None:
-        conditions.append(OutboxMessage.id == message_id)
+        conditions.append(col(OutboxMessage.id) == message_id)
     result = session.execute(
         update(OutboxMessage)
         .where(*conditions)
         .values(status=PENDING, attempts=0, next_attempt_at=now, locked_until=None)
         .execution_options(**_CORE)
     )
-    return result.rowcount
+    return rowcount(result)

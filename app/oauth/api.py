@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.errors import Msg
-from app.http.deps import RuntimeDep
+from app.http.deps import RuntimeDep, SessionDep
 from app.i18n import pick_language
 from app.oauth import service
 from app.oauth.clients import credentials_from
@@ -26,6 +26,7 @@ MAX_FIELD_LENGTH = 4096
 def token(
     request: Request,
     runtime: RuntimeDep,
+    session: SessionDep,
     grant_type: FormField = None,
     username: FormField = None,
     password: FormField = None,
@@ -39,7 +40,9 @@ def token(
         raise OAuthError("invalid_request", Msg("grant_type wajib diisi", "grant_type is required"))
     if grant_type == "client_credentials":
         credentials = _credentials(request, client_id, client_secret)
-        response = service.client_credentials_grant(runtime, credentials=credentials, scope=scope)
+        response = service.client_credentials_grant(
+            session, runtime, credentials=credentials, scope=scope
+        )
     elif grant_type == "password":
         ip = request.client.host if request.client else None
         response = service.password_grant(
@@ -61,6 +64,7 @@ def token(
 def introspect(
     request: Request,
     runtime: RuntimeDep,
+    session: SessionDep,
     token: FormField = None,
     token_type_hint: FormField = None,
     client_id: FormField = None,
@@ -68,7 +72,7 @@ def introspect(
 ) -> JSONResponse:
     _checked(token, token_type_hint, client_id, client_secret)
     answer = service.introspect(
-        runtime, credentials=_credentials(request, client_id, client_secret), token=token
+        session, runtime, credentials=_credentials(request, client_id, client_secret), token=token
     )
     return JSONResponse(answer, headers=NO_STORE)
 
@@ -77,6 +81,7 @@ def introspect(
 def revoke(
     request: Request,
     runtime: RuntimeDep,
+    session: SessionDep,
     token: FormField = None,
     token_type_hint: FormField = None,
     client_id: FormField = None,
@@ -86,7 +91,7 @@ def revoke(
     if not token:
         raise OAuthError("invalid_request", Msg("token wajib diisi", "token is required"))
     service.revoke(
-        runtime, credentials=_credentials(request, client_id, client_secret), token=token
+        session, runtime, credentials=_credentials(request, client_id, client_secret), token=token
     )
     return Response(status_code=200, headers=NO_STORE)
 

@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-from sqlmodel import Session, select
-
 from app.accounts.passwords import PasswordHasher
+from app.db import Session
 from app.errors import Msg, NotFound, invalid
 from app.models import OAuthClient
+from app.oauth import repository
 
 CLIENT_SCOPES = frozenset(
     {
@@ -61,28 +61,22 @@ def create_client(
         secret_hash=passwords.hash(secret),
         scopes=" ".join(sorted(requested)),
     )
-    session.add(client)
-    session.flush()
+    repository.insert_client(session, client)
     return NewClient(client, secret)
 
 
 def list_clients(session: Session) -> list[OAuthClient]:
-    # SQLModel types columns as their values (see the mypy overrides in pyproject.toml).
-    query = select(OAuthClient).order_by(OAuthClient.created_at)  # type: ignore[arg-type]
-    return list(session.exec(query).all())
-
-
-def client_by_id(session: Session, client_id: str) -> OAuthClient | None:
-    return session.exec(select(OAuthClient).where(OAuthClient.client_id == client_id)).first()
+    """Every client, oldest first (admin pages and the CLI)."""
+    return repository.all_clients(session)
 
 
 def set_active(session: Session, *, client_id: str, active: bool) -> OAuthClient:
     """Disable (or re-enable) a client; its tokens stop working at once."""
-    client = client_by_id(session, client_id)
+    client = repository.client_by_id(session, client_id)
     if client is None:
         raise NotFound(Msg("Klien tidak ditemukan", "Client not found"))
     client.is_active = active
-    session.add(client)
+    repository.save_client(session, client)
     return client
 
 
@@ -90,7 +84,7 @@ def authenticate(
     session: Session, *, passwords: PasswordHasher, credentials: ClientCredentials
 ) -> OAuthClient | None:
     """The active client these credentials prove, or None (same cost for unknown ids)."""
-    client = client_by_id(session, credentials.client_id)
+    client = repository.client_by_id(session, credentials.client_id)
     if client is None or not client.is_active:
         passwords.burn_time(credentials.client_secret)
         return None

@@ -9,15 +9,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
-from sqlmodel import Session, select
-
+from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
-from app.db import transaction
+from app.db import Session, committed_on_its_own
 from app.errors import Msg
 from app.models import OAuthClient, RefreshToken, RevokedToken, User
 from app.models.base import utcnow
-from app.oauth import clients
+from app.oauth import clients, repository
 from app.oauth.clients import CLIENT_SCOPES, ClientCredentials
 from app.oauth.tokens import AccessClaims, InvalidToken
 from app.runtime import Runtime
@@ -74,7 +72,7 @@ def password_grant(
     scopes = _granted_scopes(scope)
     # The outcome (failure counted, or success) must be committed even when we refuse, so the
     # refusal is raised only after the transaction has closed.
-    with transaction(runtime.engine) as session:
+    with committed_on_its_own(runtime.engine) as session:
         user = accounts.authenticate(
             session,
             passwords=runtime.passwords,
@@ -100,7 +98,9 @@ def refresh_grant(
         raise OAuthError(
             "invalid_request", Msg("refresh_token wajib diisi", "refresh_token is required")
         )
-    with transaction(runtime.engine) as session:
+    # A reused token's family is revoked although the grant is refused: the refusal is raised
+    # only after the revocation has committed.
+    with committed_on_its_own(runtime.engine) as session:
         outcome = _rotate(session, runtime, _hash(refresh_token), scope)
     if isinstance(outcome, OAuthError):
         raise outcome
@@ -113,23 +113,16 @@ def _rotate(
     refused = OAuthError(
         "invalid_grant", Msg("Refresh token tidak berlaku", "The refresh token is not valid")
     )
-    row = session.exec(select(RefreshToken).where(RefreshToken.token_hash == token_hash)).first()
+    row = repository.refresh_token_by_hash(session, token_hash)
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return refused
-    claimed = session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.id == row.id, RefreshToken.rotated_at.is_(None))
-        .values(rotated_at=now)
-    ).rowcount
-    if not claimed:  # reuse of a rotated token: assume it was stolen
-        session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.family_id == row.family_id)
-            .values(revoked_at=now)
-        )
+    assert row.id is not None  # read from the database
+    if not repository.claim_rotation(session, token_id=row.id, now=now):
+        # Reuse of a rotated token: assume it was stolen.
+        repository.revoke_family(session, family_id=row.family_id, now=now)
         return refused
-    user = session.get(User, row.user_id)
+    user = accounts_repo.user_by_id(session, row.user_id)
     if user is None or not user.is_active:
         return refused
     granted = frozenset(row.scope.split())
@@ -144,7 +137,8 @@ def _issue(
         subject=str(user.id), client_id=FIRST_PARTY_CLIENT, scopes=scopes
     )
     refresh_token = secrets.token_urlsafe(32)
-    session.add(
+    repository.insert_refresh_token(
+        session,
         RefreshToken(
             token_hash=_hash(refresh_token),
             family_id=family_id,
@@ -152,7 +146,7 @@ def _issue(
             client_id=FIRST_PARTY_CLIENT,
             scope=" ".join(sorted(scopes)),
             expires_at=utcnow() + timedelta(days=runtime.settings.refresh_token_ttl_days),
-        )
+        ),
     )
     return TokenResponse(access_token, expires_in, refresh_token, " ".join(sorted(scopes)))
 
@@ -186,13 +180,16 @@ def _hash(token: str) -> str:
 
 
 def client_credentials_grant(
-    runtime: Runtime, *, credentials: ClientCredentials | None, scope: str | None
+    session: Session,
+    runtime: Runtime,
+    *,
+    credentials: ClientCredentials | None,
+    scope: str | None,
 ) -> TokenResponse:
     """Client credentials (RFC 6749 4.4): a token limited to the client's granted scopes."""
-    with transaction(runtime.engine) as session:
-        client = _authenticated_client(session, runtime, credentials)
-        granted = frozenset(client.scopes.split())
-        scopes = _granted_scopes(scope, allowed=granted)
+    client = _authenticated_client(session, runtime, credentials)
+    granted = frozenset(client.scopes.split())
+    scopes = _granted_scopes(scope, allowed=granted)
     token, expires_in = runtime.tokens.issue_access_token(
         subject=client.client_id, client_id=client.client_id, scopes=scopes
     )
@@ -224,17 +221,20 @@ def _authenticated_client(
 
 
 def introspect(
-    runtime: Runtime, *, credentials: ClientCredentials | None, token: str | None
+    session: Session,
+    runtime: Runtime,
+    *,
+    credentials: ClientCredentials | None,
+    token: str | None,
 ) -> dict:
     """RFC 7662: anything unknown, expired, revoked or foreign answers {"active": false}."""
-    with transaction(runtime.engine) as session:
-        _authenticated_client(session, runtime, credentials)
-        try:
-            claims = runtime.tokens.verify_access_token(token or "")
-        except InvalidToken:
-            return {"active": False}
-        if _is_revoked(session, claims.jti) or not _subject_active(session, claims):
-            return {"active": False}
+    _authenticated_client(session, runtime, credentials)
+    try:
+        claims = runtime.tokens.verify_access_token(token or "")
+    except InvalidToken:
+        return {"active": False}
+    if repository.is_revoked(session, claims.jti) or not _subject_active(session, claims):
+        return {"active": False}
     return {
         "active": True,
         "token_type": "Bearer",
@@ -249,41 +249,35 @@ def introspect(
     }
 
 
-def revoke(runtime: Runtime, *, credentials: ClientCredentials | None, token: str | None) -> None:
+def revoke(
+    session: Session,
+    runtime: Runtime,
+    *,
+    credentials: ClientCredentials | None,
+    token: str | None,
+) -> None:
     """RFC 7009: revoke the caller's own access or refresh token; unknown tokens are fine."""
-    with transaction(runtime.engine) as session:
-        client = _authenticated_client(session, runtime, credentials)
-        try:
-            claims = runtime.tokens.verify_access_token(token or "")
-        except InvalidToken:
-            _revoke_refresh_token(session, token or "", client_id=client.client_id)
-            return
-        if claims.client_id == client.client_id and not _is_revoked(session, claims.jti):
-            session.add(
-                RevokedToken(
-                    jti=claims.jti, expires_at=datetime.fromtimestamp(claims.expires_at, UTC)
-                )
-            )
-
-
-def _revoke_refresh_token(session: Session, token: str, *, client_id: str) -> None:
-    session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.token_hash == _hash(token), RefreshToken.client_id == client_id)
-        .values(revoked_at=utcnow())
-    )
-
-
-def _is_revoked(session: Session, jti: str) -> bool:
-    return session.get(RevokedToken, jti) is not None
+    client = _authenticated_client(session, runtime, credentials)
+    try:
+        claims = runtime.tokens.verify_access_token(token or "")
+    except InvalidToken:
+        repository.revoke_refresh_token(
+            session, token_hash=_hash(token or ""), client_id=client.client_id, now=utcnow()
+        )
+        return
+    if claims.client_id == client.client_id and not repository.is_revoked(session, claims.jti):
+        repository.insert_revoked_token(
+            session,
+            RevokedToken(jti=claims.jti, expires_at=datetime.fromtimestamp(claims.expires_at, UTC)),
+        )
 
 
 def _subject_active(session: Session, claims: AccessClaims) -> bool:
     if claims.subject == claims.client_id:
-        client = clients.client_by_id(session, claims.client_id)
+        client = repository.client_by_id(session, claims.client_id)
         return client is not None and client.is_active
     try:
-        user = session.get(User, uuid.UUID(claims.subject))
+        user = accounts_repo.user_by_id(session, uuid.UUID(claims.subject))
     except ValueError:
         return False
     return user is not None and user.is_active

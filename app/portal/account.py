@@ -6,14 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.accounts import service
+from app.accounts import service, sessions
 from app.accounts.principal import ADMIN, OFFICER
 from app.accounts.schemas import RegisterRequest
-from app.db import transaction
 from app.errors import DomainError, Msg
 from app.http.deps import RegistrationThrottled, SessionDep
 from app.models import User
-from app.web import sessions
 from app.web.context import FormDep, SignedInDep, WebContext, WebDep, safe_next
 from app.web.pages import field_messages, page, see_other
 
@@ -66,10 +64,9 @@ def _login_again(web: WebContext, email: str, next_url: str, errors: dict, statu
 
 
 @router.post("/logout")
-def logout(web: WebDep, form: FormDep) -> RedirectResponse:
+def logout(web: WebDep, form: FormDep, session: SessionDep) -> RedirectResponse:
     if web.active is not None:
-        with transaction(web.runtime.engine) as session:
-            sessions.end(session, web.active.token)
+        sessions.end(session, web.active.token)
     web.signed_out()
     return see_other(web, "/")
 
@@ -82,7 +79,7 @@ def register_page(web: WebDep) -> Response:
 
 
 @router.post("/register", response_class=HTMLResponse)
-def register(_: RegistrationThrottled, web: WebDep, form: FormDep) -> Response:
+def register(_: RegistrationThrottled, web: WebDep, form: FormDep, session: SessionDep) -> Response:
     values = {name: str(form.get(name, "")).strip() for name in REGISTER_FIELDS}
     try:
         request = RegisterRequest(
@@ -93,8 +90,15 @@ def register(_: RegistrationThrottled, web: WebDep, form: FormDep) -> Response:
             password=str(form.get("password", "")),
             language=web.lang,
         )
-        active = _register_and_sign_in(web, request)
+        active = sessions.register_and_sign_in(
+            session,
+            web.runtime.settings,
+            passwords=web.runtime.passwords,
+            request=request,
+            replacing=web.active.token if web.active else None,
+        )
     except (ValidationError, DomainError) as error:
+        session.rollback()  # keep nothing of it, and free SQLite's write lock for the page
         return page(
             web,
             "auth/register.html",
@@ -103,18 +107,6 @@ def register(_: RegistrationThrottled, web: WebDep, form: FormDep) -> Response:
         )
     web.signed_in(active)
     return see_other(web, "/services?welcome=1")
-
-
-def _register_and_sign_in(web: WebContext, request: RegisterRequest) -> sessions.ActiveSession:
-    """The account and its first session in one transaction: both land or neither."""
-    with transaction(web.runtime.engine) as session:
-        user = service.register_citizen(session, passwords=web.runtime.passwords, request=request)
-        return sessions.start(
-            session,
-            web.runtime.settings,
-            user=user,
-            replacing=web.active.token if web.active else None,
-        )
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -132,8 +124,9 @@ def account_page(web: SignedInDep, session: SessionDep) -> HTMLResponse:
 def change_password(web: SignedInDep, form: FormDep, session: SessionDep) -> Response:
     """A new password; every other session of the account ends, this one gets a new id."""
     try:
-        user = service.change_password(
+        active = sessions.change_password(
             session,
+            web.runtime.settings,
             passwords=web.runtime.passwords,
             principal=web.principal,
             current=str(form.get("current_password", "")),
@@ -148,6 +141,5 @@ def change_password(web: SignedInDep, form: FormDep, session: SessionDep) -> Res
             {"profile": profile, "changed": False, "errors": field_messages(error, web.lang)},
             status_code=422,
         )
-    sessions.end_all_for(session, user.id)
-    web.signed_in(sessions.start(session, web.runtime.settings, user=user))
+    web.signed_in(active)
     return see_other(web, "/account?changed=1")

@@ -6,10 +6,10 @@ import csv
 import io
 from datetime import date
 
-from sqlmodel import Session
-
+from app.db import Session
+from app.stats import repository
 from app.stats.figures import MIN_CELL
-from app.stats.service import _services, monthly_rows, monthly_rows_by_service, months_between
+from app.stats.service import monthly_rows, monthly_rows_by_service, months_between
 
 OPEN_DATA_MONTHS = 24
 SUPPRESSED = "<10"
@@ -40,7 +40,7 @@ def monthly_records(session: Session, *, today: date) -> list[dict]:
     months = months_between(first, today)[-OPEN_DATA_MONTHS:]
     by_service = monthly_rows_by_service(session, months=months)
     records = []
-    for service in _services(session):
+    for service in repository.current_services(session):
         rows = by_service.get(service.code) or monthly_rows(
             session, service_code=service.code, months=months
         )

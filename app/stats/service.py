@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
-
+from app.db import Session
 from app.errors import Msg, NotFound, invalid
-from app.models import Certificate, Department, Service
+from app.models import Service
 from app.office import zone as office_zone
-from app.stats import counts
+from app.stats import counts, repository
 from app.stats.figures import MIN_CELL, Period, publish, summarise
 
 DEFAULT_DAYS = 90
@@ -37,34 +35,16 @@ def _bounds(period: Period) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _certificates(session: Session, period: Period, column, key=None) -> dict:
+def _certificates(session: Session, period: Period, moment: str, by: str = "service_code") -> dict:
     start, end = _bounds(period)
-    key = col(Certificate.service_code) if key is None else col(key)
-    moment = col(column)
-    rows = session.execute(
-        select(key, func.count()).where(moment >= start, moment < end).group_by(key)
-    )
-    return {code: count for code, count in rows}
-
-
-def _services(session: Session) -> list[Service]:
-    query = (
-        select(Service)
-        .where(col(Service.is_current))
-        .order_by(col(Service.department_id), col(Service.code))
-    )
-    return list(session.execute(query).scalars())
-
-
-def _departments(session: Session) -> dict[int, Department]:
-    return {d.id: d for d in session.execute(select(Department)).scalars() if d.id is not None}
+    return repository.certificates_between(session, moment=moment, by=by, start=start, end=end)
 
 
 def raw_figures(session: Session, *, period: Period, today: date, by: str) -> dict[object, dict]:
     """Unsuppressed figures per ``by`` (``service_code`` or ``department_id``) that has any."""
     counted = counts.period_counts(session, period=period, by=by)
     times = counts.period_times(session, period=period, by=by)
-    opened = counts.open_now(session, today=today, by=by)
+    opened = repository.open_now(session, today=today, by=by)
     rows = {}
     for key in counted.keys() | times.keys() | opened.keys():
         open_now, backlog = opened.get(key, (0, None))
@@ -81,9 +61,9 @@ def _row(figures: dict, key: object) -> dict:
 def _service_rows(session: Session, period: Period, today: date) -> tuple[list, list[dict]]:
     """Raw rows per current service, with certificate counts."""
     figures = raw_figures(session, period=period, today=today, by="service_code")
-    issued = _certificates(session, period, Certificate.issued_at)
-    revoked = _certificates(session, period, Certificate.revoked_at)
-    services = _services(session)
+    issued = _certificates(session, period, "issued_at")
+    revoked = _certificates(session, period, "revoked_at")
+    services = repository.current_services(session)
     rows = []
     for service in services:
         row = _row(figures, service.code)
@@ -103,7 +83,7 @@ def service_stats(session: Session, *, period: Period, today: date) -> dict:
     siblings: dict[int, list[int]] = defaultdict(list)
     for index, service in enumerate(services):
         siblings[service.department_id].append(index)
-    departments = _departments(session)
+    departments = repository.departments(session)
     items = [
         {
             "service_code": s.code,
@@ -119,9 +99,9 @@ def service_stats(session: Session, *, period: Period, today: date) -> dict:
 def department_stats(session: Session, *, period: Period, today: date) -> dict:
     """Per-department figures, suppressed."""
     figures = raw_figures(session, period=period, today=today, by="department_id")
-    issued = _certificates(session, period, Certificate.issued_at, Certificate.department_id)
-    revoked = _certificates(session, period, Certificate.revoked_at, Certificate.department_id)
-    departments = sorted(_departments(session).values(), key=lambda d: d.code)
+    issued = _certificates(session, period, "issued_at", by="department_id")
+    revoked = _certificates(session, period, "revoked_at", by="department_id")
+    departments = sorted(repository.departments(session).values(), key=lambda d: d.code)
     rows = []
     for department in departments:
         assert department.id is not None
@@ -154,9 +134,7 @@ def months_between(start: date, end: date) -> list[Period]:
 
 def service_or_404(session: Session, code: str) -> Service:
     """The current version of a service by code, or NotFound."""
-    found = session.execute(
-        select(Service).where(col(Service.code) == code, col(Service.is_current))
-    ).scalar_one_or_none()
+    found = repository.current_service(session, code)
     if found is None:
         raise NotFound(Msg(f"Layanan {code!r} tidak dikenal", f"Unknown service {code!r}"))
     return found
@@ -167,7 +145,7 @@ def monthly_rows_by_service(
 ) -> dict[str, list[dict]]:
     """Published per-month figures (no backlog: that is a now-figure) per service code with
     any counts in ``months`` (whole calendar months), each service suppressed on its own."""
-    counted, times = counts.monthly(
+    counted, times = repository.monthly(
         session, first=months[0].start, last=months[-1].start, service_code=service_code
     )
     codes = {code for code, _ in counted} | {code for code, _ in times}

@@ -15,13 +15,13 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
+from app.accounts import sessions
 from app.accounts.principal import ADMIN, CITIZEN, OFFICER, Principal
 from app.db import transaction
 from app.errors import DomainError, Forbidden, Msg
 from app.models import User
 from app.oauth.service import USER_SCOPES
 from app.runtime import Runtime
-from app.web import sessions
 from app.web.i18n import page_language
 
 WEB_CLIENT_ID = "loket-web"

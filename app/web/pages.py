@@ -9,8 +9,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from app.accounts import sessions
 from app.errors import DomainError, Msg
-from app.web import sessions
 from app.web.context import WebContext, login_url
 from app.web.i18n import page_language
 from app.web.templating import SECURITY_HEADERS, render_page

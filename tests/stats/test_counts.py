@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from app.db import transaction
 from app.models import ApplicationFact, Case, Event, Service, StatsState
 from app.stats import facts as facts_module
+from app.stats import repository as stats_repository
 from app.stats import service
 from app.stats.facts import refresh_facts
 from app.stats.figures import BACKLOG_BUCKETS, Period, median_of, percentile, percentile_of
@@ -205,6 +206,8 @@ def test_a_refresh_with_nothing_changed_writes_nothing(world, monkeypatch):
         refresh_facts(session)
     written: list = []
     monkeypatch.setattr(facts_module.counts, "upsert", lambda *a, **k: written.append(a))
+    for name in ("move_counts", "move_working_days"):
+        monkeypatch.setattr(stats_repository, name, lambda *a, **k: written.append(a))
     with transaction(world.runtime.engine) as session:
         # The overlap window reads the same files again; their facts compare equal.
         assert refresh_facts(session) == 50

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
+from app.accounts.sessions import HOST_COOKIE, PLAIN_COOKIE
 from app.models import User, WebSession
 from app.models.base import utcnow
-from app.web.sessions import HOST_COOKIE, PLAIN_COOKIE
 from tests.web.pages import csrf_of, sign_in, soup
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
-from app.catalogue import repository, service
+from app.catalogue import service
 from app.catalogue.forms import form_fields
-from app.db import Session
 from app.http.deps import SessionDep
 from app.web.context import WebDep
 from app.web.pages import page
@@ -18,39 +15,9 @@ from app.web.wording import file_size, file_types
 router = APIRouter(tags=["web: catalogue"], include_in_schema=False)
 
 
-@dataclass
-class ServiceCard:
-    code: str
-    name: str
-    description: str
-    sla_days: int
-
-
-@dataclass
-class DepartmentGroup:
-    name: str
-    services: list[ServiceCard]
-
-
-def catalogue_by_department(session: Session, *, lang: str) -> list[DepartmentGroup]:
-    """The active catalogue grouped under each department's name (the list API gives codes)."""
-    groups: dict[str, DepartmentGroup] = {}
-    for svc, department in repository.current_services(session):
-        group = groups.setdefault(department.code, DepartmentGroup(department.name, []))
-        group.services.append(
-            ServiceCard(
-                code=svc.code,
-                name=svc.name_en if lang == "en" else svc.name_id,
-                description=svc.description_en if lang == "en" else svc.description_id,
-                sla_days=svc.sla_days,
-            )
-        )
-    return sorted(groups.values(), key=lambda group: group.name)
-
-
 @router.get("/services", response_class=HTMLResponse)
 def services_page(web: WebDep, session: SessionDep, welcome: str | None = None) -> HTMLResponse:
-    groups = catalogue_by_department(session, lang=web.lang)
+    groups = service.catalogue_by_department(session, lang=web.lang)
     return page(web, "catalogue/list.html", {"groups": groups, "welcome": welcome == "1"})
 
 

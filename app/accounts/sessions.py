@@ -13,12 +13,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-from sqlmodel import Session
-
+from app.accounts import repository
 from app.accounts import service as accounts
+from app.accounts.passwords import PasswordHasher
+from app.accounts.principal import Principal
+from app.accounts.schemas import RegisterRequest
 from app.config import Settings
-from app.db import transaction
+from app.db import Session, committed_on_its_own
 from app.models import User, WebSession
 from app.models.base import utcnow
 from app.runtime import Runtime
@@ -52,17 +53,17 @@ def load(session: Session, settings: Settings, token: str | None) -> ActiveSessi
     """The live session behind a cookie; expired or orphaned sessions are deleted on sight."""
     if not token or len(token) > 128:
         return None
-    record = session.get(WebSession, token_hash(token))
+    record = repository.web_session(session, token_hash(token))
     if record is None:
         return None
     now = utcnow()
-    user = session.get(User, record.user_id) if record.user_id else None
+    user = repository.user_by_id(session, record.user_id) if record.user_id else None
     if _expired(record, settings, now) or (record.user_id and not (user and user.is_active)):
-        session.delete(record)
+        repository.delete_web_session(session, record)
         return None
     if now - record.last_seen_at >= TOUCH_INTERVAL:
         record.last_seen_at = now
-        session.add(record)
+        repository.save_web_session(session, record)
     return ActiveSession(token=token, record=record, user=user)
 
 
@@ -88,25 +89,23 @@ def start(
         last_seen_at=now,
         expires_at=now + lifetime,
     )
-    session.add(record)
-    session.flush()
+    repository.insert_web_session(session, record)
     return ActiveSession(token=token, record=record, user=user)
 
 
 def end(session: Session, token: str) -> None:
-    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+    """End the session behind a cookie (sign out)."""
+    repository.delete_web_session_by_hash(session, token_hash(token))
 
 
 def end_all_for(session: Session, user_id: uuid.UUID) -> int:
     """End every session of an account (it was disabled or its password changed)."""
-    result = session.execute(delete(WebSession).where(WebSession.user_id == user_id))
-    return result.rowcount or 0
+    return repository.delete_web_sessions_of(session, user_id)
 
 
 def purge_expired(session: Session) -> int:
     """Delete sessions past their absolute end (idle ones go when next seen, or here later)."""
-    result = session.execute(delete(WebSession).where(WebSession.expires_at <= utcnow()))
-    return result.rowcount or 0
+    return repository.delete_expired_web_sessions(session, now=utcnow())
 
 
 def sign_in(
@@ -117,7 +116,7 @@ def sign_in(
     Its own transaction, like the password grant: a failed attempt must be counted (committed)
     although the caller is refused.
     """
-    with transaction(runtime.engine) as session:
+    with committed_on_its_own(runtime.engine) as session:
         user = accounts.authenticate(
             session,
             passwords=runtime.passwords,
@@ -130,3 +129,34 @@ def sign_in(
             return None
         purge_expired(session)
         return start(session, runtime.settings, user=user, replacing=replacing)
+
+
+def register_and_sign_in(
+    session: Session,
+    settings: Settings,
+    *,
+    passwords: PasswordHasher,
+    request: RegisterRequest,
+    replacing: str | None,
+) -> ActiveSession:
+    """Self-registration and the account's first session, in the caller's one transaction:
+    both land or neither."""
+    user = accounts.register_citizen(session, passwords=passwords, request=request)
+    return start(session, settings, user=user, replacing=replacing)
+
+
+def change_password(
+    session: Session,
+    settings: Settings,
+    *,
+    passwords: PasswordHasher,
+    principal: Principal,
+    current: str,
+    new: str,
+) -> ActiveSession:
+    """A new password: every session of the account ends, and a new one starts for the caller."""
+    user = accounts.change_password(
+        session, passwords=passwords, principal=principal, current=current, new=new
+    )
+    end_all_for(session, user.id)
+    return start(session, settings, user=user)

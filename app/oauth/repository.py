@@ -1,0 +1,98 @@
+"""Queries for OAuth: machine clients, refresh tokens, revoked access tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import bindparam, exists, update
+from sqlmodel import Session, col, select
+
+from app.db import rowcount
+from app.models import OAuthClient, RefreshToken, RevokedToken, User
+
+# Machine clients
+
+
+def client_by_id(session: Session, client_id: str) -> OAuthClient | None:
+    query = select(OAuthClient).where(col(OAuthClient.client_id) == client_id)
+    return session.exec(query).first()
+
+
+def all_clients(session: Session) -> list[OAuthClient]:
+    """Every client, oldest first."""
+    return list(session.exec(select(OAuthClient).order_by(col(OAuthClient.created_at))).all())
+
+
+def insert_client(session: Session, client: OAuthClient) -> None:
+    session.add(client)
+    session.flush()
+
+
+def save_client(session: Session, client: OAuthClient) -> None:
+    session.add(client)
+
+
+# Refresh tokens
+
+
+def refresh_token_by_hash(session: Session, token_hash: str) -> RefreshToken | None:
+    query = select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash)
+    return session.exec(query).first()
+
+
+def claim_rotation(session: Session, *, token_id: int, now: datetime) -> bool:
+    """Mark a refresh token rotated; False if it was rotated already (by this or a rival)."""
+    claimed = session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.id) == token_id, col(RefreshToken.rotated_at).is_(None))
+        .values(rotated_at=now)
+    )
+    return rowcount(claimed) > 0
+
+
+def revoke_family(session: Session, *, family_id: uuid.UUID, now: datetime) -> None:
+    session.execute(
+        update(RefreshToken).where(col(RefreshToken.family_id) == family_id).values(revoked_at=now)
+    )
+
+
+def revoke_refresh_token(
+    session: Session, *, token_hash: str, client_id: str, now: datetime
+) -> None:
+    """Revoke one refresh token, if it exists and was issued to ``client_id``."""
+    session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.token_hash) == token_hash, col(RefreshToken.client_id) == client_id)
+        .values(revoked_at=now)
+    )
+
+
+def insert_refresh_token(session: Session, token: RefreshToken) -> None:
+    session.add(token)
+
+
+# Revoked access tokens
+
+
+def is_revoked(session: Session, jti: str) -> bool:
+    return session.get(RevokedToken, jti) is not None
+
+
+def insert_revoked_token(session: Session, row: RevokedToken) -> None:
+    session.add(row)
+
+
+# Built once: the account, and whether this token is on the revocation list.
+_USER_AND_REVOCATION = select(
+    User, exists().where(col(RevokedToken.jti) == bindparam("jti"))
+).where(col(User.id) == bindparam("user_id"))
+
+
+def user_and_revocation(
+    session: Session, *, user_id: uuid.UUID, jti: str
+) -> tuple[User, bool] | None:
+    """The account and whether the token ``jti`` was revoked, in one round trip; None when
+    there is no such account (the revocation is then unknown)."""
+    row = session.execute(_USER_AND_REVOCATION, {"user_id": user_id, "jti": jti}).first()
+    return None if row is None else (row[0], bool(row[1]))
