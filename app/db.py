@@ -30,6 +30,7 @@ __all__ = [
     "Row",
     "Session",
     "build_engine",
+    "commit_progress",
     "committed_on_its_own",
     "get_required",
     "on_rollback",
@@ -146,6 +147,16 @@ def committed_on_its_own(engine: Engine) -> Iterator[Session]:
     """
     with transaction(engine) as session:
         yield session
+
+
+def commit_progress(session: Session) -> None:
+    """Commit what a long batch job has done so far, inside its own session.
+
+    Only for work that is not a request (the statistics backfill over millions of rows): it
+    commits per batch so that progress survives an interruption and resumes where it stopped.
+    Request work never commits itself (``transaction`` does, once).
+    """
+    session.commit()
 
 
 def ping(engine: Engine) -> None:

@@ -49,7 +49,7 @@ class Step:
     # needs it knows its type, the kernel only passes it on.
     env: object = None
     changes: dict[str, Any] = field(default_factory=dict)
-    afterwards: list[Callable[[], None]] = field(default_factory=list)
+    afterwards: list[Callable[[], object]] = field(default_factory=list)
 
 
 GuardHandler = Callable[[Step], list[FieldError]]

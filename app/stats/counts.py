@@ -7,26 +7,15 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from app.db import Session, upsert
+from app.db import Session
 from app.stats import repository
 from app.stats.figures import Period
-from app.stats.repository import COUNT_COLUMNS, KEY, insert_missing
+from app.stats.repository import COUNT_COLUMNS, KEY
 
 if TYPE_CHECKING:
     from app.stats.facts import Fact
 
-# app.stats.facts, whose owner is moving its queries, still writes its fact rows through
-# ``counts.upsert`` and ``counts.insert_missing``; the counts move through the repository.
-__all__ = [
-    "COUNT_COLUMNS",
-    "add",
-    "insert_missing",
-    "month_of",
-    "period_counts",
-    "period_times",
-    "upsert",
-    "write",
-]
+__all__ = ["COUNT_COLUMNS", "add", "month_of", "period_counts", "period_times", "write"]
 
 
 def month_of(day: date) -> date:

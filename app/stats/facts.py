@@ -10,15 +10,12 @@ from collections import Counter
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Engine, delete, exists, literal, select, tuple_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlmodel import Session, col
 
 from app.applications.kind import APPLICATION
-from app.db import transaction
-from app.models import ApplicationFact, Case, Event, StatsState
+from app.db import Engine, Session, commit_progress, transaction
 from app.office import office_date
-from app.stats import counts
+from app.stats import counts, repository
 from app.workflow.calendar import WorkingCalendar, default_calendar
 from app.workflow.definitions import get_workflow
 
@@ -33,9 +30,6 @@ BATCH = 5000
 # request goes on), so a first backfill never holds a request for minutes.
 REQUEST_BUDGET = timedelta(seconds=2)
 KIND = APPLICATION.name  # the case type these statistics count
-_CASES = Case.__table__  # type: ignore[attr-defined]
-_FACTS = ApplicationFact.__table__  # type: ignore[attr-defined]
-_STATE = StatsState.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -93,38 +87,16 @@ def build_fact(
 
 
 def _changed(session: Session, *, since: datetime | None, after: tuple | None) -> list:
-    """The next batch of applications changed at or after ``since``, in (updated_at, id) order:
-    the columns a fact needs, whether a revision was ever requested, and the stored fact."""
-    a, f = _CASES.c, _FACTS.c
-    revised = exists().where(col(Event.case_id) == a.id, col(Event.to_state).in_(_PAUSING))
-    query = (
-        select(
-            a.id,
-            a.updated_at,
-            a.workflow,
-            a.state,
-            a.subject_code,
-            a.department_id,
-            a.submitted_at,
-            a.decided_at,
-            a.due_at,
-            a.paused_working_days,
-            revised.label("revised"),
-            f.application_id.label("stored"),
-            *[f[name].label(f"stored_{name}") for name in FACT_FIELDS],
-        )
-        .select_from(_CASES.outerjoin(_FACTS, f.application_id == a.id))
-        .where(a.kind == KIND)
-        .order_by(a.updated_at, a.id)
-        .limit(BATCH)
+    """The next batch of applications changed at or after ``since``, with their stored facts."""
+    return repository.changed_cases(
+        session,
+        kind=KIND,
+        fact_fields=FACT_FIELDS,
+        paused_states=_PAUSING,
+        since=since,
+        after=after,
+        limit=BATCH,
     )
-    if since is not None:
-        query = query.where(a.updated_at >= since)
-    if after is not None:
-        moment, last_id = after
-        position = tuple_(literal(moment, a.updated_at.type), literal(last_id, a.id.type))
-        query = query.where(tuple_(a.updated_at, a.id) > position)
-    return list(session.execute(query))
 
 
 # "A revision was requested": the case once entered a state in which the resident holds it
@@ -166,9 +138,9 @@ def _apply(session: Session, rows: list, calendar: WorkingCalendar) -> None:
             counts.add(tally, times, new, sign=1)
             upserts.append({"application_id": row.id} | _columns(new))
     if deletes:
-        session.execute(delete(_FACTS).where(_FACTS.c.application_id.in_(deletes)))
+        repository.delete_facts(session, deletes)
     if upserts:
-        counts.upsert(session, _FACTS, upserts, key=("application_id",), replace=FACT_FIELDS)
+        repository.store_facts(session, upserts, fields=FACT_FIELDS)
     counts.write(session, tally, times)
 
 
@@ -177,15 +149,12 @@ def _lock_state(session: Session) -> datetime | None:
 
     Counts move by differences from the stored facts, so two refreshes must never interleave:
     the lock is held from reading the stored facts until their counts are written."""
-    counts.insert_missing(session, _STATE, {"name": STATE_KEY})
-    watermark = session.execute(
-        select(col(StatsState.watermark)).where(col(StatsState.name) == STATE_KEY).with_for_update()
-    ).scalar_one()
+    watermark = repository.lock_refresh_state(session, STATE_KEY)
     return _aware(watermark) if watermark else None
 
 
 def _save_state(session: Session, **values) -> None:
-    session.execute(update(_STATE).where(_STATE.c.name == STATE_KEY).values(**values))
+    repository.save_refresh_state(session, STATE_KEY, **values)
 
 
 def refresh_facts(
@@ -213,19 +182,18 @@ def refresh_facts(
         _save_state(session, watermark=watermark)
         if len(batch) < BATCH:
             break
-        session.commit()
+        commit_progress(session)
         if deadline is not None and time.monotonic() > deadline:
             log.info("stats: refresh paused after %d applications (request budget)", seen)
             return seen
         _lock_state(session)
     _save_state(session, refreshed_at=now)
-    session.flush()
     return seen
 
 
 def is_stale(session: Session, *, now: datetime, interval: timedelta = REFRESH_INTERVAL) -> bool:
     """True when the facts were never refreshed or not within ``interval``."""
-    state = session.get(StatsState, STATE_KEY)
+    state = repository.refresh_state(session, STATE_KEY)
     return (
         state is None
         or state.refreshed_at is None
@@ -241,11 +209,8 @@ def maybe_refresh(engine: Engine, *, now: datetime | None = None) -> None:
             if not is_stale(session, now=now):
                 return
         with transaction(engine) as session:
-            key = col(StatsState.name) == STATE_KEY
-            locked = session.execute(
-                select(StatsState).where(key).with_for_update(skip_locked=True)
-            ).scalar_one_or_none()
-            if locked is None and session.execute(select(col(StatsState.name)).where(key)).first():
+            locked, exists = repository.try_lock_refresh_state(session, STATE_KEY)
+            if locked is None and exists:
                 return  # another process is refreshing right now
             if locked is not None and not is_stale(session, now=now):
                 return

@@ -9,11 +9,22 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Table, and_, case, func, or_
+from sqlalchemy import Table, and_, case, delete, exists, func, literal, or_, tuple_, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from app.db import table_of, upsert
-from app.models import Certificate, Department, Service, StatsCount, StatsWorkingDays
+from app.models import (
+    ApplicationFact,
+    Case,
+    Certificate,
+    Department,
+    Event,
+    Service,
+    StatsCount,
+    StatsState,
+    StatsWorkingDays,
+)
 from app.stats.figures import BACKLOG_BUCKETS
 
 COUNT_COLUMNS = (
@@ -28,6 +39,10 @@ COUNT_COLUMNS = (
 KEY = ("grain", "starts_on", "service_code", "department_id")
 _COUNTS = table_of(StatsCount)
 _TIMES = table_of(StatsWorkingDays)
+_CASES = table_of(Case)
+_EVENTS = table_of(Event)
+_FACTS = table_of(ApplicationFact)
+_STATE = table_of(StatsState)
 # A segment of a period: ("day" or "month", first, last), as app.stats.counts cuts them.
 Segment = tuple[str, date, date]
 
@@ -175,3 +190,89 @@ def current_service(session: Session, code: str) -> Service | None:
 
 def departments(session: Session) -> dict[int, Department]:
     return {d.id: d for d in session.exec(select(Department)).all() if d.id is not None}
+
+
+# The facts refresh
+
+
+def changed_cases(
+    session: Session,
+    *,
+    kind: str,
+    fact_fields: Iterable[str],
+    paused_states: Iterable[str],
+    since: datetime | None,
+    after: tuple | None,
+    limit: int,
+) -> list:
+    """The next batch of cases of ``kind`` changed at or after ``since``, in (updated_at, id)
+    order: the columns a fact needs, whether a revision was ever requested (the case entered a
+    paused state), and the stored fact (``stored`` and ``stored_<field>``)."""
+    a, f = _CASES.c, _FACTS.c
+    revised = exists().where(_EVENTS.c.case_id == a.id, _EVENTS.c.to_state.in_(list(paused_states)))
+    # SQLAlchemy's select: SQLModel's is typed for at most a few columns.
+    query = (
+        core_select(
+            a.id,
+            a.updated_at,
+            a.workflow,
+            a.state,
+            a.subject_code,
+            a.department_id,
+            a.submitted_at,
+            a.decided_at,
+            a.due_at,
+            a.paused_working_days,
+            revised.label("revised"),
+            f.application_id.label("stored"),
+            *[f[name].label(f"stored_{name}") for name in fact_fields],
+        )
+        .select_from(_CASES.outerjoin(_FACTS, f.application_id == a.id))
+        .where(a.kind == kind)
+        .order_by(a.updated_at, a.id)
+        .limit(limit)
+    )
+    if since is not None:
+        query = query.where(a.updated_at >= since)
+    if after is not None:
+        moment, last_id = after
+        position = tuple_(literal(moment, a.updated_at.type), literal(last_id, a.id.type))
+        query = query.where(tuple_(a.updated_at, a.id) > position)
+    return list(session.execute(query))
+
+
+def delete_facts(session: Session, application_ids: list) -> None:
+    session.execute(delete(_FACTS).where(_FACTS.c.application_id.in_(application_ids)))
+
+
+def store_facts(session: Session, rows: list[dict], *, fields: Iterable[str]) -> None:
+    """Insert or replace the facts of these applications."""
+    upsert(session, _FACTS, rows, key=("application_id",), replace=fields)
+
+
+def lock_refresh_state(session: Session, name: str) -> datetime | None:
+    """Lock the refresh's state row (created if missing) until commit; its watermark."""
+    insert_missing(session, _STATE, {"name": name})
+    return session.execute(
+        select(_STATE.c.watermark).where(_STATE.c.name == name).with_for_update()
+    ).scalar_one()
+
+
+def try_lock_refresh_state(session: Session, name: str) -> tuple[StatsState | None, bool]:
+    """(the state row, locked by this transaction; or None if another holds it, whether the
+    row exists at all), without waiting for a lock another process holds."""
+    locked = session.execute(
+        select(StatsState).where(_STATE.c.name == name).with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    if locked is not None:
+        return locked, True
+    exists_now = session.execute(select(_STATE.c.name).where(_STATE.c.name == name)).first()
+    return None, exists_now is not None
+
+
+def refresh_state(session: Session, name: str) -> StatsState | None:
+    return session.get(StatsState, name)
+
+
+def save_refresh_state(session: Session, name: str, **values) -> None:
+    session.execute(update(_STATE).where(_STATE.c.name == name).values(**values))

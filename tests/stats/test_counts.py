@@ -205,8 +205,7 @@ def test_a_refresh_with_nothing_changed_writes_nothing(world, monkeypatch):
     with transaction(world.runtime.engine) as session:
         refresh_facts(session)
     written: list = []
-    monkeypatch.setattr(facts_module.counts, "upsert", lambda *a, **k: written.append(a))
-    for name in ("move_counts", "move_working_days"):
+    for name in ("store_facts", "delete_facts", "move_counts", "move_working_days"):
         monkeypatch.setattr(stats_repository, name, lambda *a, **k: written.append(a))
     with transaction(world.runtime.engine) as session:
         # The overlap window reads the same files again; their facts compare equal.
