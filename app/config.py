@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str | None = None
     db_pool_size: int = 16
+    # Threads per process that run JSON requests' database work (app/http/pipeline.py): at
+    # most the pool's connections, so that no thread waits for one.
+    db_work_threads: int = 6
     public_base_url: str = "http://127.0.0.1:8000"
 
     access_token_ttl_seconds: int = 600
@@ -92,6 +95,15 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r} (an IANA name such as Asia/Jakarta)"
             ) from None
         return value
+
+    @model_validator(mode="after")
+    def _threads_fit_the_pool(self) -> Settings:
+        if not 1 <= self.db_work_threads <= self.db_pool_size:
+            raise ValueError(
+                f"LOKET_DB_WORK_THREADS ({self.db_work_threads}) must be from 1 to "
+                f"LOKET_DB_POOL_SIZE ({self.db_pool_size})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:

@@ -18,15 +18,9 @@ from app.applications.schemas import (
 from app.cases import queue
 from app.cases.schemas import ActionList, DocumentList, DocumentRead, EventList, TransitionRequest
 from app.certificates.schemas import RevokeRequest
-from app.http.deps import (
-    CallerDep,
-    CurrentPrincipal,
-    LanguageDep,
-    RuntimeDep,
-    SessionDep,
-    audited_read,
-)
+from app.http.deps import LanguageDep
 from app.http.downloads import document_response
+from app.http.pipeline import CallerDep, audited_read
 from app.schemas_common import NoControlCharacters
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -39,7 +33,7 @@ CursorQuery = Annotated[str | None, Query(max_length=200), NoControlCharacters]
 
 
 # The JSON routes are coroutines that hand the whole database part to ``caller.run`` (one
-# threadpool hop per request); uploads and downloads stream files and stay plain routes.
+# threadpool hop per request, app/http/pipeline.py).
 @router.post("", response_model=ApplicationRead, status_code=201)
 async def create_application(body: ApplicationCreate, caller: CallerDep) -> ApplicationRead:
     return await caller.run(service.create_application, request=body)
@@ -89,8 +83,9 @@ async def list_actions(
 
 @router.post("/{application_id}/transitions", response_model=ApplicationRead)
 async def take_transition(
-    application_id: uuid.UUID, body: TransitionRequest, caller: CallerDep, runtime: RuntimeDep
+    application_id: uuid.UUID, body: TransitionRequest, caller: CallerDep
 ) -> ApplicationRead:
+    runtime = caller.runtime
     return await caller.run(
         transitions.transition,
         application_id=application_id,
@@ -105,19 +100,17 @@ async def list_events(application_id: uuid.UUID, caller: CallerDep) -> EventList
 
 
 @router.post("/{application_id}/documents", response_model=DocumentRead, status_code=201)
-def upload_document(
+async def upload_document(
     application_id: uuid.UUID,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    runtime: RuntimeDep,
+    caller: CallerDep,
     requirement: Annotated[str, Form(max_length=32)],
     file: Annotated[UploadFile, File()],
 ) -> DocumentRead:
-    return documents.upload_document(
-        session,
+    runtime = caller.runtime
+    return await caller.run(
+        documents.upload_document,
         files=runtime.files,
         settings=runtime.settings,
-        principal=principal,
         application_id=application_id,
         requirement=requirement,
         filename=file.filename,
@@ -132,17 +125,12 @@ async def list_documents(application_id: uuid.UUID, caller: CallerDep) -> Docume
 
 @router.get("/{application_id}/documents/{document_id}")
 @audited_read
-def download_document(
-    application_id: uuid.UUID,
-    document_id: uuid.UUID,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    runtime: RuntimeDep,
+async def download_document(
+    application_id: uuid.UUID, document_id: uuid.UUID, caller: CallerDep
 ) -> FileResponse:
-    document, path = documents.open_document(
-        session,
-        files=runtime.files,
-        principal=principal,
+    document, path = await caller.run(
+        documents.open_document,
+        files=caller.runtime.files,
         application_id=application_id,
         document_id=document_id,
     )
@@ -154,16 +142,12 @@ certificate_router = APIRouter(tags=["certificates"])
 
 # Revoking a certificate is the revoke transition of its application.
 @certificate_router.post("/certificates/{number:path}/revoke", response_model=ApplicationRead)
-def revoke_certificate(
-    number: str,
-    body: RevokeRequest,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    runtime: RuntimeDep,
+async def revoke_certificate(
+    number: str, body: RevokeRequest, caller: CallerDep
 ) -> ApplicationRead:
-    return transitions.revoke_certificate(
-        session,
-        principal=principal,
+    runtime = caller.runtime
+    return await caller.run(
+        transitions.revoke_certificate,
         number=number,
         reason=body.reason,
         version=body.version,

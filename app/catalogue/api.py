@@ -6,18 +6,19 @@ from fastapi import APIRouter, Path
 
 from app.catalogue import service
 from app.catalogue.schemas import ServiceList, ServiceRead
-from app.http.deps import LanguageDep, SessionDep
+from app.http.deps import LanguageDep
+from app.http.pipeline import PublicDep
 
 router = APIRouter(prefix="/services", tags=["catalogue"])
 
 
 @router.get("", response_model=ServiceList)
-def list_services(session: SessionDep, lang: LanguageDep) -> ServiceList:
-    return service.list_services(session, lang=lang)
+async def list_services(public: PublicDep, lang: LanguageDep) -> ServiceList:
+    return await public.run(service.list_services, lang=lang)
 
 
 @router.get("/{code}", response_model=ServiceRead)
-def get_service(
-    session: SessionDep, lang: LanguageDep, code: str = Path(max_length=16)
+async def get_service(
+    public: PublicDep, lang: LanguageDep, code: str = Path(max_length=16)
 ) -> ServiceRead:
-    return service.get_service(session, code=code, lang=lang)
+    return await public.run(service.get_service, code=code, lang=lang)

@@ -1,16 +1,19 @@
-"""Certificate endpoints (owners, officers) and public verification (JSON and the QR page)."""
+"""Certificate endpoints (owners, officers, clients) and public verification (JSON)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import FileResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.certificates import views
 from app.certificates.schemas import CertificateRead, PublicStatus, UploadCheck
 from app.errors import PayloadTooLarge, invalid
-from app.http.deps import CurrentPrincipal, LanguageDep, RuntimeDep, SessionDep, per_address_limit
+from app.http import downloads
+from app.http.deps import LanguageDep, RuntimeDep, VerifyThrottled
+from app.http.pipeline import CallerDep, PublicDep, VerifyLimitedDep
 
 router = APIRouter(tags=["certificates"])
 
@@ -18,64 +21,39 @@ MAX_VERIFY_UPLOAD = 10 * 1024 * 1024
 
 
 @router.get("/certificates/{number:path}/pdf")
-def certificate_pdf(
-    number: str, session: SessionDep, principal: CurrentPrincipal, runtime: RuntimeDep
-) -> FileResponse:
-    certificate, path = views.open_pdf(
-        session, issuer=runtime.certificates, principal=principal, number=number
-    )
-    filename = certificate.number.replace("/", "-") + ".pdf"
-    return FileResponse(
-        path,
-        media_type="application/pdf",
-        filename=filename,
-        content_disposition_type="attachment",
-        headers={"Cache-Control": "private, no-store"},
-    )
+async def certificate_pdf(number: str, caller: CallerDep) -> FileResponse:
+    certificate, path = await caller.run(views.open_pdf, issuer=caller.certificates, number=number)
+    return downloads.certificate_response(certificate, path)
 
 
 @router.get("/certificates/{number:path}", response_model=CertificateRead)
-def read_certificate(
-    number: str, session: SessionDep, principal: CurrentPrincipal, runtime: RuntimeDep
-) -> CertificateRead:
-    return views.read_certificate(
-        session, issuer=runtime.certificates, principal=principal, number=number
-    )
+async def read_certificate(number: str, caller: CallerDep) -> CertificateRead:
+    return await caller.run(views.read_certificate, issuer=caller.certificates, number=number)
 
 
 @router.get("/verify/chain.pem")
-def chain_pem(runtime: RuntimeDep) -> Response:
+async def chain_pem(runtime: RuntimeDep) -> Response:
+    pem = await run_in_threadpool(lambda: runtime.certificates.material.chain_pem())
     return Response(
-        runtime.certificates.material.chain_pem(),
-        media_type="application/x-pem-file",
-        headers={"Cache-Control": "public, max-age=3600"},
+        pem, media_type="application/x-pem-file", headers={"Cache-Control": "public, max-age=3600"}
     )
 
 
-# Public verification, per client address and minute; listed first in each public route.
-Throttled = Annotated[
-    None, Depends(per_address_limit("verify", lambda s: s.public_rate_limit_per_minute))
-]
-
-
 @router.get("/verify/{code}", response_model=PublicStatus)
-def verify_code(
-    _: Throttled, code: str, session: SessionDep, runtime: RuntimeDep, lang: LanguageDep
-) -> PublicStatus:
-    return views.public_status(session, issuer=runtime.certificates, code=code[:64], lang=lang)
+async def verify_code(code: str, public: VerifyLimitedDep, lang: LanguageDep) -> PublicStatus:
+    return await public.run(
+        views.public_status, issuer=public.certificates, code=code[:64], lang=lang
+    )
 
 
+# Counted by a dependency of its own, so that refused uploads (too large, empty) count too.
 @router.post("/verify", response_model=UploadCheck)
-def verify_upload(
-    _: Throttled,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    lang: LanguageDep,
-    file: Annotated[UploadFile, File()],
+async def verify_upload(
+    _: VerifyThrottled, public: PublicDep, lang: LanguageDep, file: Annotated[UploadFile, File()]
 ) -> UploadCheck:
-    data = file.file.read(MAX_VERIFY_UPLOAD + 1)
+    data = await file.read(MAX_VERIFY_UPLOAD + 1)
     if len(data) > MAX_VERIFY_UPLOAD:
         raise PayloadTooLarge()
     if not data:
         raise invalid("file", "Berkas kosong", "The file is empty")
-    return views.check_upload(session, issuer=runtime.certificates, data=data, lang=lang)
+    return await public.run(views.check_upload, issuer=public.certificates, data=data, lang=lang)

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from app.http.deps import CurrentPrincipal, RuntimeDep, SessionDep
+from app.http.pipeline import CallerDep
 from app.integration import service
 from app.integration.schemas import (
     SubscriptionCreate,
@@ -19,27 +19,21 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 
 @router.post("", response_model=SubscriptionCreated, status_code=201)
-def subscribe(
-    body: SubscriptionCreate, session: SessionDep, principal: CurrentPrincipal, runtime: RuntimeDep
-) -> SubscriptionCreated:
-    return service.subscribe(session, principal=principal, settings=runtime.settings, request=body)
+async def subscribe(body: SubscriptionCreate, caller: CallerDep) -> SubscriptionCreated:
+    return await caller.run(service.subscribe, settings=caller.runtime.settings, request=body)
 
 
 @router.get("", response_model=SubscriptionList)
-def list_subscriptions(session: SessionDep, principal: CurrentPrincipal) -> SubscriptionList:
-    return service.list_subscriptions(session, principal=principal)
+async def list_subscriptions(caller: CallerDep) -> SubscriptionList:
+    return await caller.run(service.list_subscriptions)
 
 
 @router.get("/{subscription_id}", response_model=SubscriptionRead)
-def get_subscription(
-    subscription_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
-) -> SubscriptionRead:
-    return service.get_subscription(session, principal=principal, subscription_id=subscription_id)
+async def get_subscription(subscription_id: uuid.UUID, caller: CallerDep) -> SubscriptionRead:
+    return await caller.run(service.get_subscription, subscription_id=subscription_id)
 
 
 @router.delete("/{subscription_id}", status_code=204)
-def unsubscribe(
-    subscription_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
-) -> Response:
-    service.unsubscribe(session, principal=principal, subscription_id=subscription_id)
+async def unsubscribe(subscription_id: uuid.UUID, caller: CallerDep) -> Response:
+    await caller.run(service.unsubscribe, subscription_id=subscription_id)
     return Response(status_code=204)

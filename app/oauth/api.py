@@ -8,7 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.errors import Msg
-from app.http.deps import RuntimeDep, SessionDep
+from app.http.deps import RuntimeDep
+from app.http.pipeline import PublicDep
 from app.i18n import pick_language
 from app.oauth import service
 from app.oauth.clients import credentials_from
@@ -23,10 +24,9 @@ MAX_FIELD_LENGTH = 4096
 
 
 @router.post("/oauth/token")
-def token(
+async def token(
     request: Request,
-    runtime: RuntimeDep,
-    session: SessionDep,
+    public: PublicDep,
     grant_type: FormField = None,
     username: FormField = None,
     password: FormField = None,
@@ -36,52 +36,46 @@ def token(
     refresh_token: FormField = None,
 ) -> JSONResponse:
     _checked(grant_type, username, password, scope, client_id, client_secret, refresh_token)
-    if not grant_type:
-        raise OAuthError("invalid_request", Msg("grant_type wajib diisi", "grant_type is required"))
-    if grant_type == "client_credentials":
-        credentials = _credentials(request, client_id, client_secret)
-        response = service.client_credentials_grant(
-            session, runtime, credentials=credentials, scope=scope
-        )
-    elif grant_type == "password":
-        ip = request.client.host if request.client else None
-        response = service.password_grant(
-            runtime, username=username, password=password, scope=scope, client_id=client_id, ip=ip
-        )
-    elif grant_type == "refresh_token":
-        response = service.refresh_grant(
-            runtime, refresh_token=refresh_token, scope=scope, client_id=client_id
-        )
-    else:
-        raise OAuthError(
-            "unsupported_grant_type",
-            Msg("grant_type tidak didukung", "Unsupported grant_type"),
-        )
+    response = await public.run(
+        service.issue_token,
+        runtime=public.runtime,
+        request=service.TokenRequest(
+            grant_type=grant_type,
+            username=username,
+            password=password,
+            scope=scope,
+            client_id=client_id,
+            refresh_token=refresh_token,
+        ),
+        credentials=_credentials(request, client_id, client_secret),
+        ip=request.client.host if request.client else None,
+    )
     return JSONResponse(response.as_json(), headers=NO_STORE)
 
 
 @router.post("/oauth/introspect")
-def introspect(
+async def introspect(
     request: Request,
-    runtime: RuntimeDep,
-    session: SessionDep,
+    public: PublicDep,
     token: FormField = None,
     token_type_hint: FormField = None,
     client_id: FormField = None,
     client_secret: FormField = None,
 ) -> JSONResponse:
     _checked(token, token_type_hint, client_id, client_secret)
-    answer = service.introspect(
-        session, runtime, credentials=_credentials(request, client_id, client_secret), token=token
+    answer = await public.run(
+        service.introspect,
+        runtime=public.runtime,
+        credentials=_credentials(request, client_id, client_secret),
+        token=token,
     )
     return JSONResponse(answer, headers=NO_STORE)
 
 
 @router.post("/oauth/revoke")
-def revoke(
+async def revoke(
     request: Request,
-    runtime: RuntimeDep,
-    session: SessionDep,
+    public: PublicDep,
     token: FormField = None,
     token_type_hint: FormField = None,
     client_id: FormField = None,
@@ -90,8 +84,11 @@ def revoke(
     _checked(token, token_type_hint, client_id, client_secret)
     if not token:
         raise OAuthError("invalid_request", Msg("token wajib diisi", "token is required"))
-    service.revoke(
-        session, runtime, credentials=_credentials(request, client_id, client_secret), token=token
+    await public.run(
+        service.revoke,
+        runtime=public.runtime,
+        credentials=_credentials(request, client_id, client_secret),
+        token=token,
     )
     return Response(status_code=200, headers=NO_STORE)
 
@@ -120,12 +117,12 @@ def _checked(*values: str | None) -> None:
 
 
 @router.get("/.well-known/oauth-authorization-server")
-def metadata(runtime: RuntimeDep) -> dict:
+async def metadata(runtime: RuntimeDep) -> dict:
     return service.server_metadata(runtime)
 
 
 @router.get("/.well-known/jwks.json")
-def jwks(runtime: RuntimeDep) -> JSONResponse:
+async def jwks(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse(runtime.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 

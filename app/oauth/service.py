@@ -179,6 +179,54 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class TokenRequest:
+    """The token endpoint's form (RFC 6749 section 4), checked for size and characters."""
+
+    grant_type: str | None
+    username: str | None = None
+    password: str | None = None
+    scope: str | None = None
+    client_id: str | None = None
+    refresh_token: str | None = None
+
+
+def issue_token(
+    session: Session,
+    runtime: Runtime,
+    *,
+    request: TokenRequest,
+    credentials: ClientCredentials | None,
+    ip: str | None,
+) -> TokenResponse:
+    """The token endpoint: one of the grants Loket offers, or the RFC's error."""
+    if not request.grant_type:
+        raise OAuthError("invalid_request", Msg("grant_type wajib diisi", "grant_type is required"))
+    if request.grant_type == "client_credentials":
+        return client_credentials_grant(
+            session, runtime, credentials=credentials, scope=request.scope
+        )
+    if request.grant_type == "password":
+        return password_grant(
+            runtime,
+            username=request.username,
+            password=request.password,
+            scope=request.scope,
+            client_id=request.client_id,
+            ip=ip,
+        )
+    if request.grant_type == "refresh_token":
+        return refresh_grant(
+            runtime,
+            refresh_token=request.refresh_token,
+            scope=request.scope,
+            client_id=request.client_id,
+        )
+    raise OAuthError(
+        "unsupported_grant_type", Msg("grant_type tidak didukung", "Unsupported grant_type")
+    )
+
+
 def client_credentials_grant(
     session: Session,
     runtime: Runtime,

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
-from app.http.deps import RuntimeDep, SessionDep
+from app.http.deps import RuntimeDep
+from app.http.pipeline import PublicDep
 from app.stats import opendata, service
-from app.stats.facts import maybe_refresh, today_at_office
+from app.stats.facts import maybe_refresh
 
 CACHE = {"Cache-Control": "public, max-age=300"}
 router = APIRouter(prefix="/stats", tags=["statistics"])
@@ -33,66 +34,47 @@ def _json(body: dict) -> JSONResponse:
 
 
 @router.get("/services", dependencies=[Fresh])
-def services_stats(session: SessionDep, start: FromQuery = None, end: ToQuery = None):
-    today = today_at_office()
-    period = service.parse_period(start=start, end=end, today=today)
-    return _json(service.service_stats(session, period=period, today=today))
+async def services_stats(public: PublicDep, start: FromQuery = None, end: ToQuery = None):
+    return _json(await public.run(service.services_now, start=start, end=end))
 
 
 @router.get("/departments", dependencies=[Fresh])
-def departments_stats(session: SessionDep, start: FromQuery = None, end: ToQuery = None):
-    today = today_at_office()
-    period = service.parse_period(start=start, end=end, today=today)
-    return _json(service.department_stats(session, period=period, today=today))
+async def departments_stats(public: PublicDep, start: FromQuery = None, end: ToQuery = None):
+    return _json(await public.run(service.departments_now, start=start, end=end))
 
 
 @router.get("/timeseries", dependencies=[Fresh])
-def timeseries(
-    session: SessionDep,
+async def timeseries(
+    public: PublicDep,
     service_code: Annotated[str, Query(alias="service", max_length=16)],
     interval: Annotated[str, Query(max_length=16)] = "month",
     start: FromQuery = None,
     end: ToQuery = None,
 ):
-    today = today_at_office()
-    end = end or today
-    start = start or service.default_series_start(end)
-    period = service.parse_period(start=start, end=end, today=today)
-    return _json(
-        service.timeseries(session, service_code=service_code, interval=interval, period=period)
+    body = await public.run(
+        service.timeseries_now, service_code=service_code, interval=interval, start=start, end=end
     )
-
-
-def _records(request: Request, session) -> list[dict]:
-    """Monthly records, kept per app for a minute (the open data covers every service)."""
-    cache = getattr(request.app.state, "stats_open_data", None)
-    if cache is None:
-        cache = request.app.state.stats_open_data = {}
-    today = today_at_office()
-    stamp, now = cache.get("stamp"), datetime.now(UTC)
-    if stamp is None or now - stamp > timedelta(seconds=60) or cache.get("today") != today:
-        cache.update(records=opendata.monthly_records(session, today=today), stamp=now, today=today)
-    return cache["records"]
+    return _json(body)
 
 
 @open_data_router.get("/applications-monthly.csv", dependencies=[Fresh])
-def monthly_csv(request: Request, session: SessionDep) -> Response:
-    body = opendata.to_csv(_records(request, session))
+async def monthly_csv(public: PublicDep) -> Response:
+    body = await public.run(opendata.monthly_csv)
     return Response(body, media_type="text/csv; charset=utf-8", headers=CACHE)
 
 
 @open_data_router.get("/applications-monthly.json", dependencies=[Fresh])
-def monthly_json(request: Request, session: SessionDep) -> JSONResponse:
-    return _json({"min_cell": opendata.MIN_CELL, "records": _records(request, session)})
+async def monthly_json(public: PublicDep) -> JSONResponse:
+    return _json(await public.run(opendata.monthly_json))
 
 
 @open_data_router.get("/datapackage.json")
-def datapackage(runtime: RuntimeDep) -> JSONResponse:
+async def datapackage(runtime: RuntimeDep) -> JSONResponse:
     return _json(opendata.datapackage(base_url=runtime.settings.issuer))
 
 
 @open_data_router.get("/catalog.jsonld")
-def catalog(runtime: RuntimeDep) -> Response:
+async def catalog(runtime: RuntimeDep) -> Response:
     body = opendata.catalog(
         base_url=runtime.settings.issuer, authority=runtime.settings.authority_name
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from app.db import Session
+from app.office import today as office_today
 from app.stats import repository
 from app.stats.figures import MIN_CELL
 from app.stats.service import monthly_rows, monthly_rows_by_service, months_between
@@ -50,6 +51,33 @@ def monthly_records(session: Session, *, today: date) -> list[dict]:
                 | {"service_code": service.code, "suppressed": row["suppressed"]}
             )
     return records
+
+
+# (database URL) -> (office day, computed at, records): the open data covers every service, so
+# a process computes it at most once a minute.
+_RECENT: dict[str, tuple[date, datetime, list[dict]]] = {}
+KEEP_FOR = timedelta(seconds=60)
+
+
+def recent_monthly_records(session: Session) -> list[dict]:
+    """``monthly_records`` up to today, kept per process for a minute."""
+    key = str(session.get_bind().engine.url)
+    today, now = office_today(), datetime.now(UTC)
+    kept = _RECENT.get(key)
+    if kept is None or kept[0] != today or now - kept[1] > KEEP_FOR:
+        kept = (today, now, monthly_records(session, today=today))
+        _RECENT[key] = kept
+    return kept[2]
+
+
+def monthly_csv(session: Session) -> str:
+    """The open data's monthly CSV."""
+    return to_csv(recent_monthly_records(session))
+
+
+def monthly_json(session: Session) -> dict:
+    """The open data's monthly records as JSON, with the suppression threshold."""
+    return {"min_cell": MIN_CELL, "records": recent_monthly_records(session)}
 
 
 def to_csv(records: list[dict]) -> str:

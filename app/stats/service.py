@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.db import Session
 from app.errors import Msg, NotFound, invalid
 from app.models import Service
+from app.office import today as office_today
 from app.office import zone as office_zone
 from app.stats import counts, repository
 from app.stats.figures import MIN_CELL, Period, publish, summarise
@@ -185,3 +186,30 @@ def timeseries(session: Session, *, service_code: str, interval: str, period: Pe
         "min_cell": MIN_CELL,
         "series": rows,
     }
+
+
+# What the JSON endpoints answer, each in one call (the period read from the query).
+
+
+def services_now(session: Session, *, start: date | None, end: date | None) -> dict:
+    """Figures per service over a period (default: the last 90 days up to today)."""
+    today = office_today()
+    period = parse_period(start=start, end=end, today=today)
+    return service_stats(session, period=period, today=today)
+
+
+def departments_now(session: Session, *, start: date | None, end: date | None) -> dict:
+    """Figures per department over a period (default: the last 90 days up to today)."""
+    today = office_today()
+    period = parse_period(start=start, end=end, today=today)
+    return department_stats(session, period=period, today=today)
+
+
+def timeseries_now(
+    session: Session, *, service_code: str, interval: str, start: date | None, end: date | None
+) -> dict:
+    """One service's figures per month (default: the months up to today)."""
+    today = office_today()
+    end = end or today
+    period = parse_period(start=start or default_series_start(end), end=end, today=today)
+    return timeseries(session, service_code=service_code, interval=interval, period=period)

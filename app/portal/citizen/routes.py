@@ -22,7 +22,8 @@ from app.catalogue.forms import raw_inputs, shown_values
 from app.db import Session, savepoint
 from app.errors import Conflict, DomainError, Msg, invalid
 from app.http import downloads
-from app.http.deps import SessionDep, audited_read
+from app.http.deps import SessionDep
+from app.http.pipeline import audited_read
 from app.portal.citizen import views as citizen_views
 from app.web.context import CitizenDep, FormDep, WebContext
 from app.web.pages import field_messages, page, see_other

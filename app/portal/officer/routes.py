@@ -19,7 +19,8 @@ from app.cases.schemas import TransitionRequest
 from app.db import transaction
 from app.errors import DomainError, Forbidden, InvalidTransition, Msg, NotFound, StaleVersion
 from app.http import downloads
-from app.http.deps import SessionDep, audited_read
+from app.http.deps import SessionDep
+from app.http.pipeline import audited_read
 from app.portal.officer import views as officer_views
 from app.portal.officer.counter import router as assisted_router
 from app.portal.officer.stats import router as stats_router

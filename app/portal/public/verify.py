@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from app.certificates import views
-from app.certificates.api import MAX_VERIFY_UPLOAD, Throttled
+from app.certificates.api import MAX_VERIFY_UPLOAD
 from app.errors import Msg, NotFound
-from app.http.deps import RuntimeDep, SessionDep
+from app.http.deps import RuntimeDep, SessionDep, VerifyThrottled
 from app.web.context import FormDep, WebContext, WebDep
 from app.web.pages import page, see_other
 
@@ -37,7 +37,7 @@ def verify_form(web: WebDep, code: str | None = None) -> Response:
 
 
 @router.post("/verify", response_class=HTMLResponse)
-def verify_upload(_: Throttled, web: WebDep, form: FormDep, session: SessionDep) -> Response:
+def verify_upload(_: VerifyThrottled, web: WebDep, form: FormDep, session: SessionDep) -> Response:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _form(web, errors={"file": NO_FILE.in_lang(web.lang)}, status_code=422)
@@ -71,7 +71,7 @@ def _code_from(typed: str) -> str:
 
 @router.get("/verify/{code}", response_class=HTMLResponse)
 def verify_page(
-    _: Throttled, code: str, web: WebDep, session: SessionDep, runtime: RuntimeDep
+    _: VerifyThrottled, code: str, web: WebDep, session: SessionDep, runtime: RuntimeDep
 ) -> HTMLResponse:
     try:
         status = views.public_status(
