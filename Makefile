@@ -34,10 +34,13 @@ test: install-test
 	@url="$${LOKET_TEST_DATABASE_URL:-$$($(BIN)/python -m tests.pg_probe $(PG_DEFAULT_URL))}"; \
 	  LOKET_TEST_DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install-test
-	$(BIN)/pip install -q "ruff>=0.6" "mypy>=1.11"
+# Fast checks before the tests: lint, formatting, types, and the import contracts
+# (pyproject.toml [tool.importlinter]).
+lint: $(VENV)/.installed-lint
 	$(BIN)/ruff check app tests bench
-	$(BIN)/mypy app --ignore-missing-imports
+	$(BIN)/ruff format --check app tests bench
+	$(BIN)/mypy app
+	$(BIN)/lint-imports
 
 migrate: install
 	$(BIN)/loket db upgrade
@@ -69,6 +72,10 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(VENV)/.installed $@
+
+$(VENV)/.installed-lint: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) var

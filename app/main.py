@@ -16,25 +16,25 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.accounts.api import router as accounts_router
-from app.applications.api import certificate_router as revocation_router
-from app.applications.api import router as applications_router
-from app.catalogue.api import router as catalogue_router
-from app.certificates.api import router as certificates_router
+from app.api.accounts import router as accounts_router
+from app.api.applications import certificate_router as revocation_router
+from app.api.applications import router as applications_router
+from app.api.catalogue import router as catalogue_router
+from app.api.certificates import router as certificates_router
+from app.api.oauth import oauth_error_handler
+from app.api.oauth import router as oauth_router
+from app.api.stats import open_data_router
+from app.api.stats import router as stats_router
+from app.api.webhooks import router as webhooks_router
 from app.config import Settings
 from app.db import ping
 from app.errors import DomainError
 from app.http import problems
 from app.http.limits import BodySizeLimitMiddleware
-from app.integration.api import router as webhooks_router
 from app.notifications import outbox
-from app.oauth.api import oauth_error_handler
-from app.oauth.api import router as oauth_router
 from app.oauth.service import OAuthError
 from app.portal.routes import web_routers
 from app.runtime import Runtime, build_runtime
-from app.stats.api import open_data_router
-from app.stats.api import router as stats_router
 from app.web.context import LoginRequired
 from app.web.errors import for_pages
 from app.workflow.calendar import default_calendar

@@ -12,6 +12,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from app.accounts import repository
 from app.accounts import service as accounts
@@ -22,7 +23,9 @@ from app.config import Settings
 from app.db import Session, committed_on_its_own
 from app.models import User, WebSession
 from app.models.base import utcnow
-from app.runtime import Runtime
+
+if TYPE_CHECKING:  # the process's objects; only their type is needed here
+    from app.runtime import Runtime
 
 PLAIN_COOKIE = "loket_session"
 # Browsers accept a __Host- cookie only with Secure, Path=/ and no Domain: it cannot be set or

@@ -20,6 +20,8 @@ from app.errors import Msg, NotFound
 from app.models import Case, Certificate, User
 
 READ_SCOPE = "certificates:read"
+# An uploaded certificate to check: Loket's are far smaller.
+MAX_VERIFY_UPLOAD = 10 * 1024 * 1024
 NOT_FOUND = Msg("Sertifikat tidak ditemukan", "Certificate not found")
 
 

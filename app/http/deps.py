@@ -12,6 +12,7 @@ from app.db import Session, transaction
 from app.http.pipeline import REGISTER_LIMIT, VERIFY_LIMIT, AddressLimit, writes
 from app.i18n import pick_language
 from app.runtime import Runtime
+from app.stats.facts import maybe_refresh
 
 
 # The light dependencies are coroutines: a plain ``def`` dependency costs a threadpool hop.
@@ -51,3 +52,12 @@ def _counted(limit: AddressLimit):
 
 RegistrationThrottled = Annotated[None, Depends(_counted(REGISTER_LIMIT))]
 VerifyThrottled = Annotated[None, Depends(_counted(VERIFY_LIMIT))]
+
+
+def _fresh_statistics(runtime: RuntimeDep) -> None:
+    """Bring the statistics facts up to date at most once a minute, before a request reads
+    them (its own short transactions; app.stats.facts)."""
+    maybe_refresh(runtime.engine)
+
+
+Fresh = Depends(_fresh_statistics)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from app.accounts.principal import Principal
 from app.db import Session
@@ -10,7 +11,9 @@ from app.errors import Msg
 from app.oauth import repository
 from app.oauth.tokens import AccessClaims, InvalidToken
 from app.ratelimit import hit_on_its_own
-from app.runtime import Runtime
+
+if TYPE_CHECKING:  # the process's objects; only their type is needed here
+    from app.runtime import Runtime
 
 
 def is_client_token(claims: AccessClaims) -> bool:

@@ -8,6 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
@@ -18,7 +19,9 @@ from app.models.base import utcnow
 from app.oauth import clients, repository
 from app.oauth.clients import CLIENT_SCOPES, ClientCredentials
 from app.oauth.tokens import AccessClaims, InvalidToken
-from app.runtime import Runtime
+
+if TYPE_CHECKING:  # the process's objects; only their type is needed here
+    from app.runtime import Runtime
 
 FIRST_PARTY_CLIENT = "loket-app"
 USER_SCOPES = frozenset({"applications:read", "applications:write", "certificates:read", "profile"})

@@ -13,11 +13,10 @@ from app.accounts.staff import department_of
 from app.applications import service as applications
 from app.cases import queue
 from app.db import Session
-from app.http.deps import SessionDep
+from app.http.deps import Fresh, SessionDep
 from app.office import today as today_at_office
 from app.portal.public.stats import cell
 from app.stats import service as stats
-from app.stats.api import Fresh
 from app.stats.figures import PERCENT_FIGURES, TABLE_FIGURES
 from app.web.context import OfficerDep
 from app.web.pages import page

@@ -10,11 +10,10 @@ from fastapi.responses import HTMLResponse
 
 from app.catalogue import service as catalogue
 from app.errors import DomainError, Msg
-from app.http.deps import SessionDep
+from app.http.deps import Fresh, SessionDep
 from app.i18n import MONTHS_EN, MONTHS_ID, SUPPORTED
 from app.office import today as today_at_office
 from app.stats import charts, service
-from app.stats.api import Fresh
 from app.stats.figures import MIN_CELL, PERCENT_FIGURES, RATES, TABLE_FIGURES
 from app.web.context import WebDep
 from app.web.pages import page

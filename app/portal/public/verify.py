@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from app.certificates import views
-from app.certificates.api import MAX_VERIFY_UPLOAD
+from app.certificates.views import MAX_VERIFY_UPLOAD
 from app.errors import Msg, NotFound
 from app.http.deps import RuntimeDep, SessionDep, VerifyThrottled
 from app.web.context import FormDep, WebContext, WebDep

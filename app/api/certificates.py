@@ -10,14 +10,13 @@ from starlette.concurrency import run_in_threadpool
 
 from app.certificates import views
 from app.certificates.schemas import CertificateRead, PublicStatus, UploadCheck
+from app.certificates.views import MAX_VERIFY_UPLOAD
 from app.errors import PayloadTooLarge, invalid
 from app.http import downloads
 from app.http.deps import LanguageDep, RuntimeDep, VerifyThrottled
 from app.http.pipeline import CallerDep, PublicDep, VerifyLimitedDep
 
 router = APIRouter(tags=["certificates"])
-
-MAX_VERIFY_UPLOAD = 10 * 1024 * 1024
 
 
 @router.get("/certificates/{number:path}/pdf")

@@ -5,26 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
-from app.http.deps import RuntimeDep
+from app.http.deps import Fresh, RuntimeDep
 from app.http.pipeline import PublicDep
 from app.stats import opendata, service
-from app.stats.facts import maybe_refresh
 
 CACHE = {"Cache-Control": "public, max-age=300"}
 router = APIRouter(prefix="/stats", tags=["statistics"])
 open_data_router = APIRouter(prefix="/open-data", tags=["open data"])
 
 
-def fresh_facts(runtime: RuntimeDep) -> None:
-    """Bring the facts up to date at most once a minute, before the request reads them."""
-    maybe_refresh(runtime.engine)
-
-
-Fresh = Depends(fresh_facts)
 FromQuery = Annotated[date | None, Query(alias="from")]
 ToQuery = Annotated[date | None, Query(alias="to")]
 
