@@ -31,6 +31,10 @@ if TYPE_CHECKING:  # the issuer loads WeasyPrint and pyHanko: only its type is n
     from app.certificates.issuer import CertificateIssuer
 
 
+# A certificate's own status (not its application's workflow state, which may share a word).
+VALID, EXPIRED, REVOKED = "valid", "expired", "revoked"
+
+
 class CertificateFailed(DomainError):
     status = 503
     slug = "certificate-failed"
@@ -101,7 +105,7 @@ def prepare(
             "service_code": service.code,
             "issued_at": now,
             "valid_until": facts.valid_until,
-            "status": "valid",
+            "status": VALID,
             "verification_code": code,
             "pdf_sha256": _sha256(pdf),
             "pdf_size": len(pdf),
@@ -151,7 +155,7 @@ def revoke(
     certificate = repository.for_application(session, case.id)
     if certificate is None:
         return
-    certificate.status, certificate.revoked_at = "revoked", now
+    certificate.status, certificate.revoked_at = REVOKED, now
     certificate.revocation_reason = reason
     certificate.revoked_by_id = actor.id if actor else None
     repository.add(session, certificate)
@@ -176,12 +180,12 @@ def codes_for(session: Session, case_id: uuid.UUID) -> tuple[str, str] | None:
 
 def status_of(certificate: Certificate, *, today: date | None = None) -> str:
     """valid, expired (past valid_until, office time) or revoked: the same answer everywhere."""
-    if certificate.status == "revoked":
-        return "revoked"
+    if certificate.status == REVOKED:
+        return REVOKED
     today = today or _today()
     if certificate.valid_until is not None and today > certificate.valid_until:
-        return "expired"
-    return "valid"
+        return EXPIRED
+    return VALID
 
 
 def verification_url(issuer: CertificateIssuer, certificate: Certificate) -> str:
