@@ -6,10 +6,10 @@ and a serial. The checks catch typing mistakes; they cannot prove that a NIK was
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from app.errors import Msg
+from app.office import today as office_today
 
 PROVINCE_CODES = frozenset(
     [
@@ -24,7 +24,6 @@ PROVINCE_CODES = frozenset(
         *range(91, 97),
     ]
 )
-_JAKARTA = ZoneInfo("Asia/Jakarta")
 _FEMALE_DAY_OFFSET = 40
 
 
@@ -44,7 +43,7 @@ def nik_problems(nik: str, *, today: date | None = None) -> list[Msg]:
                 "The regency/city code in the NIK is not valid",
             )
         )
-    problems += _birth_date_problems(nik, today or _jakarta_today())
+    problems += _birth_date_problems(nik, today or _office_today())
     if nik[12:] == "0000":
         problems.append(
             Msg("Nomor urut pada NIK tidak valid", "The serial number in the NIK is not valid")
@@ -80,15 +79,15 @@ def _birth_date(nik: str, today: date) -> date:
     return date(century + year, month, day)
 
 
-def _jakarta_today() -> date:
-    return datetime.now(_JAKARTA).date()
+def _office_today() -> date:
+    return office_today()
 
 
 def nik_birth_date(nik: str) -> date:
     """The birth date encoded in a NIK; ValueError if the NIK is malformed."""
     if nik_problems(nik):
         raise ValueError("not a valid NIK")
-    return _birth_date(nik, _jakarta_today())
+    return _birth_date(nik, _office_today())
 
 
 def nik_is_female(nik: str) -> bool:

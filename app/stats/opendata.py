@@ -19,7 +19,7 @@ STAT_FIELDS = ("median_working_days", "p90_working_days", "pct_within_sla")
 FIELDS = ("service_code", "month", *COUNT_FIELDS, *STAT_FIELDS)
 _DESCRIPTIONS = {
     "service_code": "Service code in the Loket catalogue",
-    "month": "Calendar month (office time, Asia/Jakarta)",
+    "month": "Calendar month (office time, LOKET_TIMEZONE)",
     "received": "Applications submitted in the month",
     "approved": "Applications approved in the month",
     "rejected": "Applications rejected in the month",
