@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 from app.applications.schemas import ApplicationRead, ApplicationSummary
@@ -12,16 +12,16 @@ from app.models import Case, Service
 from app.workflow.definitions import get_workflow
 
 
-def application_summary(row: Any, *, applicant_name: str, now: datetime) -> ApplicationSummary:
+def application_summary(row: Any, *, applicant_name: str, today: date) -> ApplicationSummary:
     """A queue line from a row with the case's summary columns (``cases.repository``)."""
-    return ApplicationSummary(**_summary_fields(row, applicant_name, now))
+    return ApplicationSummary(**_summary_fields(row, applicant_name, today))
 
 
 def application_read(
-    case: Case, *, applicant_name: str, service: Service, now: datetime
+    case: Case, *, applicant_name: str, service: Service, today: date
 ) -> ApplicationRead:
     return ApplicationRead(
-        **_summary_fields(case, applicant_name, now),
+        **_summary_fields(case, applicant_name, today),
         service_version=service.version,
         data=case.data,
         submitted_by_id=case.submitted_by_id,
@@ -29,7 +29,7 @@ def application_read(
     )
 
 
-def _summary_fields(case: Any, applicant_name: str, now: datetime) -> dict:
+def _summary_fields(case: Any, applicant_name: str, today: date) -> dict:
     # ``case`` may also be a result row with the same column names (the queue).
     state = get_workflow(case.workflow).state(case.state)
     return {
@@ -44,5 +44,5 @@ def _summary_fields(case: Any, applicant_name: str, now: datetime) -> dict:
         "created_at": case.created_at,
         "updated_at": case.updated_at,
         "submitted_at": case.submitted_at,
-        "sla": sla_view(case, state, now=now),
+        "sla": sla_view(case, state, today=today),
     }

@@ -41,6 +41,8 @@ from app.db import Session
 from app.errors import FieldError, InvalidTransition, Msg, NotFound, ValidationFailed, invalid
 from app.models import Case, Certificate, Service, User
 from app.models.base import utcnow
+from app.office import office_date
+from app.office import today as office_today
 from app.workflow.definitions import get_workflow
 
 
@@ -120,7 +122,9 @@ def _insert_new(
     # Every column is in ``values``; the presenter reads them as attributes (building the ORM
     # object cost more CPU than the insert).
     new = cast(Case, SimpleNamespace(**values))
-    return application_read(new, applicant_name=applicant.full_name, service=service, now=now)
+    return application_read(
+        new, applicant_name=applicant.full_name, service=service, today=office_date(now)
+    )
 
 
 def _applicant_for(session: Session, *, principal: Principal, request: ApplicationCreate) -> User:
@@ -170,7 +174,7 @@ def present(session: Session, case: Case) -> ApplicationRead:
     read = application_read(
         case,
         service=service_of(session, case),
-        now=utcnow(),
+        today=office_today(),
         applicant_name=_applicant_name(session, case),
     )
     if workflow_of(case).state(case.state).certified:
@@ -234,8 +238,10 @@ def list_applications(
 ) -> ApplicationPage:
     """One page of what the caller may see, newest first."""
     page = queue.list_cases(session, principal=principal, kind=APPLICATION, query=query)
-    now = utcnow()
-    items = [application_summary(row, applicant_name=row.full_name, now=now) for row in page.rows]
+    today = office_today()
+    items = [
+        application_summary(row, applicant_name=row.full_name, today=today) for row in page.rows
+    ]
     return ApplicationPage(items=items, next_cursor=page.next_cursor)
 
 

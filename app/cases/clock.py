@@ -32,26 +32,27 @@ def resumed_due_date(
 
 
 def sla_view(
-    case: Case, state: State, *, now: datetime, calendar: WorkingCalendar | None = None
+    case: Case, state: State, *, today: date, calendar: WorkingCalendar | None = None
 ) -> SlaRead:
-    """Due date, working days left (frozen while paused) and whether it is overdue now.
+    """Due date, working days left (frozen while paused) and whether it is overdue on the
+    office day ``today``.
 
     ``case`` may also be a query row with the same column names (the queue)."""
     calendar = calendar or default_calendar()
     paused = state.clock == "paused"
     left = None
     if case.due_at is not None and state.clock != "stopped":
-        reference_day = office_date(case.paused_at if paused and case.paused_at else now)
+        reference_day = office_date(case.paused_at) if paused and case.paused_at else today
         left = calendar.working_days_between(reference_day, case.due_at)
     return SlaRead(
         due_at=case.due_at,
         working_days_left=left,
         paused=paused,
         paused_working_days=case.paused_working_days,
-        overdue=is_overdue(state, case.due_at, now=now),
+        overdue=is_overdue(state, case.due_at, today=today),
     )
 
 
-def is_overdue(state: State, due: date | None, *, now: datetime) -> bool:
+def is_overdue(state: State, due: date | None, *, today: date) -> bool:
     """Only a file the authority holds can be overdue: past the end of its due working day."""
-    return state.clock == "runs" and due is not None and office_date(now) > due
+    return state.clock == "runs" and due is not None and today > due

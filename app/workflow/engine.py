@@ -76,6 +76,8 @@ class Workflow:
 
     def __post_init__(self) -> None:
         validate_workflow(self)
+        # Asked for every case shown (twenty per queue page): a lookup, not a scan.
+        object.__setattr__(self, "_by_name", {state.name: state for state in self.states})
 
     @property
     def state_names(self) -> tuple[str, ...]:
@@ -83,10 +85,10 @@ class Workflow:
 
     def state(self, name: str) -> State:
         """The state called ``name``; ValueError for a name this workflow does not have."""
-        for state in self.states:
-            if state.name == name:
-                return state
-        raise ValueError(f"workflow {self.name!r} has no state {name!r}")
+        found = self._by_name.get(name)  # type: ignore[attr-defined]
+        if found is None:
+            raise ValueError(f"workflow {self.name!r} has no state {name!r}")
+        return found
 
     def transition(self, action: str, *, state: str | None = None) -> Transition | None:
         """The transition for ``action`` (from ``state`` when given), or None."""
