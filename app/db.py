@@ -115,8 +115,11 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
 
     Nothing touches the database until the first statement, so work that must run in its own
     short transaction first (rate limits) can do so without waiting on this one's lock.
+    A read on PostgreSQL runs in autocommit: it writes nothing to commit, and BEGIN and COMMIT
+    were two of a queue page's four round trips (each statement still sees committed data).
     """
-    with Session(_write_engine(engine) if write else engine, expire_on_commit=False) as session:
+    bind = _write_engine(engine) if write else _read_engine(engine)
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -214,6 +217,18 @@ def rowcount(result: Result[Any]) -> int:
 def table_of(table: Table | type[SQLModel]) -> Table:
     """The Core table of a SQLModel table class (SQLModel leaves ``__table__`` untyped)."""
     return table if isinstance(table, Table) else table.__table__  # type: ignore[attr-defined]
+
+
+def _read_engine(engine: Engine) -> Engine:
+    """The same engine (and pool) in autocommit on PostgreSQL; SQLite reads keep their
+    transaction (a consistent snapshot costs nothing there)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    reader = getattr(engine, "_loket_reader", None)
+    if reader is None:
+        reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        engine._loket_reader = reader  # type: ignore[attr-defined]
+    return reader
 
 
 def _write_engine(engine: Engine) -> Engine:
