@@ -172,16 +172,22 @@ class ShownAnswer:
 def display_fields(schema: dict, data: Mapping[str, Any], lang: str) -> list[ShownAnswer]:
     """The answers in schema order, labelled in ``lang``, as a person reads them."""
     return [
-        ShownAnswer(key=key, label=_label(prop, key, lang), value=_in_words(data.get(key), lang))
+        ShownAnswer(
+            key=key, label=_label(prop, key, lang), value=_in_words(data.get(key), prop, lang)
+        )
         for key, prop in schema.get("properties", {}).items()
     ]
 
 
-def _in_words(value: Any, lang: str) -> str:
+def _in_words(value: Any, prop: dict, lang: str) -> str:
+    if prop.get("type") == "boolean":
+        # A box left unticked is not stored (see parse_form): not stored means "no".
+        ticked = value is True
+        return ("Yes" if ticked else "No") if lang == "en" else ("Ya" if ticked else "Tidak")
     if value is None or value == "":
         return "–"
-    if isinstance(value, bool):
-        return ("Yes" if value else "No") if lang == "en" else ("Ya" if value else "Tidak")
+    if isinstance(value, float):
+        return str(value) if lang == "en" else str(value).replace(".", ",")
     if isinstance(value, str) and len(value) == 10 and value[4:5] == "-":
         try:
             return long_date(date.fromisoformat(value), lang)

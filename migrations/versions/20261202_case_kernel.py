@@ -139,7 +139,13 @@ def downgrade() -> None:
                  "ix_cases_dept_state_created", "ix_cases_owner_created", "ix_cases_dept_due",
                  "ix_cases_updated", "ix_cases_queue"):
         op.drop_index(name, table_name="cases")
-    # Only applications existed before the kernel: other kinds of case cannot go back.
+    # Only applications existed before the kernel: other kinds of case cannot go back, and
+    # neither can their timelines and documents.
+    for table in ("events", "documents"):
+        op.execute(
+            f"DELETE FROM {table} WHERE application_id IN"
+            " (SELECT id FROM cases WHERE kind <> 'application')"
+        )
     op.execute("DELETE FROM cases WHERE kind <> 'application'")
     op.add_column("cases", sa.Column("service_id", sa.Integer(), nullable=True))
     op.execute(

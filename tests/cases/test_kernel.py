@@ -200,6 +200,36 @@ def test_a_case_type_whose_workflow_names_an_unknown_handler_is_refused(monkeypa
     assert kinds.kind_named("testcase").name == "testcase"
 
 
+def test_a_case_type_with_a_private_state_the_queues_cannot_hide_is_refused(monkeypatch):
+    monkeypatch.setattr(kinds, "_KINDS", dict(kinds._KINDS))
+    unsent = State(
+        name="unsent",
+        label=Msg("Belum dikirim", "Not sent"),
+        holder="owner",
+        clock="stopped",
+        editable=True,
+        private=True,
+    )
+    drafted = Workflow(
+        name="testflow",
+        initial=unsent.name,
+        states=(unsent, REPORTED),
+        transitions=(
+            Transition(
+                action="send",
+                sources=frozenset({unsent.name}),
+                target=REPORTED.name,
+                roles=frozenset({"applicant"}),
+                event="sent",
+                label=Msg("Kirim", "Send"),
+            ),
+        ),
+    )
+    monkeypatch.setitem(definitions.WORKFLOWS, "testflow", drafted)
+    with pytest.raises(ValueError, match="private state 'unsent'"):
+        register_kind(_kind())
+
+
 def open_testcase(db, *, reporter, department_id: int, location: str) -> tuple[uuid.UUID, str]:
     with db() as session:
         values, first_event = opening.new_case_rows(

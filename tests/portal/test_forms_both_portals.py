@@ -46,10 +46,10 @@ SHOWN = [
     ("Sektor usaha", "jasa"),
     ("Jumlah pegawai", "4"),
     ("Tanggal buka", "2 Maret 2026"),
-    ("Luas lantai (m²)", "12.5"),
+    ("Luas lantai (m²)", "12,5"),  # a decimal comma in Indonesian
     ("Buka hari Minggu", "Ya"),
-    # An unticked box is not stored (app/catalogue/forms.py), so it reads as not answered.
-    ("Menjual minuman beralkohol", "–"),
+    # An unticked box is not stored (app/catalogue/forms.py): it reads as "no".
+    ("Menjual minuman beralkohol", "Tidak"),
     ("Catatan", "–"),
 ]
 
