@@ -54,11 +54,10 @@ def create_application(
     applicant = _applicant_for(session, principal=principal, request=request)
     # As in an update, null means "not filled in": a new draft stores only what was given.
     data = {key: value for key, value in request.data.items() if value is not None}
-    # On PostgreSQL the insert itself checks that the service version is still the current,
-    # active one, so the version remembered from an earlier request saves a query; when that
-    # check fails, or the data fails the remembered version's form, the version is read again.
-    checked = cases_repo.is_postgresql(session)
-    for remembered in (True, False) if checked else (False,):
+    # Writing the application checks that its service version is still the current, active
+    # one, so the version remembered from an earlier request saves a query; when that check
+    # fails, or the data fails the remembered version's form, the version is read again.
+    for remembered in (True, False):
         service = _current_service(session, request.service_code, remembered=remembered)
         errors = validate_data(service.form_schema, data, partial=True)
         if errors and remembered:

@@ -35,7 +35,7 @@ def next_number(session: Session, *, series: str, year: int) -> int:
 def sequence_for(session: Session, *, series: str, year: int) -> str | None:
     """The PostgreSQL sequence that numbers a series and year (created on first use); None on
     SQLite, which numbers with the counter row."""
-    if not repository.is_postgresql(session):
+    if not repository.has_sequences(session):
         return None
     name = _sequence_name(series, year)
     _ensure_sequence(session, name=name, series=series, year=year)

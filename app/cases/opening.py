@@ -83,7 +83,8 @@ def insert_case(
     digits: int = 6,
 ) -> str | None:
     """Write a new case numbered ``{series}-{YYYY}-{N...}``; returns its reference, or None if
-    the type's condition (``own.only_if``, PostgreSQL) no longer holds and nothing was written.
+    the type's condition (``own.only_if``) no longer holds and nothing was written (checked
+    inside the one insert statement on PostgreSQL, by a query before it on SQLite).
     The first event goes to the outbox like any other (a draft's stays private)."""
     year = case["created_at"].year
     prefix = f"{series}-{year}-"
@@ -101,6 +102,8 @@ def insert_case(
         if reference is None:
             return None
     else:
+        if not repository.still_holds(session, own):
+            return None
         repository.insert_case(session, case=case, own=own, first_event=first_event)
         number = numbering.next_number(session, series=series, year=year)
         reference = f"{prefix}{number:0{digits}d}"

@@ -48,7 +48,8 @@ _USERS: Table = User.__table__  # type: ignore[attr-defined]
 _COUNTERS: Table = ReferenceCounter.__table__  # type: ignore[attr-defined]
 
 
-def is_postgresql(session: Session) -> bool:
+def has_sequences(session: Session) -> bool:
+    """Whether the database numbers with sequences (PostgreSQL) rather than counter rows."""
     return session.get_bind().dialect.name == "postgresql"
 
 
@@ -131,6 +132,14 @@ class OwnRow:
     table: Table
     values: dict[str, Any]
     only_if: ColumnElement[bool] | None = None
+
+
+def still_holds(session: Session, own: OwnRow) -> bool:
+    """Whether ``own.only_if`` holds now (what the one-statement insert checks in itself)."""
+    if own.only_if is None:
+        return True
+    params = {f"o_{k}": v for k, v in own.values.items()}
+    return bool(session.execute(select(own.only_if), params).scalar())
 
 
 def insert_case(
