@@ -269,7 +269,7 @@ def run_naive(args, url: str, workers: int, workdir: Path, load: Loader) -> dict
 
 def _drafts_file(url: str, citizen_id: str, count: int, path: Path) -> list[str]:
     ids = seed.insert_drafts(
-        url, applicant_id=citizen_id, service_code=SERVICE, data=FORM_DATA, count=count
+        url, owner_id=citizen_id, service_code=SERVICE, data=FORM_DATA, count=count
     )
     path.write_text("\n".join(ids) + "\n")
     return ids
@@ -356,8 +356,7 @@ def run_loket(
         )
         with psycopg.connect(seed.psycopg_url(url)) as conn:
             submitted = conn.execute(
-                "SELECT count(*) FROM applications WHERE id = ANY(%s::uuid[]) "
-                "AND state = 'submitted'",
+                "SELECT count(*) FROM cases WHERE id = ANY(%s::uuid[]) AND state = 'submitted'",
                 (run_ids,),
             ).fetchone()[0]
             # The drafts wrk did not reach are scaffolding, not traffic: remove them, or the
@@ -368,16 +367,15 @@ def run_loket(
                 if path.exists()
                 for i in path.read_text().split()
             ]
-            conn.execute(
-                "DELETE FROM events WHERE application_id = ANY(%(ids)s::uuid[]) AND "
-                "application_id IN (SELECT id FROM applications WHERE "
-                "id = ANY(%(ids)s::uuid[]) AND state = 'draft')",
-                {"ids": spare},
-            )
+            unused = "SELECT id FROM cases WHERE id = ANY(%(ids)s::uuid[]) AND state = 'draft'"
+            for table in ("events", "applications"):
+                column = "case_id" if table == "events" else "id"
+                conn.execute(f"DELETE FROM {table} WHERE {column} IN ({unused})", {"ids": spare})
             removed = conn.execute(
-                "DELETE FROM applications WHERE id = ANY(%s::uuid[]) AND state = 'draft'", (spare,)
+                "DELETE FROM cases WHERE id = ANY(%s::uuid[]) AND state = 'draft'", (spare,)
             ).rowcount
             conn.commit()
+            conn.execute("ANALYZE cases")
             conn.execute("ANALYZE applications")
         sub = results["submit"]
         sub["drafts_prepared"] = n_run
@@ -399,8 +397,9 @@ def run_loket(
         with psycopg.connect(seed.psycopg_url(url)) as conn:
             results["queue"]["department_rows"] = dict(
                 conn.execute(
-                    "SELECT a.state, count(*) FROM applications a JOIN departments d "
-                    "ON d.id = a.department_id WHERE d.code = %s GROUP BY a.state",
+                    "SELECT c.state, count(*) FROM cases c JOIN departments d "
+                    "ON d.id = c.department_id WHERE d.code = %s AND c.kind = 'application' "
+                    "GROUP BY c.state",
                     (OFFICER["department"],),
                 ).fetchall()
             )
