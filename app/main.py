@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -57,13 +57,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.state.runtime = runtime
     outbox.configure(runtime.engine, settings=runtime.settings)
+    _add_ops_routes(app, runtime)
     app.include_router(_api_router(), prefix="/api/v1")
     app.include_router(oauth_router)
     for router in web_routers():
         app.include_router(router)
     app.include_router(open_data_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(_ops_router())
     _add_error_handlers(app)
     app.add_middleware(
         BodySizeLimitMiddleware,
@@ -115,16 +115,15 @@ def _api_router() -> APIRouter:
     return api
 
 
-def _ops_router() -> APIRouter:
-    ops = APIRouter(tags=["ops"])
+def _add_ops_routes(app: FastAPI, runtime: Runtime) -> None:
+    """The probes, first and on the app's own router: routes are tried in order, each included
+    router is one more level to walk, and probes come often and do nothing else (registered
+    last, /healthz cost ~3x a bare FastAPI /healthz, nearly all of it in route matching)."""
 
-    @ops.get("/healthz")
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    @ops.get("/readyz")
-    def readyz(request: Request) -> JSONResponse:
-        runtime: Runtime = request.app.state.runtime
+    def readyz() -> JSONResponse:
         checks = {"database": _database_ok(runtime), "keys": runtime.keys.current is not None}
         ready = all(checks.values())
         return JSONResponse(
@@ -132,7 +131,8 @@ def _ops_router() -> APIRouter:
             status_code=200 if ready else 503,
         )
 
-    return ops
+    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
+    app.add_api_route("/readyz", readyz, methods=["GET"], tags=["ops"])
 
 
 def _database_ok(runtime: Runtime) -> bool:
