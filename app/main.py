@@ -30,7 +30,7 @@ from app.config import Settings
 from app.db import ping
 from app.errors import DomainError
 from app.http import problems
-from app.http.limits import BodySizeLimitMiddleware
+from app.http.front import HttpFront
 from app.notifications import outbox
 from app.oauth.service import OAuthError
 from app.portal.routes import web_routers
@@ -66,10 +66,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
     app.add_middleware(
-        BodySizeLimitMiddleware,
-        max_body_bytes=runtime.settings.max_upload_bytes + BODY_MARGIN_BYTES,
+        HttpFront, max_body_bytes=runtime.settings.max_upload_bytes + BODY_MARGIN_BYTES
     )
-    app.add_middleware(DefaultHeadersMiddleware)
     return app
 
 
@@ -157,33 +155,3 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OAuthError, oauth_error_handler)  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, for_pages(None))
     app.add_exception_handler(Exception, for_pages(problems.unhandled_error_handler))
-
-
-class DefaultHeadersMiddleware:
-    """nosniff everywhere, and no-store unless a response chose its own caching.
-
-    Pure ASGI (not @app.middleware) because the BaseHTTPMiddleware wrapper costs a measurable
-    share of every request's CPU.
-    """
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                if b"x-content-type-options" not in names:
-                    headers.append((b"x-content-type-options", b"nosniff"))
-                if b"cache-control" not in names:
-                    # API answers carry personal data; public ones set their own caching.
-                    headers.append((b"cache-control", b"no-store"))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
