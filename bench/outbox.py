@@ -263,6 +263,7 @@ def _with_processes(engine, url: str, data_dir: Path, *, processes: int, count: 
         LOKET_DATA_DIR=str(data_dir),
         LOKET_WEBHOOK_ALLOWED_PRIVATE='["127.0.0.1"]',
         LOKET_DB_POOL_SIZE="2",
+        LOKET_DB_WORK_THREADS="1",  # a worker serves no requests; the pool must fit them
     )
     workers = [
         ManagedProcess(

@@ -172,7 +172,7 @@ def explain(url: str, officer_id: str, scenarios: dict[str, dict]) -> dict[str, 
     from app.models import User
     from app.oauth.service import FIRST_PARTY_CLIENT, USER_SCOPES
 
-    engine = build_engine(Settings(database_url=url, db_pool_size=1))
+    engine = build_engine(Settings(database_url=url, db_pool_size=1, db_work_threads=1))
     captured: list[tuple[str, object]] = []
 
     @event.listens_for(engine, "before_cursor_execute")

@@ -212,7 +212,7 @@ def incremental_refresh(url: str) -> dict:
     from app.stats.facts import refresh_facts
     from app.workflow.calendar import default_calendar
 
-    engine = build_engine(Settings(database_url=url, db_pool_size=1))
+    engine = build_engine(Settings(database_url=url, db_pool_size=1, db_work_threads=1))
     batches: list[tuple[str, object]] = []
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -257,7 +257,7 @@ def in_process(url: str, runs_each: int = 3) -> dict:
     from app.stats import opendata, service
     from app.stats.facts import today_at_office
 
-    engine = build_engine(Settings(database_url=url, db_pool_size=1))
+    engine = build_engine(Settings(database_url=url, db_pool_size=1, db_work_threads=1))
     sql_ms = [0.0]
     captured: list[tuple[float, str, object]] = []
     starts: dict = {}
