@@ -220,7 +220,7 @@ def _b64url(data: bytes) -> str:
 
 def make_facts(index: int, *, now: datetime):
     """Realistic, distinct facts for certificate ``index`` (what service._facts builds)."""
-    from app.certificates.render import CertificateFacts
+    from app.certificates.facts import CertificateFacts
 
     holder = f"{FIRST_NAMES[index % 10]} {LAST_NAMES[(index // 10) % 10]}"
     number = f"DPMPTSP/IUMK/{now.year}/{index + 1:06d}"
@@ -407,9 +407,10 @@ class NaivePipeline:
     def html(self, facts) -> str:
         import segno
 
-        from app.certificates.render import OFFICE_ZONE, format_date, verify_page_url
+        from app.certificates.render import format_date, verify_page_url
+        from app.office import office_date
 
-        issued_on = facts.issued_at.astimezone(OFFICE_ZONE).date()
+        issued_on = office_date(facts.issued_at)  # the office's calendar day, as Loket prints
         valid = facts.valid_until
         html = self.template.render(
             facts=facts,

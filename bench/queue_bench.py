@@ -16,8 +16,9 @@ Run on its own, or as the last part of bench/api.py (unless ``--skip-seed-bench`
    page after following ``next_cursor`` ``--deep-pages`` times).
 3. Stops the server, seeds up to ``--large``, restarts the server and measures again.
 4. Prints p50/p95 per query and size, the 1M/10k ratio (goal <= 1.5) and p95 < 30 ms, and
-   EXPLAIN (ANALYZE, BUFFERS) of the exact SQL the app runs for each query (captured from
-   ``app.applications.queue.list_applications`` in-process) at both sizes.
+   EXPLAIN (ANALYZE, BUFFERS) of the exact SQL the app runs for each query (captured in-process
+   from ``app.applications.service.list_applications``, i.e. the statement
+   ``app.cases.repository.queue_page`` sends) at both sizes.
 """
 
 from __future__ import annotations
@@ -160,22 +161,24 @@ def explain(url: str, officer_id: str, scenarios: dict[str, dict]) -> dict[str, 
     """EXPLAIN (ANALYZE, BUFFERS) of the SQL the app itself sends for each scenario."""
     import uuid
 
-    from app.applications.queue import ListQuery, list_applications
     from sqlalchemy import event
     from sqlmodel import Session
 
     from app.accounts.principal import Principal
+    from app.applications.service import list_applications
+    from app.cases.queue import ListQuery
     from app.config import Settings
     from app.db import build_engine
     from app.models import User
     from app.oauth.service import FIRST_PARTY_CLIENT, USER_SCOPES
 
-    engine = build_engine(Settings(database_url=url, db_pool_size=1))
+    engine = build_engine(Settings(database_url=url, db_pool_size=1, db_work_threads=1))
     captured: list[tuple[str, object]] = []
 
     @event.listens_for(engine, "before_cursor_execute")
     def _capture(_conn, _cursor, statement, parameters, _context, _many):
-        if "FROM applications" in statement and not statement.startswith("EXPLAIN"):
+        # The page itself (app.cases.repository.queue_page), not the caller's account lookup.
+        if "FROM cases" in statement and not statement.startswith("EXPLAIN"):
             captured.append((statement, parameters))
 
     plans: dict[str, dict] = {}
@@ -190,7 +193,7 @@ def explain(url: str, officer_id: str, scenarios: dict[str, dict]) -> dict[str, 
                     principal=principal,
                     query=ListQuery(
                         state=params.get("state"),
-                        service=params.get("service"),
+                        subject=params.get("service"),
                         overdue=params.get("overdue") == "true",
                         limit=params.get("limit", 20),
                         cursor=params.get("cursor"),

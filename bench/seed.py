@@ -12,11 +12,14 @@ bench/catalogue.yaml through the catalogue service (idempotent), then adds, with
 * users: ``--citizens`` residents (default 50,000, with structurally valid unique NIKs) and
   ``--officers`` officers per department (verifier+approver). All share ONE real argon2id hash of
   a random password that is thrown away, so nobody can log in as a seeded user.
-* applications over every service of the catalogue (weighted), ``created_at`` spread uniformly
+* applications, each a ``cases`` row of kind ``application`` (the service code as
+  ``subject_code``, the service's ``workflow``) and its ``applications`` row (the service
+  version), over every service of the catalogue (weighted), ``created_at`` spread uniformly
   over the last two years, with states that depend on age (recent files are drafts or active,
   old ones mostly decided, a small old backlog still active and therefore overdue), submission
   and decision times, SLA due dates computed with the app's working-day calendar, pauses for
-  revision requests, assignments to officers, verifiers on two-level files, some files keyed in
+  revision requests, assignments to officers, verifiers (``first_officer_id``) on two-level
+  files, some files keyed in
   by an officer for a resident, and reference numbers that continue the app's counters
   (``reference_counters`` is updated, so the API keeps numbering after the seeded rows).
 * one ``application.created`` event per application, satisfying every NOT NULL column.
@@ -43,6 +46,7 @@ import secrets
 import sys
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -203,16 +207,17 @@ VERSION_OF = {
     "revoked": 5,
 }
 
-APPLICATION_COLUMNS = (
+CASE_COLUMNS = (
     "id",
+    "kind",
     "reference",
-    "service_id",
-    "service_code",
+    "subject_code",
+    "workflow",
     "department_id",
-    "applicant_id",
+    "owner_id",
     "submitted_by_id",
     "assigned_to_id",
-    "verified_by_id",
+    "first_officer_id",
     "state",
     "data",
     "submitted_at",
@@ -226,8 +231,10 @@ APPLICATION_COLUMNS = (
     "created_at",
     "updated_at",
 )
+# What a case of kind "application" adds: the service version it started on.
+APPLICATION_COLUMNS = ("id", "service_id")
 EVENT_COLUMNS = (
-    "application_id",
+    "case_id",
     "seq",
     "action",
     "from_state",
@@ -449,8 +456,10 @@ class _Context:
     counters: dict[tuple[str, int], int]
 
 
-def _generate(ctx: _Context, n: int, rng: random.Random) -> tuple[list[str], list[str]]:
-    """``n`` application rows and their events as COPY text lines, oldest first."""
+def _generate(ctx: _Context, n: int, rng: random.Random) -> tuple[list[str], list[str], list[str]]:
+    """``n`` applications as COPY text lines of their case rows, application rows and events,
+    oldest first."""
+    cases: list[str] = []
     apps: list[str] = []
     events: list[str] = []
     now = ctx.now
@@ -477,7 +486,7 @@ def _generate(ctx: _Context, n: int, rng: random.Random) -> tuple[list[str], lis
         year = created_dt.year
         number = counters.get((service.code, year), 0) + 1
         counters[(service.code, year)] = number
-        submitted = decided = paused = due = assigned = verified = None
+        submitted = decided = paused = due = assigned = first_officer = None
         updated = created
         if state != "draft":
             submitted = min(created + rng.uniform(0.01, 2.0) * day, now - 60)
@@ -504,7 +513,7 @@ def _generate(ctx: _Context, n: int, rng: random.Random) -> tuple[list[str], lis
                 state in ("verified", "approved", "revoked")
                 or (state == "rejected" and rng.random() < 0.5)
             ):
-                verified = officers[int(rng.random() * len(officers))]
+                first_officer = officers[int(rng.random() * len(officers))]
         business = f"{rng.choice(BUSINESS_WORDS)} {rng.choice(BUSINESS_NAMES)} {number % 97}"
         data = (
             f'{{"business_name": "{business}", "employees": {rng.randint(1, 40)}, '
@@ -512,21 +521,22 @@ def _generate(ctx: _Context, n: int, rng: random.Random) -> tuple[list[str], lis
         )
         head = f"{rng.getrandbits(256):064x}"
         created_s = _ts(created)
-        apps.append(
-            f"{application_id}\t{service.code}-{year}-{number:06d}\t{service.id}\t{service.code}\t"
-            f"{service.department_id}\t{applicant}\t{_opt(on_behalf)}\t{_opt(assigned)}\t"
-            f"{_opt(verified)}\t{state}\t{data}\t"
+        cases.append(
+            f"{application_id}\tapplication\t{service.code}-{year}-{number:06d}\t{service.code}\t"
+            f"{service.workflow}\t{service.department_id}\t{applicant}\t{_opt(on_behalf)}\t"
+            f"{_opt(assigned)}\t{_opt(first_officer)}\t{state}\t{data}\t"
             f"{_ts(submitted) if submitted else NULL}\t"
             f"{_ts(decided) if decided else NULL}\t{_opt(due)}\t"
             f"{_ts(paused) if paused else NULL}\t0\t{VERSION_OF[state]}\t1\t{head}\t"
             f"{created_s}\t{_ts(updated)}\n"
         )
+        apps.append(f"{application_id}\t{service.id}\n")
         details = f'{{"on_behalf_of": "{applicant}"}}' if on_behalf else "{}"
         events.append(
             f"{application_id}\t1\tapplication.created\t\\N\tdraft\tuser\t"
             f"{on_behalf or applicant}\t\\N\t{details}\t{created_s}\t{GENESIS}\t{head}\n"
         )
-    return apps, events
+    return cases, apps, events
 
 
 def _copy_lines(conn: psycopg.Connection, table: str, columns, lines: list[str]) -> None:
@@ -608,20 +618,37 @@ def seed(
             officers=officers,
             counters=counters,
         )
-        generate_s = copy_s = 0.0
-        done = 0
-        while done < to_add:
-            n = min(BATCH, to_add - done)
+        generate_s, copy_s, wait_s = 0.0, [0.0], 0.0
+
+        def copy_batch(cases: list[str], apps: list[str], events: list[str]) -> None:
             t = time.perf_counter()
-            apps, events = _generate(ctx, n, rng)
-            generate_s += time.perf_counter() - t
-            t = time.perf_counter()
+            _copy_lines(conn, "cases", CASE_COLUMNS, cases)
             _copy_lines(conn, "applications", APPLICATION_COLUMNS, apps)
             _copy_lines(conn, "events", EVENT_COLUMNS, events)
-            copy_s += time.perf_counter() - t
-            done += n
-            if to_add >= 200_000 and (done % 200_000 < BATCH or done == to_add):
-                log(f"  {done}/{to_add} rows ({time.perf_counter() - started:.0f} s)")
+            copy_s[0] += time.perf_counter() - t
+
+        # PostgreSQL ingests one batch while Python generates the next (one batch in flight):
+        # on two cores this hides most of the generation, which the third table made worth it.
+        done = 0
+        with ThreadPoolExecutor(max_workers=1) as copier:
+            in_flight: Future | None = None
+            while done < to_add:
+                n = min(BATCH, to_add - done)
+                t = time.perf_counter()
+                batch = _generate(ctx, n, rng)
+                generate_s += time.perf_counter() - t
+                t = time.perf_counter()
+                if in_flight is not None:
+                    in_flight.result()
+                wait_s += time.perf_counter() - t
+                in_flight = copier.submit(copy_batch, *batch)
+                done += n
+                if to_add >= 200_000 and (done % 200_000 < BATCH or done == to_add):
+                    log(f"  {done}/{to_add} rows ({time.perf_counter() - started:.0f} s)")
+            if in_flight is not None:
+                t = time.perf_counter()
+                in_flight.result()
+                wait_s += time.perf_counter() - t
         if to_add:
             with conn.cursor() as cursor:
                 cursor.executemany(
@@ -633,13 +660,17 @@ def seed(
         t = time.perf_counter()
         conn.commit()
         commit_s = time.perf_counter() - t
-        timings |= {"generate_s": generate_s, "copy_s": copy_s, "commit_s": commit_s}
+        timings |= {
+            "generate_s": generate_s,
+            "copy_s": copy_s[0],
+            "copy_wait_s": wait_s,
+            "commit_s": commit_s,
+        }
     if analyze:
         t = time.perf_counter()
         with psycopg.connect(psycopg_url(url), autocommit=True) as conn:
-            conn.execute("ANALYZE users")
-            conn.execute("ANALYZE applications")
-            conn.execute("ANALYZE events")
+            for table in ("users", "cases", "applications", "events"):
+                conn.execute(f"ANALYZE {table}")
         timings["analyze_s"] = time.perf_counter() - t
     timings["total_s"] = time.perf_counter() - started
     with psycopg.connect(psycopg_url(url)) as conn:
@@ -679,76 +710,71 @@ def _take_numbers(conn, *, service_code: str, year: int, count: int) -> list[int
 
 
 def insert_drafts(
-    url: str, *, applicant_id: str, service_code: str, data: dict, count: int
+    url: str, *, owner_id: str, service_code: str, data: dict, count: int
 ) -> list[str]:
     """Insert ``count`` drafts of ``service_code`` for one citizen; returns their ids.
 
-    Each draft is what ``POST /api/v1/applications`` would have written: a reference number
-    taken from ``reference_counters``, and a creation event with a valid hash
-    (``app.applications.chain.event_row``), so submitting them through the API is realistic.
+    Each draft is what ``POST /api/v1/applications`` would have written: a case of kind
+    "application" with a reference number from the app's sequence (or ``reference_counters``),
+    its application row, and a creation event with a valid hash
+    (``app.cases.timeline.event_row``), so submitting them through the API is realistic.
     """
-    from app.applications.chain import GENESIS as CHAIN_GENESIS
-    from app.applications.chain import EventDraft, event_row
+    from app.cases.timeline import GENESIS as CHAIN_GENESIS
+    from app.cases.timeline import EventDraft, event_row
 
-    applicant = uuid.UUID(applicant_id)
+    owner = uuid.UUID(owner_id)
     with psycopg.connect(psycopg_url(url)) as conn:
-        service_id, department_id = conn.execute(
-            "SELECT id, department_id FROM services WHERE code = %s AND is_current", (service_code,)
+        service_id, department_id, workflow = conn.execute(
+            "SELECT id, department_id, workflow FROM services WHERE code = %s AND is_current",
+            (service_code,),
         ).fetchone()
         year = datetime.now(UTC).year
         numbers = _take_numbers(conn, service_code=service_code, year=year, count=count)
-        ids: list[str] = []
-        draft = EventDraft("application.created", "user", applicant_id, to_state="draft")
-        with conn.cursor() as cursor:
-            with cursor.copy(
-                f"COPY applications ({', '.join(APPLICATION_COLUMNS)}) FROM STDIN"
-            ) as copy_apps:
-                events = []
-                for number in numbers:
-                    now = datetime.now(UTC)
-                    application_id = uuid.uuid4()
-                    event = event_row(
-                        application_id=application_id,
-                        seq=1,
-                        prev_hash=CHAIN_GENESIS,
-                        draft=draft,
-                        created_at=now,
-                    )
-                    copy_apps.write_row(
-                        (
-                            application_id,
-                            f"{service_code}-{year}-{number:06d}",
-                            service_id,
-                            service_code,
-                            department_id,
-                            applicant,
-                            None,
-                            None,
-                            None,
-                            "draft",
-                            Json(data),
-                            None,
-                            None,
-                            None,
-                            None,
-                            0,
-                            1,
-                            1,
-                            event["hash"],
-                            now,
-                            now,
-                        )
-                    )
-                    events.append(event)
-                    ids.append(str(application_id))
-            with cursor.copy(f"COPY events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy_ev:
-                for event in events:
-                    copy_ev.write_row(
-                        tuple(Json(event[c]) if c == "details" else event[c] for c in EVENT_COLUMNS)
-                    )
+        draft = EventDraft("application.created", "user", owner_id, to_state="draft")
+        cases, events = [], []
+        for number in numbers:
+            now = datetime.now(UTC)
+            case_id = uuid.uuid4()
+            event = event_row(
+                case_id=case_id, seq=1, prev_hash=CHAIN_GENESIS, draft=draft, created_at=now
+            )
+            row = {
+                "id": case_id,
+                "kind": "application",
+                "reference": f"{service_code}-{year}-{number:06d}",
+                "subject_code": service_code,
+                "workflow": workflow,
+                "department_id": department_id,
+                "owner_id": owner,
+                "state": "draft",
+                "data": Json(data),
+                "paused_working_days": 0,
+                "version": 1,
+                "event_seq": 1,
+                "event_head": event["hash"],
+                "created_at": now,
+                "updated_at": now,
+            }
+            cases.append(tuple(row.get(c) for c in CASE_COLUMNS))
+            events.append(
+                tuple(Json(event[c]) if c == "details" else event[c] for c in EVENT_COLUMNS)
+            )
+        _copy_rows(conn, "cases", CASE_COLUMNS, cases)
+        _copy_rows(conn, "applications", APPLICATION_COLUMNS, [(c[0], service_id) for c in cases])
+        _copy_rows(conn, "events", EVENT_COLUMNS, events)
         conn.commit()
-        conn.execute("ANALYZE applications")
-    return ids
+        for table in ("cases", "applications"):
+            conn.execute(f"ANALYZE {table}")
+    return [str(c[0]) for c in cases]
+
+
+def _copy_rows(conn: psycopg.Connection, table: str, columns, rows: list[tuple]) -> None:
+    with (
+        conn.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -189,9 +189,9 @@ def decide(url: str, count: int) -> dict:
     """Decide ``count`` active applications in SQL, as the app's transitions would."""
     with psycopg.connect(url) as conn:
         rows = conn.execute(
-            "WITH picked AS (SELECT id FROM applications "
-            "  WHERE state IN ('submitted', 'in_review', 'verified') LIMIT %s) "
-            "UPDATE applications a SET "
+            "WITH picked AS (SELECT id FROM cases WHERE kind = 'application' "
+            "  AND state IN ('submitted', 'in_review', 'verified') LIMIT %s) "
+            "UPDATE cases a SET "
             "  state = CASE WHEN random() < 0.88 THEN 'approved' ELSE 'rejected' END, "
             "  decided_at = now(), updated_at = now(), version = a.version + 1 "
             "FROM picked WHERE a.id = picked.id RETURNING a.id",
@@ -212,12 +212,12 @@ def incremental_refresh(url: str) -> dict:
     from app.stats.facts import refresh_facts
     from app.workflow.calendar import default_calendar
 
-    engine = build_engine(Settings(database_url=url, db_pool_size=1))
+    engine = build_engine(Settings(database_url=url, db_pool_size=1, db_work_threads=1))
     batches: list[tuple[str, object]] = []
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(_conn, _cursor, statement, parameters, _context, _many):
-        if "FROM applications" in statement and "ORDER BY" in statement:
+        if "FROM cases" in statement and "ORDER BY" in statement:
             batches.append((statement, parameters))
 
     out: dict = {}
@@ -257,7 +257,7 @@ def in_process(url: str, runs_each: int = 3) -> dict:
     from app.stats import opendata, service
     from app.stats.facts import today_at_office
 
-    engine = build_engine(Settings(database_url=url, db_pool_size=1))
+    engine = build_engine(Settings(database_url=url, db_pool_size=1, db_work_threads=1))
     sql_ms = [0.0]
     captured: list[tuple[float, str, object]] = []
     starts: dict = {}
@@ -366,7 +366,8 @@ def run(args) -> dict:
                 with psycopg.connect(url) as conn:
                     conn.execute(
                         "INSERT INTO stats_state (name, watermark, refreshed_at) "
-                        "SELECT 'facts', max(updated_at), now() FROM applications "
+                        "SELECT 'facts', max(updated_at), now() FROM cases "
+                        "WHERE kind = 'application' "
                         "ON CONFLICT (name) DO UPDATE SET watermark = EXCLUDED.watermark, "
                         "refreshed_at = EXCLUDED.refreshed_at"
                     )
