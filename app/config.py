@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 600
     refresh_token_ttl_days: int = 30
     token_cache_size: int = 10_000
+    # A read may trust what this process learnt of its caller (account, roles, token not
+    # revoked) this many seconds ago: a revocation reaches reads in other processes within it.
+    # Writes always check. 0 checks every read.
+    read_recheck_seconds: float = 2.0
 
     # argon2id cost. 19 MiB / t=2 is OWASP's minimum for argon2id and keeps 16 concurrent logins
     # under ~300 MiB; tests lower it further so that creating users stays cheap.

@@ -20,6 +20,7 @@ from app.db import Session, get_required
 from app.errors import Forbidden, Msg, NotFound, invalid
 from app.models import Department, OAuthClient, Service, User
 from app.oauth import clients
+from app.oauth.principals import forget_recent
 from app.workflow.definitions import get_workflow
 from app.workflow.engine import Workflow
 
@@ -123,6 +124,7 @@ def set_officer_roles(
         )
     officer.officer_roles = ",".join(sorted(officer_roles))
     accounts_repo.save_user(session, officer)
+    forget_recent()  # the officer's next read sees the new roles (other processes: seconds)
     return _department_of(session, officer)
 
 
@@ -131,12 +133,14 @@ def set_officer_active(
 ) -> Department:
     """Disable or enable an officer; disabling ends their web sessions and refresh tokens now.
 
-    Access tokens already issued stop working as well: every API request reads the account.
+    Access tokens already issued stop working as well: API writes read the account every time,
+    reads within ``LOKET_READ_RECHECK_SECONDS`` (at once in this process).
     """
     require_admin(principal)
     officer = _officer(session, user_id)
     officer.is_active = active
     accounts_repo.save_user(session, officer)
+    forget_recent()
     if not active:
         sessions.end_all_for(session, officer.id)
         accounts_repo.revoke_refresh_tokens(session, user_id=officer.id)

@@ -127,7 +127,8 @@ class Pipeline:
         with transaction(runtime.engine, write=writes(self.request)) as session:
             if self.claims is None:
                 return work(session, **kwargs)
-            principal = principal_for(session, claims=self.claims)
+            recheck = 0.0 if writes(self.request) else runtime.settings.read_recheck_seconds
+            principal = principal_for(session, claims=self.claims, recheck_seconds=recheck)
             return work(session, principal=principal, **kwargs)
 
 

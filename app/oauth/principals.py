@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.accounts.principal import Principal
@@ -31,12 +34,48 @@ def throttle_client(runtime: Runtime, claims: AccessClaims) -> None:
         )
 
 
-def principal_for(session: Session, *, claims: AccessClaims) -> Principal:
+# What this process learnt of a user's token in the last few seconds: (until, principal), by
+# (database, token id). Only reads use it, so a revoked token, a disabled account or a changed
+# role take effect on reads within ``recheck_seconds`` (LOKET_READ_RECHECK_SECONDS) in every
+# process, at once in the process that made the change, and on writes always at once.
+_RECENT: dict[tuple[str, str], tuple[float, Principal]] = {}
+_RECENT_LIMIT = 10_000
+_RECENT_LOCK = threading.Lock()
+
+
+def principal_for(
+    session: Session, *, claims: AccessClaims, recheck_seconds: float = 0.0
+) -> Principal:
     """The caller behind a verified token; revoked tokens and disabled accounts lose access.
 
-    Read from the database on every request (the shared truth across processes), in one
-    round trip for a user: the account and whether the token was revoked.
+    Read from the database (the shared truth across processes), in one round trip for a user:
+    the account and whether the token was revoked. With ``recheck_seconds`` (reads only), a
+    user's principal read that recently is used again without a query.
     """
+    if recheck_seconds <= 0 or is_client_token(claims):
+        return _loaded(session, claims)
+    key = (str(session.get_bind().engine.url), claims.jti)
+    now = time.monotonic()
+    recent = _RECENT.get(key)
+    if recent is not None and recent[0] > now:
+        known = recent[1]
+        assert known.user is not None  # only users' principals are kept
+        return replace(known, user=repository.attach_user(session, known.user))
+    principal = _loaded(session, claims)
+    with _RECENT_LOCK:
+        if len(_RECENT) >= _RECENT_LIMIT:
+            _RECENT.clear()
+        _RECENT[key] = (now + recheck_seconds, principal)
+    return principal
+
+
+def forget_recent() -> None:
+    """Drop what this process knows of recent callers (a token revoked, an account changed)."""
+    with _RECENT_LOCK:
+        _RECENT.clear()
+
+
+def _loaded(session: Session, claims: AccessClaims) -> Principal:
     if is_client_token(claims):
         if repository.is_revoked(session, claims.jti):
             raise _revoked_error()

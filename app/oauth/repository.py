@@ -96,3 +96,8 @@ def user_and_revocation(
     there is no such account (the revocation is then unknown)."""
     row = session.execute(_USER_AND_REVOCATION, {"user_id": user_id, "jti": jti}).first()
     return None if row is None else (row[0], bool(row[1]))
+
+
+def attach_user(session: Session, user: User) -> User:
+    """A copy of an account loaded by an earlier session, in this session (no query)."""
+    return session.merge(user, load=False)

@@ -18,6 +18,7 @@ from app.models import OAuthClient, RefreshToken, RevokedToken, User
 from app.models.base import utcnow
 from app.oauth import clients, repository
 from app.oauth.clients import CLIENT_SCOPES, ClientCredentials
+from app.oauth.principals import forget_recent
 from app.oauth.tokens import AccessClaims, InvalidToken
 
 if TYPE_CHECKING:  # the process's objects; only their type is needed here
@@ -321,6 +322,7 @@ def revoke(
             session,
             RevokedToken(jti=claims.jti, expires_at=datetime.fromtimestamp(claims.expires_at, UTC)),
         )
+        forget_recent()
 
 
 def _subject_active(session: Session, claims: AccessClaims) -> bool:
