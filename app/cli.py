@@ -248,26 +248,29 @@ def worker(
     once: Annotated[bool, typer.Option(help="deliver one batch, then exit")] = False,
     batch: Annotated[int, typer.Option(min=1, max=1000, help="messages per claim")] = 50,
 ) -> None:
-    """Deliver outbox messages (webhooks, e-mail) until SIGTERM or Ctrl-C."""
+    """Deliver outbox messages (webhooks, e-mail) and run the background jobs (recovering
+    certificate files, ...) until SIGTERM or Ctrl-C."""
     import logging
     import signal
     import threading
 
-    from app.db import build_engine
+    from app.jobs import Schedule, background_jobs
     from app.notifications.dispatcher import Dispatcher
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = Settings()
-    dispatcher = Dispatcher(build_engine(settings), settings)
+    runtime = _runtime()
+    dispatcher = Dispatcher(runtime.engine, runtime.settings)
+    schedule = Schedule(background_jobs(runtime))
     if once:
         typer.echo(f"tried {dispatcher.run_once(batch)} messages")
+        schedule.run_due()
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     logging.getLogger("loket.outbox").info("worker started")
     # A stop lets the delivery in flight finish and hands the rest of the batch back.
-    dispatcher.run_forever(stop, batch=batch)
+    dispatcher.run_forever(stop, batch=batch, between_rounds=schedule.run_due)
 
 
 @outbox_cli.command("dead")

@@ -7,6 +7,7 @@ PostgreSQL goes through psycopg 3 with a pool sized to one worker's concurrency.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ __all__ = [
     "Engine",
     "Row",
     "Session",
+    "after_commit",
     "build_engine",
     "commit_progress",
     "committed_on_its_own",
@@ -43,8 +45,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+log = logging.getLogger("loket")
 WRITE_OPTION = "loket_write"
 ROLLBACK_HOOKS = "loket_rollback_hooks"
+COMMIT_HOOKS = "loket_commit_hooks"
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -128,6 +132,7 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
             for undo in session.info.pop(ROLLBACK_HOOKS, []):
                 undo()
             raise
+        _run_after_commit(session)
 
 
 @contextmanager
@@ -253,6 +258,24 @@ def on_rollback(session: Session, undo: Callable[[], None]) -> None:
     session.info.setdefault(ROLLBACK_HOOKS, []).append(undo)
 
 
+def after_commit(session: Session, then: Callable[[], None]) -> None:
+    """Run ``then`` once this transaction has committed (never if it rolls back): work that
+    must not happen for a change that might still be undone, such as writing a signed file.
+
+    It runs outside the transaction; a failure is logged, not raised (the change it follows is
+    committed already), so ``then`` must be safe to redo by a recovery that notices it missing.
+    """
+    session.info.setdefault(COMMIT_HOOKS, []).append(then)
+
+
+def _run_after_commit(session: Session) -> None:
+    for then in session.info.pop(COMMIT_HOOKS, []):
+        try:
+            then()
+        except Exception:  # the committed change stands; recovery redoes the follow-up
+            log.exception("work after a commit failed; its recovery will redo it")
+
+
 @contextmanager
 def savepoint(session: Session) -> Iterator[None]:
     """Undo everything done inside, rows and stored files, if it raises; the transaction goes on.
@@ -261,7 +284,8 @@ def savepoint(session: Session) -> Iterator[None]:
     refused work wrote before it failed would be committed with the page's transaction.
     """
     hooks = session.info.setdefault(ROLLBACK_HOOKS, [])
-    mark = len(hooks)
+    follow_ups = session.info.setdefault(COMMIT_HOOKS, [])
+    mark, follow_mark = len(hooks), len(follow_ups)
     nested = session.begin_nested()
     try:
         yield
@@ -270,5 +294,6 @@ def savepoint(session: Session) -> Iterator[None]:
         for undo in hooks[mark:]:
             undo()
         del hooks[mark:]
+        del follow_ups[follow_mark:]  # what was taken back never happened
         raise
     nested.commit()

@@ -73,12 +73,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Deliver the outbox from a thread of this process when configured (embedded default)."""
+    """Deliver the outbox, and run the background jobs, from a thread of this process when
+    configured (the embedded default; production runs ``loket worker`` processes instead)."""
+    from app.jobs import Schedule, background_jobs
     from app.notifications.dispatcher import embedded
 
     runtime: Runtime = app.state.runtime
     _freeze_startup_heap()
-    with embedded(runtime.engine, runtime.settings) as thread:
+    schedule = Schedule(background_jobs(runtime))
+    with embedded(runtime.engine, runtime.settings, between_rounds=schedule.run_due) as thread:
         app.state.dispatcher_thread = thread
         yield
 

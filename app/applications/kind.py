@@ -85,10 +85,12 @@ def _complete(step: Step) -> list[FieldError]:
 
 
 def _issue_certificate(step: Step) -> None:
-    """Render and sign now (before the row is touched); record it after the approval's event."""
+    """Render and sign now (before the row is touched); record it after the approval's event
+    (its file is written once the approval has committed)."""
+    issuer = certificates.issuer_from(step.env)
     prepared = certificates.prepare(
         step.session,
-        issuer=certificates.issuer_from(step.env),
+        issuer=issuer,
         case=step.case,
         service=service_of(step.session, step.case),
         approver=step.principal.user,
@@ -98,6 +100,7 @@ def _issue_certificate(step: Step) -> None:
         lambda: certificates.record(
             step.session,
             prepared=prepared,
+            issuer=issuer,
             case=step.case,
             actor_type=step.principal.actor_type,
             actor_id=step.principal.actor_id,

@@ -64,3 +64,30 @@ class CertificateFacts:
             "issued_at": self.issued_at_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
         }
+
+    def stored(self) -> dict[str, Any]:
+        """What the certificate row keeps: the attached facts and the approver, enough to
+        render the same certificate again (``from_stored``)."""
+        return self.as_json() | {"approved_by": self.approved_by}
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> CertificateFacts:
+        service = stored["service"]
+        valid_until = stored.get("valid_until")
+        return cls(
+            number=stored["number"],
+            verification_code=stored["verification_code"],
+            verify_url=stored["verify_url"],
+            authority_name=stored["authority"],
+            department_name=stored["department"],
+            service_code=service["code"],
+            service_name_id=service["name_id"],
+            service_name_en=service["name_en"],
+            holder_name=stored["holder_name"],
+            fields=tuple((f["label_id"], f["label_en"], f["value"]) for f in stored["fields"]),
+            issued_at=datetime.strptime(stored["issued_at"], "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=UTC
+            ),
+            valid_until=date.fromisoformat(valid_until) if valid_until else None,
+            approved_by=stored.get("approved_by", ""),
+        )

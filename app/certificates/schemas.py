@@ -23,6 +23,8 @@ class CertificateRead(BaseModel):
     revocation_reason: str | None
     pdf_sha256: str
     verification_url: str
+    # False for the moment between an approval's commit and its signed file being written.
+    ready: bool = True
 
 
 class RevokeRequest(InputModel):

@@ -1,31 +1,40 @@
 """Certificate rules: issue on approval, revoke with the application, read, verify.
 
-Issuing is part of the approval's transaction: the PDF is rendered and signed before the
-case row is touched (no lock is held during that work), the file is stored with a rollback
-hook, and the certificate row and its event land with the approval or not at all. Its events
-go on the case's timeline through the kernel (``app.cases.timeline``).
+Issuing is part of the approval's transaction: the PDF is rendered and signed in memory before
+the case row is touched (no lock is held during that work), and the certificate row and its
+event land with the approval or not at all. The signed file is written only once that
+transaction has committed (``after_commit``): a signed certificate can never exist for an
+approval that was rolled back (a crash, a conflict), whose number would later be given again.
+If the process dies between the commit and the write, ``store_unstored`` (at start-up and in the
+worker) renders the certificate again from its stored facts. Its events go on the case's
+timeline through the kernel (``app.cases.timeline``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 from app.cases import numbering, timeline
 from app.cases.timeline import EventDraft
 from app.certificates import repository
 from app.certificates.facts import CertificateFacts
-from app.db import Session, get_required, on_rollback
+from app.db import Engine, Session, after_commit, get_required, transaction
 from app.errors import DomainError, Msg
+from app.files.storage import FileStore
 from app.models import Case, Certificate, Department, Service, User
+from app.models.base import utcnow
 from app.office import office_date
 from app.office import today as _today
+
+log = logging.getLogger("loket.certificates")
 
 if TYPE_CHECKING:  # the issuer loads WeasyPrint and pyHanko: only its type is needed here
     from app.certificates.issuer import CertificateIssuer
@@ -53,9 +62,10 @@ def issuer_from(env: object) -> CertificateIssuer:
 
 @dataclass(frozen=True)
 class PreparedCertificate:
-    """A rendered, signed and stored certificate waiting for its database row."""
+    """A rendered and signed certificate (in memory) waiting for its database row."""
 
     row: dict
+    pdf: bytes
 
 
 def prepare(
@@ -67,7 +77,7 @@ def prepare(
     approver: User | None,
     now: datetime,
 ) -> PreparedCertificate:
-    """Render, sign and store the certificate an approval yields (before any row lock)."""
+    """Render and sign the certificate an approval yields, in memory (before any row lock)."""
     if approver is None or case.owner_id is None:
         raise RuntimeError("a certificate names its holder and the officer who approved it")
     department = get_required(session, Department, case.department_id)
@@ -85,17 +95,13 @@ def prepare(
         code=code,
         now=now,
     )
+    template = service.certificate_template
     try:
-        pdf = issuer.signer.sign(
-            issuer.renderer.render(facts, template=service.certificate_template),
-            reason=f"Sertifikat {number}",
-            location="Jakarta",
-        )
+        pdf = _produce(issuer, facts, template=template)
     except Exception as error:  # any rendering or signing fault cancels the approval
         raise CertificateFailed() from error
-    key = issuer.files.put_bytes(pdf)
-    on_rollback(session, lambda: issuer.files.delete(key))
     return PreparedCertificate(
+        pdf=pdf,
         row={
             "id": uuid.uuid4(),
             "number": number,
@@ -109,11 +115,21 @@ def prepare(
             "verification_code": code,
             "pdf_sha256": _sha256(pdf),
             "pdf_size": len(pdf),
-            "storage_key": key,
+            "storage_key": issuer.files.new_key(),
             "signing_cert_sha256": issuer.material.describe()[0]["sha256"],
-            "facts": facts.as_json(),
+            "facts": facts.stored(),
+            "template": template,
+            "stored_at": None,
             "created_at": now,
-        }
+        },
+    )
+
+
+def _produce(issuer: CertificateIssuer, facts: CertificateFacts, *, template: str) -> bytes:
+    return issuer.signer.sign(
+        issuer.renderer.render(facts, template=template),
+        reason=f"Sertifikat {facts.number}",
+        location="Jakarta",
     )
 
 
@@ -121,13 +137,17 @@ def record(
     session: Session,
     *,
     prepared: PreparedCertificate,
+    issuer: CertificateIssuer,
     case: Case,
     actor_type: str,
     actor_id: str,
 ) -> Certificate:
-    """Insert the certificate row and its event (after the approval's own event)."""
+    """Insert the certificate row and its event (after the approval's own event); its file is
+    written once the approval has committed."""
     certificate = Certificate(**prepared.row)
     repository.add(session, certificate)
+    engine, files = cast(Engine, session.get_bind()), issuer.files
+    after_commit(session, lambda: _store(engine, files, certificate.id, prepared.pdf))
     timeline.append(
         session,
         case=case,
@@ -170,6 +190,58 @@ def revoke(
             details={"number": certificate.number},
         ),
     )
+
+
+def _store(engine: Engine, files: FileStore, certificate_id: uuid.UUID, pdf: bytes) -> None:
+    """Write a committed certificate's signed file, then note that it is there."""
+    with transaction(engine) as session:
+        certificate = repository.get(session, certificate_id)
+        if certificate is None or certificate.stored_at is not None:
+            return
+        files.put_bytes(pdf, key=certificate.storage_key)
+        repository.mark_stored(session, certificate_id, at=utcnow())
+
+
+# A certificate whose file is still missing this long after its approval was left behind by
+# a process that stopped between the commit and the write (a request takes under a second).
+RECOVER_AFTER = timedelta(seconds=30)
+
+
+def store_unstored(
+    engine: Engine, issuer: Callable[[], CertificateIssuer], *, now: datetime | None = None
+) -> int:
+    """Write the file of every committed certificate that has none (a crash between the
+    approval's commit and the write); returns how many. Safe in several processes at once:
+    each certificate is claimed, and the first to write it wins."""
+    before = (now or utcnow()) - RECOVER_AFTER
+    with transaction(engine, write=False) as session:
+        waiting = repository.unstored(session, created_before=before)
+    done = 0
+    for certificate_id in waiting:
+        done += _recover(engine, issuer(), certificate_id)
+    return done
+
+
+def _recover(engine: Engine, issuer: CertificateIssuer, certificate_id: uuid.UUID) -> int:
+    with transaction(engine) as session:
+        certificate = repository.get(session, certificate_id, for_update=True)
+        if certificate is None or certificate.stored_at is not None:
+            return 0
+        path = issuer.files.path(certificate.storage_key)
+        if path.exists() and _sha256(path.read_bytes()) == certificate.pdf_sha256:
+            repository.mark_stored(session, certificate_id, at=utcnow())  # written, not noted
+            return 1
+        # The signed bytes were lost with the process: sign the same facts again. The new file
+        # has its own hash (a signature is never the same twice), which the row now names.
+        facts = CertificateFacts.from_stored(certificate.facts)
+        pdf = _produce(issuer, facts, template=certificate.template)
+        issuer.files.delete(certificate.storage_key)
+        issuer.files.put_bytes(pdf, key=certificate.storage_key)
+        repository.mark_stored(
+            session, certificate_id, at=utcnow(), pdf_sha256=_sha256(pdf), pdf_size=len(pdf)
+        )
+        log.warning("certificate %s: its file was missing and was produced again", facts.number)
+        return 1
 
 
 def codes_for(session: Session, case_id: uuid.UUID) -> tuple[str, str] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from pathlib import Path
 
@@ -16,13 +18,22 @@ from app.certificates.schemas import CertificateRead, PublicStatus, UploadCheck
 from app.certificates.service import status_of, verification_url
 from app.certificates.verify import check_pdf
 from app.db import Session, get_required
-from app.errors import Msg, NotFound
+from app.errors import DomainError, Msg, NotFound
 from app.models import Case, Certificate, User
 
 READ_SCOPE = "certificates:read"
 # An uploaded certificate to check: Loket's are far smaller.
 MAX_VERIFY_UPLOAD = 10 * 1024 * 1024
 NOT_FOUND = Msg("Sertifikat tidak ditemukan", "Certificate not found")
+
+
+class CertificateNotReady(DomainError):
+    status = 503
+    slug = "certificate-being-prepared"
+    title = Msg(
+        "Sertifikat sedang disiapkan; coba lagi dalam beberapa detik",
+        "The certificate is being prepared; try again in a few seconds",
+    )
 
 
 def visible_certificate(
@@ -61,6 +72,7 @@ def certificate_read(
         revocation_reason=certificate.revocation_reason,
         pdf_sha256=certificate.pdf_sha256,
         verification_url=verification_url(issuer, certificate),
+        ready=certificate.stored_at is not None,
     )
 
 
@@ -68,6 +80,8 @@ def open_pdf(
     session: Session, *, issuer: CertificateIssuer, principal: Principal, number: str
 ) -> tuple[Certificate, Path]:
     certificate, _ = visible_certificate(session, principal=principal, number=number)
+    if certificate.stored_at is None:
+        raise CertificateNotReady(headers={"Retry-After": "5"})
     return certificate, issuer.files.path(certificate.storage_key)
 
 
@@ -114,9 +128,10 @@ def check_upload(
 ) -> UploadCheck:
     """Is this PDF one of our certificates, unmodified, and what is its status now?"""
     check = check_pdf(data, material=issuer.material)
-    certificate = _certificate_for(session, check) if check.authentic else None
+    certificate = _certificate_for(session, check, data) if check.authentic else None
     if check.authentic and certificate is None:
-        # Signed by our chain, but not a certificate we issued (or its record is gone).
+        # Signed by our chain, but not the file we issued under that number and code: a
+        # copy signed again, or one left by a crash whose approval never happened.
         return UploadCheck(
             authentic=False,
             reason="unknown_certificate",
@@ -137,11 +152,19 @@ def check_upload(
     )
 
 
-def _certificate_for(session: Session, check) -> Certificate | None:
-    number = (check.attachment or {}).get("number")
-    if not isinstance(number, str):
+def _certificate_for(session: Session, check, data: bytes) -> Certificate | None:
+    """The certificate this very file is: the number and code it carries name one, and the
+    file's SHA-256 is the one recorded when it was issued."""
+    attached = check.attachment or {}
+    number, code = attached.get("number"), attached.get("verification_code")
+    if not isinstance(number, str) or not isinstance(code, str):
         return None
-    return repository.by_number(session, number)
+    certificate = repository.by_number(session, number)
+    if certificate is None or not hmac.compare_digest(certificate.verification_code, code):
+        return None
+    if hashlib.sha256(data).hexdigest() != certificate.pdf_sha256:
+        return None
+    return certificate
 
 
 def mask_name(full_name: str) -> str:

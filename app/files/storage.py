@@ -54,12 +54,12 @@ class FileStore:
         # The rename itself is only durable once the directory entry is flushed.
         fsync_path(target.parent)
 
-    def put_bytes(self, data: bytes) -> str:
-        """Store ``data`` under a new key, atomically; returns the key."""
+    def put_bytes(self, data: bytes, *, key: str | None = None) -> str:
+        """Store ``data`` under ``key`` (a new one by default), atomically; returns the key."""
         temp = self.temp_path()
         try:
             temp.write_bytes(data)
-            key = self.new_key()
+            key = key or self.new_key()
             self.commit(temp, key)
         except BaseException:
             self.discard(temp)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import new_uuid, utcnow
@@ -16,6 +16,15 @@ class Certificate(SQLModel, table=True):
     """The signed document an approval yields; at most one per application."""
 
     __tablename__ = "certificates"
+    __table_args__ = (
+        # Certificates whose file still has to be written (recovery after a crash).
+        Index(
+            "ix_certificates_unstored",
+            "created_at",
+            postgresql_where=text("stored_at IS NULL"),
+            sqlite_where=text("stored_at IS NULL"),
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
     number: str = Field(max_length=80, unique=True)  # DEPARTMENT/SERVICE/YYYY/NNNNNN
@@ -36,7 +45,13 @@ class Certificate(SQLModel, table=True):
     pdf_size: int
     storage_key: str = Field(max_length=80, unique=True)
     signing_cert_sha256: str = Field(max_length=64)
+    # What the certificate was rendered from (its facts and the approver; the template), so
+    # that a certificate whose file was lost can be produced again.
     facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    template: str = Field(default="default", max_length=64)
+    # When its signed file was written to storage: the file is written only after the approval
+    # committed, so until then (a moment, or after a crash until recovery) there is none.
+    stored_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -90,15 +90,22 @@ class Dispatcher:
         return tried
 
     def run_forever(
-        self, stop: threading.Event, idle_sleep: float = 1.0, *, batch: int = 50
+        self,
+        stop: threading.Event,
+        idle_sleep: float = 1.0,
+        *,
+        batch: int = 50,
+        between_rounds: Callable[[], None] = lambda: None,
     ) -> None:
-        """Deliver until ``stop`` is set, polling every ``idle_sleep`` seconds when idle."""
+        """Deliver until ``stop`` is set, polling every ``idle_sleep`` seconds when idle, and
+        calling ``between_rounds`` after each round (the process's background jobs)."""
         while not stop.is_set():
             try:
                 tried = self.run_once(batch, stop=stop)
             except Exception:  # e.g. the database restarting: keep the worker alive, try again
                 log.exception("outbox: a delivery round failed")
                 tried = 0
+            between_rounds()
             if tried == 0:
                 stop.wait(idle_sleep)
 
@@ -190,16 +197,25 @@ class Dispatcher:
 
 @contextmanager
 def embedded(
-    engine: Engine, settings: Settings, **options: Any
+    engine: Engine,
+    settings: Settings,
+    *,
+    between_rounds: Callable[[], None] = lambda: None,
+    **options: Any,
 ) -> Iterator[threading.Thread | None]:
-    """Deliver from a thread of this process while the block runs (embedded deployments)."""
+    """Deliver from a thread of this process while the block runs (embedded deployments), and
+    run ``between_rounds`` (the background jobs) in the same thread."""
     if not settings.dispatcher_in_process:
         yield None
         return
     stop = threading.Event()
     dispatcher = Dispatcher(engine, settings, **options)
     thread = threading.Thread(
-        target=dispatcher.run_forever, args=(stop,), name="loket-outbox", daemon=True
+        target=dispatcher.run_forever,
+        args=(stop,),
+        kwargs={"between_rounds": between_rounds},
+        name="loket-outbox",
+        daemon=True,
     )
     thread.start()
     try:

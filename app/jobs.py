@@ -1,0 +1,57 @@
+"""Work done on a clock in the background, by whoever delivers the outbox: the embedded
+server's dispatcher thread (SQLite default) or each ``loket worker`` process (production).
+
+One list for every periodic duty (recovering certificates whose file a crash lost today; the
+audit log's checkpoints and the SLA sweep as they come), each safe to run in several processes
+at once: a job claims what it works on in the database, so two workers never do the same item
+twice. A failing job is logged and tried again at its next turn; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.certificates.service import store_unstored
+from app.runtime import Runtime
+
+log = logging.getLogger("loket.jobs")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every_seconds: float
+    run: Callable[[], object]
+
+
+def background_jobs(runtime: Runtime) -> list[Job]:
+    """The process's periodic duties."""
+    return [
+        # Building the issuer costs seconds: only when a certificate is actually waiting.
+        Job(
+            "certificate files",
+            60,
+            lambda: store_unstored(runtime.engine, lambda: runtime.certificates),
+        ),
+    ]
+
+
+class Schedule:
+    """Runs each job when its turn has come (the first turn at once)."""
+
+    def __init__(self, jobs: list[Job], *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.jobs, self.clock = jobs, clock
+        self._next = {job.name: 0.0 for job in jobs}
+
+    def run_due(self) -> None:
+        for job in self.jobs:
+            if self.clock() < self._next[job.name]:
+                continue
+            try:
+                job.run()
+            except Exception:  # the database restarting, say: try again at the next turn
+                log.exception("background job %r failed", job.name)
+            self._next[job.name] = self.clock() + job.every_seconds
