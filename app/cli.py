@@ -180,15 +180,31 @@ def services_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Re-walk every case's event hash chain; exit 1 if anything was edited or deleted."""
-    from app.cases.timeline import verify_all_chains
+    """Check every timeline, every case against its events, the audit log against its signed
+    checkpoints (and those kept outside the database); exit 1 on any finding."""
+    from app.audit.service import verify_all
 
-    checked, problems = _run_service(lambda s, _r: verify_all_chains(s))
-    for problem in problems:
-        typer.echo(f"TAMPERED {problem.reference} event {problem.seq}: {problem.problem}", err=True)
-    typer.echo(f"checked {checked} cases: {len(problems)} problems")
-    if problems:
+    report = _run_service(lambda s, r: verify_all(s, settings=r.settings))
+    for finding in report.findings:
+        typer.echo(f"TAMPERED {finding.kind} {finding.where}: {finding.detail}", err=True)
+    typer.echo(
+        f"checked {report.cases} cases, {report.events} events, {report.leaves} logged events, "
+        f"{report.checkpoints} checkpoints: {len(report.findings)} problems"
+    )
+    if report.findings:
         sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Log the events written since the last checkpoint and sign a new one."""
+    from app.audit.service import checkpoint
+
+    made = _run_service(lambda s, r: checkpoint(s, settings=r.settings))
+    if made is None:
+        typer.echo("no new events since the last checkpoint")
+        return
+    typer.echo(f"checkpoint: {made.tree_size} events, root {made.root_hash}")
 
 
 @workflows_cli.command("show")

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     signing_pkcs12_password: SecretStr | None = None
     timestamp_url: str | None = None  # RFC 3161 authority: PAdES B-T instead of B-B
 
+    # The audit log (app/audit): its checkpoints' signing key (a file the database never holds;
+    # default <data dir>/keys/audit-log.pem), the copy of every checkpoint kept outside the
+    # database (default <data dir>/audit/checkpoints.jsonl), how often the worker makes one,
+    # and an address that receives each by e-mail.
+    audit_key_file: Path | None = None
+    audit_checkpoint_file: Path | None = None
+    audit_checkpoint_minutes: float = 10.0
+    auditor_email: str | None = None
+
     # Public endpoints (certificate verification): requests per client address per minute.
     public_rate_limit_per_minute: int = 60
 
@@ -139,6 +148,14 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or self.keys_dir / "audit-log.pem"
+
+    @property
+    def audit_checkpoint_path(self) -> Path:
+        return self.audit_checkpoint_file or self.data_dir / "audit" / "checkpoints.jsonl"
 
     @property
     def dispatcher_in_process(self) -> bool:

@@ -14,7 +14,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.audit import service as audit
 from app.certificates.service import store_unstored
+from app.db import transaction
 from app.runtime import Runtime
 
 log = logging.getLogger("loket.jobs")
@@ -36,7 +38,17 @@ def background_jobs(runtime: Runtime) -> list[Job]:
             60,
             lambda: store_unstored(runtime.engine, lambda: runtime.certificates),
         ),
+        Job(
+            "audit checkpoint",
+            runtime.settings.audit_checkpoint_minutes * 60,
+            lambda: _checkpoint(runtime),
+        ),
     ]
+
+
+def _checkpoint(runtime: Runtime) -> None:
+    with transaction(runtime.engine) as session:
+        audit.checkpoint(session, settings=runtime.settings)
 
 
 class Schedule:

@@ -95,7 +95,7 @@ def test_audit_verify_detects_edited_and_deleted_events(loket, world, runtime):
     second = world.in_state("submitted", citizen=citizen, officer=officer)
     clean = loket("audit", "verify")
     assert clean.exit_code == 0, clean.output
-    assert "checked 2 cases: 0 problems" in clean.output
+    assert "checked 2 cases, 7 events, 0 logged events, 0 checkpoints: 0 problems" in clean.output
 
     with runtime.engine.begin() as connection:
         connection.execute(
@@ -111,9 +111,11 @@ def test_audit_verify_detects_edited_and_deleted_events(loket, world, runtime):
         )
     tampered = loket("audit", "verify")
     assert tampered.exit_code == 1
-    assert f"TAMPERED {first['reference']} event 3" in tampered.output
-    assert f"TAMPERED {second['reference']}" in tampered.output
-    assert "2 problems" in tampered.output
+    assert f"TAMPERED event_edited {first['reference']}: event 3" in tampered.output
+    assert f"TAMPERED last_events_missing {second['reference']}" in tampered.output
+    # Its submission is gone, so its state no longer follows from its events either.
+    assert f"TAMPERED state_not_from_events {second['reference']}" in tampered.output
+    assert "3 problems" in tampered.output
 
 
 def test_demo_is_idempotent_and_prints_logins(loket):

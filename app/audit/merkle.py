@@ -30,6 +30,20 @@ class Accumulator:
         self.size = 0
         self._subtrees: list[bytes] = []  # roots of perfect subtrees, largest first
 
+    @classmethod
+    def resume(cls, *, size: int, frontier: list[bytes]) -> Accumulator:
+        """Continue a tree of ``size`` leaves from its ``frontier`` (as saved with a checkpoint)."""
+        if len(frontier) != bin(size).count("1"):
+            raise ValueError("a frontier has one root per set bit of the size")
+        accumulator = cls()
+        accumulator.size, accumulator._subtrees = size, list(frontier)
+        return accumulator
+
+    @property
+    def frontier(self) -> list[bytes]:
+        """The roots of the perfect subtrees, largest first: all a later tree needs of this one."""
+        return list(self._subtrees)
+
     def add(self, leaf: bytes) -> None:
         """Add the next leaf's hash (``leaf_hash(data)``)."""
         node, size = leaf, self.size

@@ -56,7 +56,7 @@ def publish(session: Session, *, case: Case, event: dict[str, Any]) -> int:
 
 
 def webhook_payload(
-    kind: CaseKind, case: Case, event: dict[str, Any], department_code: str
+    kind: CaseKind, case: Case, event: dict[str, Any], department_code: str | None
 ) -> dict[str, Any]:
     """The Standard Webhooks body: type, timestamp, and identifiers only (no personal data)."""
     data: dict[str, Any] = {

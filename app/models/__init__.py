@@ -2,6 +2,7 @@
 
 from app.models.accounts import Department, LoginThrottle, RefreshToken, User
 from app.models.applications import Application
+from app.models.audit import AuditCheckpoint, AuditLeaf, AuditState
 from app.models.cases import Case, Document, Event, ReferenceCounter
 from app.models.catalogue import Service
 from app.models.certificates import Certificate, RateLimit
@@ -12,6 +13,9 @@ from app.models.web import WebSession
 __all__ = [
     "ApplicationFact",
     "Application",
+    "AuditCheckpoint",
+    "AuditLeaf",
+    "AuditState",
     "Case",
     "Certificate",
     "Department",

@@ -67,13 +67,14 @@ def matches(patterns: list[str], action: str) -> bool:
 def enqueue(
     session: Session,
     *,
-    department_id: int,
+    department_id: int | None,
     event_type: str,
-    payload: Callable[[str], dict[str, Any]],
+    payload: Callable[[str | None], dict[str, Any]],
     email: EmailDraft | None,
 ) -> int:
     """Queue a public event: its webhook body (``payload(department_code)``, built once) for each
-    subscription that wants it, and ``email``; returns how many messages were queued."""
+    subscription that wants it, and ``email``; returns how many messages were queued. An event
+    of no department (``None``: an audit checkpoint) goes to every subscription that asks."""
     now = utcnow()
     rows, body = [], None
     for sub in repository.active_subscriptions(session, department_id=department_id):

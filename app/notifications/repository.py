@@ -38,7 +38,7 @@ _ACTIVE_SUBSCRIPTIONS = (
 _INSERT_MESSAGES = table_of(OutboxMessage).insert()
 
 
-def active_subscriptions(session: Session, *, department_id: int) -> Sequence[Row]:
+def active_subscriptions(session: Session, *, department_id: int | None) -> Sequence[Row]:
     """(id, event_types, department_code) of every active subscription of an active client."""
     return session.execute(_ACTIVE_SUBSCRIPTIONS, {"department_id": department_id}).all()
 

@@ -79,3 +79,16 @@ def test_every_prefix_is_proven_consistent_and_a_rewritten_history_is_not(new_si
         if proof:
             bent = [leaf_hash(b"x"), *proof[1:]]
             assert not verify_consistency(old_size, new_size, old_root, new_root, bent)
+
+
+@pytest.mark.parametrize("size", range(0, 41))
+def test_a_tree_resumes_from_its_frontier(size):
+    first = Accumulator()
+    for leaf in LEAVES[:size]:
+        first.add(leaf)
+    resumed = Accumulator.resume(size=size, frontier=first.frontier)
+    for leaf in LEAVES[size:]:
+        resumed.add(leaf)
+    assert resumed.root() == _mth(LEAVES)
+    with pytest.raises(ValueError):
+        Accumulator.resume(size=size, frontier=[*first.frontier, leaf_hash(b"one too many")])
