@@ -1,8 +1,9 @@
 """Work done on a clock in the background, by whoever delivers the outbox: the embedded
 server's dispatcher thread (SQLite default) or each ``loket worker`` process (production).
 
-One list for every periodic duty (recovering certificates whose file a crash lost today; the
-audit log's checkpoints and the SLA sweep as they come), each safe to run in several processes
+One list for every periodic duty (recovering certificates whose file a crash lost, removing
+files a crash left half-received, the audit log's checkpoints; the SLA sweep as it comes),
+each safe to run in several processes
 at once: a job claims what it works on in the database, so two workers never do the same item
 twice. A failing job is logged and tried again at its next turn; it never stops the others.
 """
@@ -37,6 +38,11 @@ def background_jobs(runtime: Runtime) -> list[Job]:
             "certificate files",
             60,
             lambda: store_unstored(runtime.engine, lambda: runtime.certificates),
+        ),
+        Job(
+            "half-received files",
+            600,
+            lambda: runtime.files.sweep_temp(older_than_seconds=3600),
         ),
         Job(
             "audit checkpoint",

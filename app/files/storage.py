@@ -7,8 +7,10 @@ one filesystem, which is atomic: a reader sees either no file or the complete fi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -76,6 +78,18 @@ class FileStore:
     def delete(self, key: str) -> None:
         """Remove a committed file; a missing file is not an error."""
         self.path(key).unlink(missing_ok=True)
+
+    def sweep_temp(self, *, older_than_seconds: float) -> int:
+        """Remove temp files a stopped process left half-received (an upload cut off by a
+        crash); returns how many. A live upload's temp file is younger than any sensible age."""
+        limit = time.time() - older_than_seconds
+        removed = 0
+        for temp in self.tmp_dir.glob("*.part"):
+            with contextlib.suppress(FileNotFoundError):
+                if temp.stat().st_mtime < limit:
+                    temp.unlink()
+                    removed += 1
+        return removed
 
     def discard(self, temp: Path) -> None:
         """Remove a temp file; a missing file is not an error."""

@@ -152,3 +152,22 @@ def test_put_bytes_stores_atomically_under_a_new_key(tmp_path):
     key = store.put_bytes(b"%PDF-1.7 sertifikat")
     assert store.path(key).read_bytes() == b"%PDF-1.7 sertifikat"
     assert list((tmp_path / "files" / "tmp").iterdir()) == []
+
+
+def test_sweep_temp_removes_only_old_half_received_files(store):
+    old = store.temp_path()
+    old.write_bytes(b"half an upload")
+    an_hour_ago = old.stat().st_mtime - 3601
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    live = store.temp_path()
+    live.write_bytes(b"still arriving")
+    key = store.new_key()
+    committed = store.temp_path()
+    committed.write_bytes(b"kept")
+    store.commit(committed, key)
+
+    assert store.sweep_temp(older_than_seconds=3600) == 1
+
+    assert not old.exists()
+    assert live.exists()
+    assert store.path(key).read_bytes() == b"kept"
