@@ -83,6 +83,13 @@ def checkpoints(session: Session) -> list[AuditCheckpoint]:
 # --- the verifying walks (streamed: a million events must not be held at once) -----------------
 
 
+def consistent_snapshot(session: Session) -> None:
+    """Every following read of this transaction sees the same moment (PostgreSQL: REPEATABLE
+    READ; SQLite's transactions already do)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def _streamed(session: Session, query) -> Iterator[Any]:
     result = session.execute(query.execution_options(yield_per=STREAM_BATCH))
     yield from result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.audit import keys, log
+from app.audit import keys, log, repository
 from app.audit.verify import Report, verify
 from app.config import Settings
 from app.db import Session
@@ -21,7 +21,9 @@ def checkpoint(session: Session, *, settings: Settings) -> AuditCheckpoint | Non
 
 
 def verify_all(session: Session, *, settings: Settings) -> Report:
-    """Every timeline, case, leaf and checkpoint, against the checkpoints kept outside."""
+    """Every timeline, case, leaf and checkpoint, against the checkpoints kept outside, in one
+    snapshot of the database (its walks stream side by side)."""
+    repository.consistent_snapshot(session)
     return verify(
         session,
         public_key=keys.load_or_create(settings.audit_key_path).public,
