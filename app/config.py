@@ -5,7 +5,6 @@ With no configuration at all Loket runs embedded: SQLite and files under ``./var
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -131,7 +130,7 @@ class Settings(BaseSettings):
             raise ValueError("; ".join(problems))
         return self
 
-    @cached_property
+    @property  # not cached: a copy with another database_url (model_copy) must not keep it
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url

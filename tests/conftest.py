@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
@@ -19,6 +18,7 @@ from app.db import transaction
 from app.main import create_app
 from app.migrate import upgrade
 from app.runtime import Runtime, build_runtime
+from tests.databases import drop_database, recreate_database
 
 PG_URL_VARIABLE = "LOKET_TEST_DATABASE_URL"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -62,7 +62,7 @@ def postgres_admin_url() -> str:
 @pytest.fixture(scope="session")
 def postgres_template(postgres_admin_url, tmp_path_factory) -> Iterator[str]:
     """A PostgreSQL database built by the migrations once, used as CREATE DATABASE template."""
-    _recreate_database(postgres_admin_url, TEMPLATE_DB)
+    recreate_database(postgres_admin_url, TEMPLATE_DB)
     template_url = make_url(postgres_admin_url).set(database=TEMPLATE_DB)
     upgrade(
         _test_settings(
@@ -70,29 +70,7 @@ def postgres_template(postgres_admin_url, tmp_path_factory) -> Iterator[str]:
         )
     )
     yield TEMPLATE_DB
-    _drop_database(postgres_admin_url, TEMPLATE_DB)
-
-
-def _admin_engine(admin_url: str):
-    return create_engine(
-        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-
-
-def _recreate_database(admin_url: str, name: str, *, template: str | None = None) -> None:
-    engine = _admin_engine(admin_url)
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        suffix = f' TEMPLATE "{template}"' if template else ""
-        connection.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
-    engine.dispose()
-
-
-def _drop_database(admin_url: str, name: str) -> None:
-    engine = _admin_engine(admin_url)
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    drop_database(postgres_admin_url, TEMPLATE_DB)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -106,9 +84,9 @@ def database_url(request, tmp_path) -> Iterator[str]:
     admin_url = request.getfixturevalue("postgres_admin_url")
     template = request.getfixturevalue("postgres_template")
     name = f"loket_test_{uuid.uuid4().hex[:12]}"
-    _recreate_database(admin_url, name, template=template)
+    recreate_database(admin_url, name, template=template)
     yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    _drop_database(admin_url, name)
+    drop_database(admin_url, name)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The shared database helpers: the dialect-aware upsert, work committed on its own, the ping."""
+"""The shared database helpers: the dialect-aware upsert, work committed on its own, the ping,
+and the database the settings name."""
 
 from __future__ import annotations
 
@@ -79,3 +80,13 @@ def test_readiness_pings_the_database(runtime, client):
     ping(runtime.engine)
     answer = client.get("/readyz")
     assert answer.json()["checks"]["database"] is True
+
+
+def test_a_copy_of_the_settings_with_another_database_uses_that_database(tmp_path):
+    from app.config import Settings
+
+    embedded = Settings(data_dir=tmp_path, _env_file=None)
+    assert embedded.effective_database_url.startswith("sqlite:///")
+    other = embedded.model_copy(update={"database_url": "postgresql://db.example/loket"})
+    assert other.effective_database_url == "postgresql://db.example/loket"
+    assert not other.is_sqlite

@@ -5,8 +5,8 @@ the case row is touched (no lock is held during that work), and the certificate 
 event land with the approval or not at all. The signed file is written only once that
 transaction has committed (``after_commit``): a signed certificate can never exist for an
 approval that was rolled back (a crash, a conflict), whose number would later be given again.
-If the process dies between the commit and the write, ``store_unstored`` (at start-up and in the
-worker) renders the certificate again from its stored facts. Its events go on the case's
+If the process dies between the commit and the write, ``store_unstored`` (a background job,
+app.jobs) renders the certificate again from its stored facts. Its events go on the case's
 timeline through the kernel (``app.cases.timeline``).
 """
 
