@@ -179,12 +179,34 @@ def services_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    public_key: Annotated[
+        Path | None,
+        typer.Option(help="a pinned public key (PEM) instead of Loket's own key file"),
+    ] = None,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(help="checkpoints received (JSON lines) instead of Loket's own file"),
+    ] = None,
+) -> None:
     """Check every timeline, every case against its events, the audit log against its signed
     checkpoints (and those kept outside the database); exit 1 on any finding."""
+    from app.audit import keys
     from app.audit.service import verify_all
 
-    report = _run_service(lambda s, r: verify_all(s, settings=r.settings))
+    pinned = None
+    if public_key is not None:
+        try:
+            pinned = keys.load_public(public_key.read_bytes())
+        except (OSError, ValueError) as error:
+            _fail(f"{public_key}: {error}")
+    if checkpoints is not None and not checkpoints.is_file():
+        _fail(f"{checkpoints}: no such file")
+    report = _run_service(
+        lambda s, r: verify_all(
+            s, settings=r.settings, public_key=pinned, checkpoints_file=checkpoints
+        )
+    )
     for finding in report.findings:
         typer.echo(f"TAMPERED {finding.kind} {finding.where}: {finding.detail}", err=True)
     typer.echo(
@@ -205,6 +227,16 @@ def audit_checkpoint() -> None:
         typer.echo("no new events since the last checkpoint")
         return
     typer.echo(f"checkpoint: {made.tree_size} events, root {made.root_hash}")
+
+
+@audit_cli.command("key")
+def audit_key() -> None:
+    """Print the public key that checks the checkpoints, for an auditor to pin once."""
+    from app.audit import keys
+
+    key = keys.load_or_create(Settings().audit_key_path)
+    typer.echo(f"key id {key.key_id}")
+    typer.echo(key.public_pem().rstrip())
 
 
 @workflows_cli.command("show")

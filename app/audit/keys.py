@@ -60,6 +60,15 @@ def verifies(public: Ed25519PublicKey, note: bytes, signature: str) -> bool:
     return True
 
 
+def load_public(pem: bytes) -> Ed25519PublicKey:
+    """A pinned public key (``loket audit key`` printed it), to check checkpoints without the
+    private key: what an auditor holds."""
+    loaded = serialization.load_pem_public_key(pem)
+    if not isinstance(loaded, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return loaded
+
+
 def load_or_create(path: Path) -> CheckpointKey:
     """The key in ``path``; created (mode 0600) on first use, once even with several processes."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

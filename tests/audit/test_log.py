@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from app.audit import keys, log, merkle
 from app.audit.service import checkpoint, verify_all
-from app.models import AuditLeaf, Event
+from app.models import AuditCheckpoint, AuditLeaf, Event
 from tests.audit.tampering import STORY_STATES, TAMPERINGS, edit_with_every_hash_recomputed
 
 
@@ -119,3 +119,52 @@ def test_loket_audit_commands(world, db, story, monkeypatch, runtime):
     dirty = runner.invoke(cli, ["audit", "verify"])
     assert dirty.exit_code == 1 and "event_edited" in dirty.output
     assert json.loads(settings.audit_checkpoint_path.read_text().splitlines()[0])["tree_size"]
+    pinned = runner.invoke(cli, ["audit", "key"])
+    key = keys.load_or_create(settings.audit_key_path)
+    assert pinned.exit_code == 0 and f"key id {key.key_id}" in pinned.output
+    assert key.public_pem().strip() in pinned.output
+
+
+def test_an_auditor_verifies_with_the_key_they_pinned_and_the_checkpoints_they_hold(
+    world, db, story, monkeypatch, runtime, tmp_path
+):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    settings = runtime.settings
+    monkeypatch.setenv("LOKET_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("LOKET_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("LOKET_PUBLIC_BASE_URL", settings.public_base_url)
+    _checkpoint(world, db)
+    pinned, held = tmp_path / "pinned.pem", tmp_path / "received.jsonl"
+    pinned.write_text(keys.load_or_create(settings.audit_key_path).public_pem())
+    held.write_text(settings.audit_checkpoint_path.read_text())
+    settings.audit_checkpoint_path.unlink()  # the auditor's copies are all that is left outside
+    runner = CliRunner()
+    as_auditor = ["audit", "verify", "--public-key", str(pinned), "--checkpoints", str(held)]
+
+    clean = runner.invoke(cli, as_auditor)
+    assert clean.exit_code == 0, clean.output
+
+    # A key swapped in the data directory and every checkpoint re-signed with it: the pinned
+    # key does not accept them.
+    settings.audit_key_path.unlink()
+    impostor = keys.load_or_create(settings.audit_key_path)
+    with db() as session:
+        for row in session.execute(select(AuditCheckpoint)).scalars():
+            row.signature = impostor.sign(log.note_of(row, settings.issuer).text())
+    forged = runner.invoke(cli, as_auditor)
+    assert forged.exit_code == 1 and "checkpoint_altered" in forged.output
+    other = tmp_path / "other.pem"
+    other.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    wrong_key = runner.invoke(cli, ["audit", "verify", "--public-key", str(other)])
+    assert wrong_key.exit_code == 1 and "checkpoint_forged" in wrong_key.output
+    not_a_key = runner.invoke(cli, ["audit", "verify", "--public-key", str(held)])
+    assert not_a_key.exit_code == 1 and "error:" in not_a_key.output
