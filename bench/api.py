@@ -24,7 +24,8 @@ One run:
    Each load is ``wrk -t2 -c16 -d<duration>s --latency`` after a short untimed warm-up.
 3. Prints requests/s, p50, p99, errors, CPU per endpoint, the goals as PASS/MISS (Loket's
    /healthz >= 0.8 of the bare /healthz, create/naive >= 1.3, queue >= 0.5 of the one-query
-   read, p99 < 100 ms on create, submit and queue) and writes bench/results/api-<ts>.json.
+   read, p99 < 100 ms on create, submit and queue, create and submit with the audit log >= 0.9
+   of without) and writes bench/results/api-<ts>.json.
 4. Unless ``--skip-seed-bench``: bench/queue_bench.py (seed 10k, measure the queue, seed up to
    1M, measure again, EXPLAIN ANALYZE); its report goes into the same JSON file.
 
@@ -40,6 +41,7 @@ import math
 import resource
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +95,11 @@ RATIO_GOALS = (
     ("create_over_naive", "create", "naive", 1.3),
     ("queue_over_bare_rows", "queue", "bare_rows", 0.5),
 )
+# The audit log must not slow the write path: with it sequencing and signing all the time,
+# create and submit keep at least this share of their rate without it (same run, same server).
+AUDIT_LOG_ENDPOINTS = ("create", "submit")
+AUDIT_LOG_LEAST = 0.9
+AUDIT_LOG_ROUNDS = 2
 P99_GOAL_MS = 100.0
 P99_ENDPOINTS = ("create", "submit", "queue")
 
@@ -341,76 +348,18 @@ def run_loket(
             benchlib.lua_script(method="POST", body=CREATE_BODY, headers=json_auth, threads=t),
         )
 
-        # One fresh draft per submit request: enough for 2.5x the create rate, at least 2,000.
-        rate = max(results["create"]["rps"], 100.0)
-        n_run = max(2000, math.ceil(rate * args.duration * 2.5))
-        n_warm = max(500, math.ceil(rate * args.warmup * 2.5)) if args.warmup > 0 else 0
-        started = time.perf_counter()
-        run_ids = _drafts_file(url, users["citizen"], n_run, workdir / f"ids-w{workers}.txt")
-        warm_file = workdir / f"ids-w{workers}-warmup.txt"
-        if n_warm:
-            _drafts_file(url, users["citizen"], n_warm, warm_file)
-        log(
-            f"  wrote {n_run} + {n_warm} drafts for submit in {time.perf_counter() - started:.1f} s"
-        )
-        path = "/api/v1/applications/{id}/transitions"
-        results["submit"] = load(
+        results["submit"] = _load_submit(
             "submit",
+            args,
+            url,
+            users,
+            workdir,
+            load,
             server,
             base,
-            benchlib.lua_script(
-                method="POST",
-                body=SUBMIT_BODY,
-                headers=json_auth,
-                ids_file=workdir / f"ids-w{workers}.txt",
-                path_template=path,
-                threads=t,
-            ),
-            warm_script=benchlib.lua_script(
-                method="POST",
-                body=SUBMIT_BODY,
-                headers=json_auth,
-                ids_file=warm_file,
-                path_template=path,
-                threads=t,
-            )
-            if n_warm
-            else None,
+            json_auth,
+            results["create"]["rps"],
         )
-        with psycopg.connect(seed.psycopg_url(url)) as conn:
-            submitted = conn.execute(
-                "SELECT count(*) FROM cases WHERE id = ANY(%s::uuid[]) AND state = 'submitted'",
-                (run_ids,),
-            ).fetchone()[0]
-            # The drafts wrk did not reach are scaffolding, not traffic: remove them, or the
-            # officer's queue (which skips drafts) would have to step over thousands of them.
-            spare = [
-                i
-                for path in (workdir / f"ids-w{workers}.txt", warm_file)
-                if path.exists()
-                for i in path.read_text().split()
-            ]
-            unused = "SELECT id FROM cases WHERE id = ANY(%(ids)s::uuid[]) AND state = 'draft'"
-            for table in ("events", "applications"):
-                column = "case_id" if table == "events" else "id"
-                conn.execute(f"DELETE FROM {table} WHERE {column} IN ({unused})", {"ids": spare})
-            removed = conn.execute(
-                "DELETE FROM cases WHERE id = ANY(%s::uuid[]) AND state = 'draft'", (spare,)
-            ).rowcount
-            conn.commit()
-            conn.execute("ANALYZE cases")
-            conn.execute("ANALYZE applications")
-        sub = results["submit"]
-        sub["drafts_prepared"] = n_run
-        # >= the 2xx count: requests still in flight when wrk stopped counting also commit.
-        sub["drafts_submitted_in_db"] = submitted
-        sub["unused_drafts_removed"] = removed
-        log(
-            f"  submit: {sub['requests']} requests, {sub['non_2xx']} non-2xx; {submitted} "
-            f"drafts now submitted in the database (in-flight requests at the end included)"
-            + (f"; first error: {sub['first_error']}" if sub["first_error"] else "")
-        )
-
         results["queue"] = load(
             "queue",
             server,
@@ -435,6 +384,10 @@ def run_loket(
             f"(EXPLAIN ANALYZE; {sum(results['queue']['department_rows'].values())} rows in "
             "the department)"
         )
+        if workers == 1:
+            results["audit_log"] = _load_with_the_audit_log(
+                args, url, users, data_dir, workdir, load, server, base, json_auth
+            )
     if server.log_path.exists():
         errors = [
             line
@@ -443,6 +396,163 @@ def run_loket(
         ]
         results["server_log_errors"] = len(errors)
     return results
+
+
+def _load_submit(
+    name: str,
+    args,
+    url: str,
+    users: dict[str, str],
+    workdir: Path,
+    load: Loader,
+    server: ManagedProcess,
+    base: str,
+    json_auth: dict,
+    create_rps: float,
+) -> dict:
+    """Submit one fresh draft per request, then remove the drafts wrk did not reach."""
+    # Enough drafts for 2.5x the create rate, at least 2,000.
+    rate = max(create_rps, 100.0)
+    n_run = max(2000, math.ceil(rate * args.duration * 2.5))
+    n_warm = max(500, math.ceil(rate * args.warmup * 2.5)) if args.warmup > 0 else 0
+    started = time.perf_counter()
+    run_file, warm_file = workdir / f"ids-{name}.txt", workdir / f"ids-{name}-warmup.txt"
+    run_ids = _drafts_file(url, users["citizen"], n_run, run_file)
+    if n_warm:
+        _drafts_file(url, users["citizen"], n_warm, warm_file)
+    log(f"  wrote {n_run} + {n_warm} drafts for {name} in {time.perf_counter() - started:.1f} s")
+    path = "/api/v1/applications/{id}/transitions"
+
+    def script(ids_file: Path) -> str:
+        return benchlib.lua_script(
+            method="POST",
+            body=SUBMIT_BODY,
+            headers=json_auth,
+            ids_file=ids_file,
+            path_template=path,
+            threads=args.threads,
+        )
+
+    result = load(
+        name, server, base, script(run_file), warm_script=script(warm_file) if n_warm else None
+    )
+    with psycopg.connect(seed.psycopg_url(url)) as conn:
+        submitted = conn.execute(
+            "SELECT count(*) FROM cases WHERE id = ANY(%s::uuid[]) AND state = 'submitted'",
+            (run_ids,),
+        ).fetchone()[0]
+        # The drafts wrk did not reach are scaffolding, not traffic: remove them, or the
+        # officer's queue (which skips drafts) would have to step over thousands of them.
+        spare = [i for p in (run_file, warm_file) if p.exists() for i in p.read_text().split()]
+        unused = "SELECT id FROM cases WHERE id = ANY(%(ids)s::uuid[]) AND state = 'draft'"
+        for table in ("events", "applications"):
+            column = "case_id" if table == "events" else "id"
+            conn.execute(f"DELETE FROM {table} WHERE {column} IN ({unused})", {"ids": spare})
+        removed = conn.execute(
+            "DELETE FROM cases WHERE id = ANY(%s::uuid[]) AND state = 'draft'", (spare,)
+        ).rowcount
+        conn.commit()
+        conn.execute("ANALYZE cases")
+        conn.execute("ANALYZE applications")
+    result["drafts_prepared"] = n_run
+    # >= the 2xx count: requests still in flight when wrk stopped counting also commit.
+    result["drafts_submitted_in_db"] = submitted
+    result["unused_drafts_removed"] = removed
+    log(
+        f"  {name}: {result['requests']} requests, {result['non_2xx']} non-2xx; {submitted} "
+        f"drafts now submitted in the database (in-flight requests at the end included)"
+        + (f"; first error: {result['first_error']}" if result["first_error"] else "")
+    )
+    return result
+
+
+class AuditSequencer:
+    """The worker's audit job (log every new event, sign a checkpoint) run back to back, one
+    second apart, in this process while it is switched on. A worker does it every
+    LOKET_AUDIT_CHECKPOINT_MINUTES (10): this is far more than it ever costs the write path."""
+
+    def __init__(self, url: str, data_dir: Path) -> None:
+        from app.config import Settings
+        from app.db import build_engine
+
+        self.settings = Settings(database_url=url, data_dir=data_dir, _env_file=None)
+        self.engine = build_engine(self.settings.model_copy(update={"db_pool_size": 1}))
+        self.on, self.stop = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.checkpoints, self.largest = 0, 0
+
+    def _run(self) -> None:
+        from app.audit.service import checkpoint
+        from app.db import transaction
+
+        while not self.stop.is_set():
+            if self.on.is_set():
+                with transaction(self.engine) as session:
+                    made = checkpoint(session, settings=self.settings)
+                if made is not None:
+                    self.checkpoints, self.largest = self.checkpoints + 1, made.tree_size
+            self.stop.wait(1.0)
+
+    def __enter__(self) -> AuditSequencer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.engine.dispose()
+
+
+def _load_with_the_audit_log(
+    args,
+    url: str,
+    users: dict[str, str],
+    data_dir: Path,
+    workdir: Path,
+    load: Loader,
+    server: ManagedProcess,
+    base: str,
+    json_auth: dict,
+) -> dict:
+    """Create and submit, alternately without and with the audit log sequencing and signing
+    every second, AUDIT_LOG_ROUNDS times: alternating spreads the machine's background noise
+    over both variants instead of charging it to one."""
+    create = benchlib.lua_script(
+        method="POST", body=CREATE_BODY, headers=json_auth, threads=args.threads
+    )
+    runs: dict[str, dict[str, list[dict]]] = {
+        endpoint: {"without": [], "with": []} for endpoint in AUDIT_LOG_ENDPOINTS
+    }
+    with AuditSequencer(url, data_dir) as sequencer:
+        for round_number in range(1, AUDIT_LOG_ROUNDS + 1):
+            for variant in ("without", "with"):
+                if variant == "with":
+                    sequencer.on.set()
+                else:
+                    sequencer.on.clear()
+                tag = f"{variant}_log_{round_number}"
+                made = load(f"create_{tag}", server, f"{base}/api/v1/applications", create)
+                submitted = _load_submit(
+                    f"submit_{tag}", args, url, users, workdir, load, server, base, json_auth,
+                    made["rps"],
+                )  # fmt: skip
+                runs["create"][variant].append(made)
+                runs["submit"][variant].append(submitted)
+    log(f"  audit log: {sequencer.checkpoints} checkpoints, {sequencer.largest} events logged")
+    return {
+        "checkpoints": sequencer.checkpoints,
+        "tree_size": sequencer.largest,
+        "runs": {
+            endpoint: {
+                variant: [
+                    {key: run[key] for key in ("rps", "p99_ms", "server_cpu_ms_per_request")}
+                    for run in variants[variant]
+                ]
+                for variant in variants
+            }
+            for endpoint, variants in runs.items()
+        },
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -468,7 +578,28 @@ def goals(phases: dict[str, dict]) -> dict:
         out[workers]["no_errors"] = {
             name: r[name]["non_2xx"] + r[name]["socket_errors"] == 0 for name in ENDPOINTS
         }
+        out[workers]["audit_log"] = {
+            endpoint: _audit_log_ratio(runs)
+            for endpoint, runs in r.get("audit_log", {}).get("runs", {}).items()
+        }
     return out
+
+
+def _audit_log_ratio(runs: dict[str, list[dict]]) -> dict:
+    """Requests per second with the log over without it, summed over the alternating rounds;
+    and the server's CPU per request, which the machine's other load moves less."""
+    rps = {variant: sum(run["rps"] for run in runs[variant]) for variant in runs}
+    cpu = {
+        variant: sum(run["server_cpu_ms_per_request"] for run in runs[variant]) / len(runs[variant])
+        for variant in runs
+    }
+    ratio = rps["with"] / rps["without"] if rps["without"] else 0.0
+    return {
+        "value": round(ratio, 2),
+        "goal": f">= {AUDIT_LOG_LEAST}",
+        "pass": ratio >= AUDIT_LOG_LEAST,
+        "server_cpu_ms_per_request": {v: round(ms, 2) for v, ms in cpu.items()},
+    }
 
 
 def print_report(phases: dict[str, dict], goal_table: dict, args) -> None:
@@ -527,6 +658,19 @@ def print_report(phases: dict[str, dict], goal_table: dict, args) -> None:
             f"{n} {'PASS' if v['pass'] else 'MISS'}" for n, v in g["p99_under_100ms"].items()
         )
         print(f"workers={workers}: " + ";  ".join(ratios) + f";  p99 < 100 ms: {p99s}")
+    for workers, g in goal_table.items():
+        if g["audit_log"]:
+            print(
+                f"workers={workers}: with / without the audit log sequencing and signing every "
+                f"second ({AUDIT_LOG_ROUNDS} alternating rounds): "
+                + ";  ".join(
+                    f"{endpoint} {v['value']:.2f} (goal >= {AUDIT_LOG_LEAST}) "
+                    f"{'PASS' if v['pass'] else 'MISS'}, server CPU "
+                    f"{v['server_cpu_ms_per_request']['with']} vs "
+                    f"{v['server_cpu_ms_per_request']['without']} ms/request"
+                    for endpoint, v in g["audit_log"].items()
+                )
+            )
     for workers, r in phases.items():
         s = r["submit"]
         print(
