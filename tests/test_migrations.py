@@ -30,7 +30,8 @@ from app.models import Application, Case, Certificate, Document, Event
 from app.oauth.service import FIRST_PARTY_CLIENT, USER_SCOPES
 from app.runtime import build_runtime
 from tests.before_kernel import CERTIFICATE_NUMBER, OLD, OldRows, insert_old_rows
-from tests.conftest import _drop_database, _recreate_database, _test_settings
+from tests.conftest import _test_settings
+from tests.databases import drop_database, recreate_database
 
 BEFORE_KERNEL = "0008"
 
@@ -57,12 +58,12 @@ def old_database(request, tmp_path) -> Iterator[Settings]:
         return
     admin_url = request.getfixturevalue("postgres_admin_url")
     name = f"loket_test_old_{uuid.uuid4().hex[:12]}"
-    _recreate_database(admin_url, name)
+    recreate_database(admin_url, name)
     try:
         url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
         yield from _built_to_0008(tmp_path, url)
     finally:
-        _drop_database(admin_url, name)
+        drop_database(admin_url, name)
 
 
 def _built_to_0008(tmp_path: Path, url: str) -> Iterator[Settings]:

@@ -114,13 +114,14 @@ def make_checkpoint(
     auditor_email: str | None = None,
     now: datetime | None = None,
 ) -> AuditCheckpoint | None:
-    """Sequence what is new, then sign the tree's size and root (None when nothing changed
-    since the last checkpoint). The copy outside the database is written once committed."""
+    """Sequence what is new, then sign the tree's size and root (None when the log is empty or
+    nothing changed since the last checkpoint). The copy outside the database is written once
+    committed."""
     now = (now or utcnow()).replace(microsecond=0)
     sequence(session, now=now)
     size = repository.log_size(session)
     last = repository.latest_checkpoint(session)
-    if last is not None and last.tree_size == size:
+    if size == (last.tree_size if last is not None else 0):  # nothing (new) to sign
         return None
     accumulator = merkle.Accumulator()
     if last is not None:

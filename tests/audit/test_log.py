@@ -168,3 +168,8 @@ def test_an_auditor_verifies_with_the_key_they_pinned_and_the_checkpoints_they_h
     assert wrong_key.exit_code == 1 and "checkpoint_forged" in wrong_key.output
     not_a_key = runner.invoke(cli, ["audit", "verify", "--public-key", str(held)])
     assert not_a_key.exit_code == 1 and "error:" in not_a_key.output
+
+
+def test_an_empty_log_is_not_signed(world, db):
+    assert _checkpoint(world, db) is None
+    assert not world.runtime.settings.audit_checkpoint_path.exists()
