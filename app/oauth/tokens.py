@@ -226,6 +226,10 @@ class TokenService:
             raise _invalid("token expired")
         if iat > now + self._leeway or nbf > now + self._leeway:
             raise _invalid("token not valid yet")
+        # We never issue a longer lifetime, so a longer one was not signed by this code: a
+        # leaked or misused signer must not mint tokens that outlive every revocation list.
+        if exp - iat > self._ttl + self._leeway:
+            raise _invalid("lifetime longer than the configured access token lifetime")
         for name in ("sub", "jti", "client_id", "scope"):
             if not isinstance(payload.get(name), str):
                 raise _invalid(f"claim {name} missing or not a string")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import uuid
+
 import jwt
 from sqlmodel import select
 
@@ -125,3 +128,30 @@ def test_discovery_documents_and_pyjwt_interop(world):
     )
     assert claims["sub"] == str(citizen.id)
     assert set(claims) >= {"iss", "aud", "sub", "client_id", "scope", "exp", "iat", "jti"}
+
+
+def test_a_long_lived_token_signed_with_our_own_key_is_refused(world):
+    from tests.oauth.test_tokens import build, es256
+
+    citizen = world.user("citizen")
+    keys = world.runtime.keys
+    now = int(time.time())
+    claims = {
+        "iss": "http://testserver",
+        "aud": "http://testserver/api",
+        "sub": str(citizen.id),
+        "client_id": "loket-app",
+        "scope": "profile applications:read",
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+    }
+    header = {"alg": "ES256", "typ": "at+jwt", "kid": keys.current.kid}
+
+    def me(exp: int):
+        token = build(header, {**claims, "exp": exp}, es256(keys.current.private_key))
+        return world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+    assert me(now + 600).status_code == 200  # the harness builds tokens we accept
+    forged = me(10**30)
+    assert forged.status_code == 401
+    assert forged.headers["www-authenticate"] == 'Bearer error="invalid_token"'

@@ -223,6 +223,16 @@ def test_hand_built_control_token_is_accepted(
     assert service.verify_access_token(token).subject == "user-1"
 
 
+def test_the_longest_lifetime_and_latest_iat_within_leeway_are_accepted(
+    service: TokenService, keystore: KeyStore, clock: FakeClock
+) -> None:
+    now = int(clock.now)
+    longest = signed(keystore, now, claims={"exp": now + TTL + LEEWAY})
+    assert service.verify_access_token(longest).expires_at == now + TTL + LEEWAY
+    ahead = signed(keystore, now, claims={"iat": now + LEEWAY, "exp": now + LEEWAY + TTL})
+    assert service.verify_access_token(ahead).issued_at == now + LEEWAY
+
+
 def test_issue_refuses_reserved_extra_claims(service: TokenService) -> None:
     with pytest.raises(ValueError, match="aud"):
         service.issue_access_token(
@@ -272,6 +282,17 @@ FORGERIES: dict[str, Callable[[KeyStore, float], str]] = {
         ks, now, claims={"iat": int(now) + 3600, "exp": int(now) + 3600 + TTL}
     ),
     "not-yet-valid-nbf": lambda ks, now: signed(ks, now, claims={"nbf": int(now) + 3600}),
+    # Signed with our key but living longer than we ever issue: a leaked signer's forgery.
+    "lifetime-of-ten-to-the-thirty": lambda ks, now: signed(ks, now, claims={"exp": 10**30}),
+    "lifetime-just-past-ttl-and-leeway": lambda ks, now: signed(
+        ks, now, claims={"exp": int(now) + TTL + LEEWAY + 1}
+    ),
+    "backdated-iat-with-a-long-lifetime": lambda ks, now: signed(
+        ks, now, claims={"iat": int(now) - 86400, "exp": int(now) + 60}
+    ),
+    "iat-just-past-leeway-ahead": lambda ks, now: signed(
+        ks, now, claims={"iat": int(now) + LEEWAY + 1, "exp": int(now) + LEEWAY + 1 + TTL}
+    ),
     "exp-as-numeric-string": lambda ks, now: signed(ks, now, claims={"exp": "99999999999"}),
     "exp-as-list": lambda ks, now: signed(ks, now, claims={"exp": [int(now) + TTL]}),
     "exp-infinity": lambda ks, now: signed(ks, now, claims={"exp": float("inf")}),
