@@ -6,7 +6,13 @@ from app.models.audit import AuditCheckpoint, AuditLeaf, AuditState
 from app.models.cases import Case, Document, Event, ReferenceCounter
 from app.models.catalogue import Service
 from app.models.certificates import Certificate, RateLimit
-from app.models.integration import OAuthClient, OutboxMessage, RevokedToken, WebhookSubscription
+from app.models.integration import (
+    OAuthClient,
+    OutboxMessage,
+    RevokedToken,
+    RevokedTokenFamily,
+    WebhookSubscription,
+)
 from app.models.stats import ApplicationFact, StatsCount, StatsState, StatsWorkingDays
 from app.models.web import WebSession
 
@@ -27,6 +33,7 @@ __all__ = [
     "RateLimit",
     "RefreshToken",
     "RevokedToken",
+    "RevokedTokenFamily",
     "ReferenceCounter",
     "Service",
     "StatsState",

@@ -18,8 +18,8 @@ from app.models import OAuthClient, RefreshToken, RevokedToken, User
 from app.models.base import utcnow
 from app.oauth import clients, repository
 from app.oauth.clients import CLIENT_SCOPES, ClientCredentials
-from app.oauth.principals import forget_recent
-from app.oauth.tokens import AccessClaims, InvalidToken
+from app.oauth.principals import family_of, forget_recent
+from app.oauth.tokens import MAX_LEEWAY_SECONDS, AccessClaims, InvalidToken
 
 if TYPE_CHECKING:  # the process's objects; only their type is needed here
     from app.runtime import Runtime
@@ -36,6 +36,10 @@ class OAuthError(Exception):
     description: Msg
     status: int = 400
     headers: dict[str, str] | None = None
+
+
+class FamilyRevoked(OAuthError):
+    """The refusal of a reused refresh token, whose family has just been revoked."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,11 @@ def refresh_grant(
     # only after the revocation has committed.
     with committed_on_its_own(runtime.engine) as session:
         outcome = _rotate(session, runtime, _hash(refresh_token), scope)
+    if isinstance(outcome, FamilyRevoked):
+        # Committed, so this process's reads stop trusting what they learnt of the family's
+        # access tokens now. Other processes see the revocation within
+        # LOKET_READ_RECHECK_SECONDS on reads, and at once on writes (which always ask).
+        forget_recent()
     if isinstance(outcome, OAuthError):
         raise outcome
     return outcome
@@ -123,9 +132,15 @@ def _rotate(
         return refused
     assert row.id is not None  # read from the database
     if not repository.claim_rotation(session, token_id=row.id, now=now):
-        # Reuse of a rotated token: assume it was stolen.
-        repository.revoke_family(session, family_id=row.family_id, now=now)
-        return refused
+        # Reuse of a rotated token: assume it was stolen, and end the thief's access tokens
+        # along with the refresh tokens (the last of them expires within the access lifetime).
+        access_until = now + timedelta(
+            seconds=runtime.settings.access_token_ttl_seconds + MAX_LEEWAY_SECONDS
+        )
+        repository.revoke_family(
+            session, family_id=row.family_id, now=now, access_until=access_until
+        )
+        return FamilyRevoked(refused.error, refused.description)
     user = accounts_repo.user_by_id(session, row.user_id)
     if user is None or not user.is_active:
         return refused
@@ -138,7 +153,10 @@ def _issue(
     session: Session, runtime: Runtime, user: User, scopes: frozenset[str], family_id: uuid.UUID
 ) -> TokenResponse:
     access_token, expires_in = runtime.tokens.issue_access_token(
-        subject=str(user.id), client_id=FIRST_PARTY_CLIENT, scopes=scopes
+        subject=str(user.id),
+        client_id=FIRST_PARTY_CLIENT,
+        scopes=scopes,
+        session_id=str(family_id),
     )
     refresh_token = secrets.token_urlsafe(32)
     repository.insert_refresh_token(
@@ -283,9 +301,11 @@ def introspect(
     _authenticated_client(session, runtime, credentials)
     try:
         claims = runtime.tokens.verify_access_token(token or "")
+        family_id = family_of(claims)
     except InvalidToken:
         return {"active": False}
-    if repository.is_revoked(session, claims.jti) or not _subject_active(session, claims):
+    revoked = repository.is_revoked(session, claims.jti, family_id=family_id)
+    if revoked or not _subject_active(session, claims):
         return {"active": False}
     return {
         "active": True,

@@ -203,6 +203,19 @@ def test_issue_and_verify_round_trip(service: TokenService, keystore: KeyStore) 
     assert claims.claims["acr"] == "password"
 
 
+def test_a_token_names_the_sign_in_it_belongs_to(service: TokenService) -> None:
+    token, _ = service.issue_access_token(
+        subject="user-1", client_id="portal", scopes=["profile"], session_id="family-1"
+    )
+    claims = service.verify_access_token(token)
+    assert claims.session_id == "family-1" and claims.claims["sid"] == "family-1"
+    assert service.verify_access_token(issue(service)).session_id is None
+    with pytest.raises(ValueError, match="sid"):
+        service.issue_access_token(
+            subject="u", client_id="c", scopes=[], extra_claims={"sid": "family-2"}
+        )
+
+
 def test_verified_claims_are_read_only(service: TokenService) -> None:
     claims = service.verify_access_token(issue(service))
     with pytest.raises(TypeError):
@@ -298,6 +311,8 @@ FORGERIES: dict[str, Callable[[KeyStore, float], str]] = {
     "exp-infinity": lambda ks, now: signed(ks, now, claims={"exp": float("inf")}),
     "exp-as-boolean": lambda ks, now: signed(ks, now, claims={"exp": True}),
     "sub-not-a-string": lambda ks, now: signed(ks, now, claims={"sub": 42}),
+    "sid-not-a-string": lambda ks, now: signed(ks, now, claims={"sid": 42}),
+    "empty-sid": lambda ks, now: signed(ks, now, claims={"sid": ""}),
     "client-id-not-a-string": lambda ks, now: signed(ks, now, claims={"client_id": 42}),
     "scope-not-a-string": lambda ks, now: signed(ks, now, claims={"scope": ["profile"]}),
     "empty-sub": lambda ks, now: signed(ks, now, claims={"sub": ""}),
