@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import case, delete, or_, update
 from sqlmodel import Session, col, select
 
-from app.db import rowcount
+from app.db import rowcount, upsert
 from app.models import Department, LoginThrottle, RefreshToken, User, WebSession
 from app.models.base import utcnow
 
@@ -69,16 +69,50 @@ def insert_departments(session: Session, departments: Iterable[Department]) -> N
 # Login throttles
 
 
-def throttle(session: Session, key: str) -> LoginThrottle | None:
-    return session.get(LoginThrottle, key)
+def throttles(session: Session, keys: Iterable[str]) -> list[LoginThrottle]:
+    """The throttle rows among ``keys`` that exist, in one query."""
+    query = select(LoginThrottle).where(col(LoginThrottle.key).in_(list(keys)))
+    return list(session.exec(query).all())
 
 
-def save_throttle(session: Session, row: LoginThrottle) -> None:
-    session.add(row)
+def count_login_failure(
+    session: Session, *, key: str, now: datetime, forget_before: datetime
+) -> int:
+    """Count one failure against ``key`` in one statement (concurrent failures all count);
+    a count whose last failure is older than ``forget_before`` starts again. Returns it."""
+    return upsert(
+        session,
+        LoginThrottle,
+        {"key": key, "failures": 1, "next_attempt_at": None, "updated_at": now},
+        key=["key"],
+        update={
+            "failures": case(
+                (col(LoginThrottle.updated_at) < forget_before, 1),
+                else_=col(LoginThrottle.failures) + 1,
+            ),
+            "updated_at": now,
+        },
+        returning=[col(LoginThrottle.failures)],
+    ).scalar_one()
 
 
-def delete_throttle(session: Session, row: LoginThrottle) -> None:
-    session.delete(row)
+def delay_login(session: Session, *, key: str, until: datetime) -> None:
+    """Make attempts counted against ``key`` wait until ``until`` (never shortening a wait)."""
+    session.execute(
+        update(LoginThrottle)
+        .where(
+            col(LoginThrottle.key) == key,
+            or_(
+                col(LoginThrottle.next_attempt_at).is_(None),
+                col(LoginThrottle.next_attempt_at) < until,
+            ),
+        )
+        .values(next_attempt_at=until)
+    )
+
+
+def delete_throttles(session: Session, keys: Iterable[str]) -> None:
+    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key).in_(list(keys))))
 
 
 # Web sessions

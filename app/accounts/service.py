@@ -163,17 +163,17 @@ def authenticate(
     ip: str | None,
 ) -> User | None:
     """Check a login and record the outcome for throttling; None means refused, for any cause."""
-    keys = throttle.throttle_keys(email=email, ip=ip)
-    throttle.ensure_allowed(session, keys=keys)
+    limits = throttle.limits_for(email=email, ip=ip, settings=settings)
+    throttle.ensure_allowed(session, limits=limits)
     user = repository.user_by_email(session, email)
     if user is None or not user.is_active:
         passwords.burn_time(password)  # unknown and known accounts take the same time
-        throttle.record_failure(session, keys=keys, settings=settings)
+        throttle.record_failure(session, limits=limits, settings=settings)
         return None
     if not passwords.verify(user.password_hash, password):
-        throttle.record_failure(session, keys=keys, settings=settings)
+        throttle.record_failure(session, limits=limits, settings=settings)
         return None
-    throttle.record_success(session, keys=keys)
+    throttle.record_success(session, limits=limits)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
         repository.save_user(session, user)

@@ -47,7 +47,9 @@ def login(request: Request, web: WebDep, form: FormDep) -> Response:
             replacing=web.active.token if web.active else None,
         )
     except DomainError as error:  # throttled: say how long to wait
-        return _login_again(web, email, next_url, field_messages(error, web.lang), error.status)
+        answer = _login_again(web, email, next_url, field_messages(error, web.lang), error.status)
+        answer.headers.update(error.headers)  # Retry-After
+        return answer
     if active is None or active.user is None:
         return _login_again(web, email, next_url, {"form": REFUSED.in_lang(web.lang)}, 400)
     web.signed_in(active)
