@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     # (or per known device) are free, then each further failure doubles the wait, up to the max.
     login_free_failures: int = 5
     login_max_delay_seconds: int = 900
-    # Failures per account from every address together (a botnet) before every attempt on it
-    # waits. NIST SP 800-63B's ceiling is 100.
+    # Failures per account from every address together (a botnet) before devices the account
+    # has not signed in with wait too; known devices do not. NIST SP 800-63B's ceiling is 100.
     login_account_free_failures: int = 100
 
     # Web sessions end after this much inactivity, and in any case this long after login.

@@ -1,4 +1,4 @@
-"""Queries for accounts: users, departments, login throttles and web sessions."""
+"""Queries for accounts: users, departments, login throttles, known devices, web sessions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import case, delete, or_, update
 from sqlmodel import Session, col, select
 
 from app.db import rowcount, upsert
-from app.models import Department, LoginThrottle, RefreshToken, User, WebSession
+from app.models import Department, LoginDevice, LoginThrottle, RefreshToken, User, WebSession
 from app.models.base import utcnow
 
 # Users
@@ -113,6 +113,47 @@ def delay_login(session: Session, *, key: str, until: datetime) -> None:
 
 def delete_throttles(session: Session, keys: Iterable[str]) -> None:
     session.execute(delete(LoginThrottle).where(col(LoginThrottle.key).in_(list(keys))))
+
+
+# Known devices
+
+
+def login_device(session: Session, token_hash: str) -> LoginDevice | None:
+    return session.get(LoginDevice, token_hash)
+
+
+def insert_login_device(session: Session, device: LoginDevice) -> None:
+    session.add(device)
+    session.flush()
+
+
+def save_login_device(session: Session, device: LoginDevice) -> None:
+    session.add(device)
+
+
+def forget_devices_beyond(
+    session: Session, *, user_id: uuid.UUID, keep: int, now: datetime
+) -> None:
+    """Delete an account's expired devices, and all but its ``keep`` most recently used."""
+    newest = (
+        select(LoginDevice.token_hash)
+        .where(col(LoginDevice.user_id) == user_id)
+        .order_by(col(LoginDevice.last_used_at).desc(), col(LoginDevice.token_hash))
+        .limit(keep)
+    )
+    session.execute(
+        delete(LoginDevice).where(
+            col(LoginDevice.user_id) == user_id,
+            or_(
+                col(LoginDevice.expires_at) <= now,
+                col(LoginDevice.token_hash).not_in(newest),
+            ),
+        )
+    )
+
+
+def delete_login_devices_of(session: Session, user_id: uuid.UUID) -> None:
+    session.execute(delete(LoginDevice).where(col(LoginDevice.user_id) == user_id))
 
 
 # Web sessions

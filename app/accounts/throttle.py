@@ -1,12 +1,16 @@
 """Login throttling with progressive delay, stored in the database so every process shares it.
 
 No hard lockout: a failure only makes later attempts wait (doubling each time, capped at
-LOKET_LOGIN_MAX_DELAY_SECONDS), and a correct password after the wait works. So that failures
-from one address cannot keep the owner out at another, an attempt counts against the account
-and address pair (LOKET_LOGIN_FREE_FAILURES free), the address across every account (four times
-as many: credential stuffing; many residents share one carrier-grade NAT address), and the
-account from every address together (LOKET_LOGIN_ACCOUNT_FREE_FAILURES free: a botnet that
-spreads its guesses thinly).
+LOKET_LOGIN_MAX_DELAY_SECONDS), and a correct password after the wait works. What an attempt
+is counted against depends on whether it comes from a device the account signed in with before
+(app/accounts/devices.py), so that failures from elsewhere cannot keep the owner out:
+
+- from a device it does not know, against the account and address pair (LOKET_LOGIN_FREE_FAILURES
+  free), the address across every account (four times as many: credential stuffing; many
+  residents share one carrier-grade NAT address), and the account from every address together
+  (LOKET_LOGIN_ACCOUNT_FREE_FAILURES free: a botnet that spreads its guesses thinly);
+- from a known device, against that device alone (LOKET_LOGIN_FREE_FAILURES free): a stolen
+  device token still buys only a slow trickle of guesses.
 
 The rows are keyed by the e-mail typed in, account or not, so an unknown account is throttled
 exactly like a real one. A count is forgotten a day after its last failure.
@@ -34,15 +38,22 @@ class Limits:
     """The rows one login attempt is judged by, each with the failures free before it waits."""
 
     free: dict[str, int]
-    # What a successful sign-in wipes: the pair's count and the account's ceiling. Never the
-    # address's: one account an attacker owns must not reset the address it stuffs others'
-    # credentials from.
+    # What a successful sign-in wipes: the pair's or device's count, and (for a device that had
+    # to pass it) the account's ceiling. Never the address's: one account an attacker owns must
+    # not reset the address it stuffs others' credentials from; and never the ceiling on a known
+    # device's success, or each of the owner's sign-ins would hand a botnet its free guesses again.
     cleared_by_success: tuple[str, ...]
 
 
-def limits_for(*, email: str, ip: str | None, settings: Settings) -> Limits:
-    """The rows an attempt on ``email`` from ``ip`` counts against."""
+def limits_for(
+    *, email: str, ip: str | None, known_device: str | None, settings: Settings
+) -> Limits:
+    """The rows an attempt on ``email`` from ``ip`` counts against (``known_device``: the hash of
+    a device token of this account's)."""
     free = settings.login_free_failures
+    if known_device is not None:
+        device = f"device:{known_device}"
+        return Limits({device: free}, (device,))
     account = _digest(email.strip().lower())
     address = (ip or "")[:64]
     pair, ceiling = f"pair:{_digest(f'{account} {address}')}", f"account:{account}"

@@ -1,6 +1,6 @@
 """Every table, imported in one place so that Alembic's metadata sees them all."""
 
-from app.models.accounts import Department, LoginThrottle, RefreshToken, User
+from app.models.accounts import Department, LoginDevice, LoginThrottle, RefreshToken, User
 from app.models.applications import Application
 from app.models.audit import AuditCheckpoint, AuditLeaf, AuditState
 from app.models.cases import Case, Document, Event, ReferenceCounter
@@ -27,6 +27,7 @@ __all__ = [
     "Department",
     "Document",
     "Event",
+    "LoginDevice",
     "LoginThrottle",
     "OAuthClient",
     "OutboxMessage",

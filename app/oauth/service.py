@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,9 @@ class TokenResponse:
     expires_in: int
     refresh_token: str | None
     scope: str
+    # The password grant's device token (an extra member, RFC 6749 5.1): sent back in the
+    # Loket-Device header of later password grants, it gets past the account-wide ceiling.
+    device_token: str | None = None
 
     def as_json(self) -> dict:
         body = {
@@ -58,6 +61,8 @@ class TokenResponse:
         }
         if self.refresh_token:
             body["refresh_token"] = self.refresh_token
+        if self.device_token:
+            body["device_token"] = self.device_token
         return body
 
 
@@ -69,8 +74,10 @@ def password_grant(
     scope: str | None,
     client_id: str | None,
     ip: str | None,
+    device_token: str | None = None,
 ) -> TokenResponse:
-    """Resource-owner password grant for Loket's own apps."""
+    """Resource-owner password grant for Loket's own apps; ``device_token`` is the device
+    token an earlier grant gave this app (header Loket-Device)."""
     _check_first_party(client_id)
     if not username or not password:
         raise OAuthError(
@@ -81,15 +88,19 @@ def password_grant(
     # The outcome (failure counted, or success) must be committed even when we refuse, so the
     # refusal is raised only after the transaction has closed.
     with committed_on_its_own(runtime.engine) as session:
-        user = accounts.authenticate(
+        signed_in = accounts.authenticate(
             session,
             passwords=runtime.passwords,
             settings=runtime.settings,
             email=username,
             password=password,
             ip=ip,
+            device_token=device_token,
         )
-        response = _issue(session, runtime, user, scopes, uuid.uuid4()) if user else None
+        response = None
+        if signed_in is not None:
+            issued = _issue(session, runtime, signed_in.user, scopes, uuid.uuid4())
+            response = replace(issued, device_token=signed_in.device_token)
     if response is None:
         raise OAuthError(
             "invalid_grant", Msg("E-mail atau kata sandi salah", "Wrong e-mail or password")
@@ -220,6 +231,7 @@ def issue_token(
     request: TokenRequest,
     credentials: ClientCredentials | None,
     ip: str | None,
+    device_token: str | None = None,
 ) -> TokenResponse:
     """The token endpoint: one of the grants Loket offers, or the RFC's error."""
     if not request.grant_type:
@@ -236,6 +248,7 @@ def issue_token(
             scope=request.scope,
             client_id=request.client_id,
             ip=ip,
+            device_token=device_token,
         )
     if request.grant_type == "refresh_token":
         return refresh_grant(
