@@ -38,9 +38,13 @@ class Settings(BaseSettings):
     password_time_cost: int = 2
     password_memory_kib: int = 19_456
 
-    # Login throttling: this many failures are free, then each further failure doubles the wait.
+    # Login throttling (app/accounts/throttle.py): this many failures per account and address
+    # (or per known device) are free, then each further failure doubles the wait, up to the max.
     login_free_failures: int = 5
     login_max_delay_seconds: int = 900
+    # Failures per account from every address together (a botnet) before devices the account
+    # has not signed in with wait too; known devices do not. NIST SP 800-63B's ceiling is 100.
+    login_account_free_failures: int = 100
 
     # Web sessions end after this much inactivity, and in any case this long after login.
     session_idle_minutes: int = 30

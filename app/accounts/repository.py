@@ -1,4 +1,4 @@
-"""Queries for accounts: users, departments, login throttles and web sessions."""
+"""Queries for accounts: users, departments, login throttles, known devices, web sessions."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import case, delete, or_, update
 from sqlmodel import Session, col, select
 
-from app.db import rowcount
-from app.models import Department, LoginThrottle, RefreshToken, User, WebSession
+from app.db import rowcount, upsert
+from app.models import Department, LoginDevice, LoginThrottle, RefreshToken, User, WebSession
 from app.models.base import utcnow
 
 # Users
@@ -69,16 +69,91 @@ def insert_departments(session: Session, departments: Iterable[Department]) -> N
 # Login throttles
 
 
-def throttle(session: Session, key: str) -> LoginThrottle | None:
-    return session.get(LoginThrottle, key)
+def throttles(session: Session, keys: Iterable[str]) -> list[LoginThrottle]:
+    """The throttle rows among ``keys`` that exist, in one query."""
+    query = select(LoginThrottle).where(col(LoginThrottle.key).in_(list(keys)))
+    return list(session.exec(query).all())
 
 
-def save_throttle(session: Session, row: LoginThrottle) -> None:
-    session.add(row)
+def count_login_failure(
+    session: Session, *, key: str, now: datetime, forget_before: datetime
+) -> int:
+    """Count one failure against ``key`` in one statement (concurrent failures all count);
+    a count whose last failure is older than ``forget_before`` starts again. Returns it."""
+    return upsert(
+        session,
+        LoginThrottle,
+        {"key": key, "failures": 1, "next_attempt_at": None, "updated_at": now},
+        key=["key"],
+        update={
+            "failures": case(
+                (col(LoginThrottle.updated_at) < forget_before, 1),
+                else_=col(LoginThrottle.failures) + 1,
+            ),
+            "updated_at": now,
+        },
+        returning=[col(LoginThrottle.failures)],
+    ).scalar_one()
 
 
-def delete_throttle(session: Session, row: LoginThrottle) -> None:
-    session.delete(row)
+def delay_login(session: Session, *, key: str, until: datetime) -> None:
+    """Make attempts counted against ``key`` wait until ``until`` (never shortening a wait)."""
+    session.execute(
+        update(LoginThrottle)
+        .where(
+            col(LoginThrottle.key) == key,
+            or_(
+                col(LoginThrottle.next_attempt_at).is_(None),
+                col(LoginThrottle.next_attempt_at) < until,
+            ),
+        )
+        .values(next_attempt_at=until)
+    )
+
+
+def delete_throttles(session: Session, keys: Iterable[str]) -> None:
+    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key).in_(list(keys))))
+
+
+# Known devices
+
+
+def login_device(session: Session, token_hash: str) -> LoginDevice | None:
+    return session.get(LoginDevice, token_hash)
+
+
+def insert_login_device(session: Session, device: LoginDevice) -> None:
+    session.add(device)
+    session.flush()
+
+
+def save_login_device(session: Session, device: LoginDevice) -> None:
+    session.add(device)
+
+
+def forget_devices_beyond(
+    session: Session, *, user_id: uuid.UUID, keep: int, now: datetime
+) -> None:
+    """Delete an account's expired devices, and all but its ``keep`` most recently used."""
+    newest = (
+        select(LoginDevice.token_hash)
+        .where(col(LoginDevice.user_id) == user_id)
+        .order_by(col(LoginDevice.last_used_at).desc(), col(LoginDevice.token_hash))
+        .limit(keep)
+    )
+    session.execute(
+        delete(LoginDevice).where(
+            col(LoginDevice.user_id) == user_id,
+            or_(
+                col(LoginDevice.expires_at) <= now,
+                col(LoginDevice.token_hash).not_in(newest),
+            ),
+        )
+    )
+
+
+def delete_login_devices_of(session: Session, user_id: uuid.UUID) -> None:
+    session.execute(delete(LoginDevice).where(col(LoginDevice.user_id) == user_id))
 
 
 # Web sessions

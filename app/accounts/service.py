@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts import repository, throttle
+from app.accounts import devices, repository, throttle
 from app.accounts.nik import mask_nik, nik_problems
 from app.accounts.passwords import PasswordHasher, password_problems
 from app.accounts.principal import ADMIN, CITIZEN, OFFICER, OFFICER_ROLES, Principal
@@ -153,6 +155,14 @@ def create_department(session: Session, *, code: str, name: str) -> Department:
     return department
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """A successful login: the account, and the device token to give back to the device."""
+
+    user: User
+    device_token: str
+
+
 def authenticate(
     session: Session,
     *,
@@ -161,29 +171,37 @@ def authenticate(
     email: str,
     password: str,
     ip: str | None,
-) -> User | None:
-    """Check a login and record the outcome for throttling; None means refused, for any cause."""
-    keys = throttle.throttle_keys(email=email, ip=ip)
-    throttle.ensure_allowed(session, keys=keys)
+    device_token: str | None = None,
+) -> SignedIn | None:
+    """Check a login and record the outcome for throttling; None means refused, for any cause.
+
+    ``device_token`` is what the device got at an earlier sign-in (cookie or header), if any.
+    """
     user = repository.user_by_email(session, email)
+    known = devices.known_device(session, token=device_token, user=user)
+    limits = throttle.limits_for(email=email, ip=ip, known_device=known, settings=settings)
+    throttle.ensure_allowed(session, limits=limits)
     if user is None or not user.is_active:
         passwords.burn_time(password)  # unknown and known accounts take the same time
-        throttle.record_failure(session, keys=keys, settings=settings)
+        throttle.record_failure(session, limits=limits, settings=settings)
         return None
     if not passwords.verify(user.password_hash, password):
-        throttle.record_failure(session, keys=keys, settings=settings)
+        throttle.record_failure(session, limits=limits, settings=settings)
         return None
-    throttle.record_success(session, keys=keys)
+    throttle.record_success(session, limits=limits)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
         repository.save_user(session, user)
-    return user
+    token = devices.remember(session, user=user, token=device_token, known=known)
+    return SignedIn(user=user, device_token=token)
 
 
 def change_password(
     session: Session, *, passwords: PasswordHasher, principal: Principal, current: str, new: str
 ) -> User:
-    """The caller's new password (the current one must be right); refresh tokens are revoked."""
+    """The caller's new password (the current one must be right); refresh tokens are revoked
+    and the account's devices forgotten (one that signed in with the old password, an
+    attacker's perhaps, must not stay known)."""
     user = principal.user
     if user is None:
         raise NotFound()
@@ -201,6 +219,7 @@ def change_password(
     user.password_hash = passwords.hash(new)
     repository.save_user(session, user)
     repository.revoke_refresh_tokens(session, user_id=user.id)
+    devices.forget_all(session, user=user)
     return user
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from app.accounts import repository
+from app.accounts import devices, repository
 from app.accounts import service as accounts
 from app.accounts.passwords import PasswordHasher
 from app.accounts.principal import Principal
@@ -42,6 +42,8 @@ class ActiveSession:
     token: str
     record: WebSession
     user: User | None
+    # Set at sign-in: the browser's device token, for its long-lived cookie.
+    device_token: str | None = None
 
 
 def cookie_name(settings: Settings) -> str:
@@ -112,26 +114,34 @@ def purge_expired(session: Session) -> int:
 
 
 def sign_in(
-    runtime: Runtime, *, email: str, password: str, ip: str | None, replacing: str | None
+    runtime: Runtime,
+    *,
+    email: str,
+    password: str,
+    ip: str | None,
+    replacing: str | None,
+    device_token: str | None = None,
 ) -> ActiveSession | None:
     """Check a login and start the signed-in session in place of ``replacing``; None if refused.
 
     Its own transaction, like the password grant: a failed attempt must be counted (committed)
-    although the caller is refused.
+    although the caller is refused. ``device_token`` is the browser's device cookie.
     """
     with committed_on_its_own(runtime.engine) as session:
-        user = accounts.authenticate(
+        signed_in = accounts.authenticate(
             session,
             passwords=runtime.passwords,
             settings=runtime.settings,
             email=email,
             password=password,
             ip=ip,
+            device_token=device_token,
         )
-        if user is None:
+        if signed_in is None:
             return None
         purge_expired(session)
-        return start(session, runtime.settings, user=user, replacing=replacing)
+        active = start(session, runtime.settings, user=signed_in.user, replacing=replacing)
+        return replace(active, device_token=signed_in.device_token)
 
 
 def register_and_sign_in(
@@ -157,9 +167,11 @@ def change_password(
     current: str,
     new: str,
 ) -> ActiveSession:
-    """A new password: every session of the account ends, and a new one starts for the caller."""
+    """A new password: every session of the account ends, and a new one starts for the caller;
+    of the account's devices, only the caller's browser is known afterwards."""
     user = accounts.change_password(
         session, passwords=passwords, principal=principal, current=current, new=new
     )
     end_all_for(session, user.id)
-    return start(session, settings, user=user)
+    device_token = devices.remember(session, user=user, token=None, known=None)
+    return replace(start(session, settings, user=user), device_token=device_token)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.accounts import devices
 from app.errors import Msg
 from app.http.deps import RuntimeDep
 from app.http.pipeline import PublicDep
@@ -49,6 +50,7 @@ async def token(
         ),
         credentials=_credentials(request, client_id, client_secret),
         ip=request.client.host if request.client else None,
+        device_token=request.headers.get(devices.HEADER),
     )
     return JSONResponse(response.as_json(), headers=NO_STORE)
 

@@ -1,12 +1,18 @@
 """Every table, imported in one place so that Alembic's metadata sees them all."""
 
-from app.models.accounts import Department, LoginThrottle, RefreshToken, User
+from app.models.accounts import Department, LoginDevice, LoginThrottle, RefreshToken, User
 from app.models.applications import Application
 from app.models.audit import AuditCheckpoint, AuditLeaf, AuditState
 from app.models.cases import Case, Document, Event, ReferenceCounter
 from app.models.catalogue import Service
 from app.models.certificates import Certificate, RateLimit
-from app.models.integration import OAuthClient, OutboxMessage, RevokedToken, WebhookSubscription
+from app.models.integration import (
+    OAuthClient,
+    OutboxMessage,
+    RevokedToken,
+    RevokedTokenFamily,
+    WebhookSubscription,
+)
 from app.models.stats import ApplicationFact, StatsCount, StatsState, StatsWorkingDays
 from app.models.web import WebSession
 
@@ -21,12 +27,14 @@ __all__ = [
     "Department",
     "Document",
     "Event",
+    "LoginDevice",
     "LoginThrottle",
     "OAuthClient",
     "OutboxMessage",
     "RateLimit",
     "RefreshToken",
     "RevokedToken",
+    "RevokedTokenFamily",
     "ReferenceCounter",
     "Service",
     "StatsState",

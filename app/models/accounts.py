@@ -1,4 +1,4 @@
-"""Departments, users, login throttling and refresh tokens."""
+"""Departments, users, login throttling, known devices and refresh tokens."""
 
 from __future__ import annotations
 
@@ -40,14 +40,29 @@ class User(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed-login bookkeeping per account and per client address (shared by all processes)."""
+    """Failed-login bookkeeping (shared by all processes), one row per thing an attempt is
+    counted against: an account and address ("pair:<sha256>"), an address ("ip:<addr>"), an
+    account from every address ("account:<sha256>"), a known device ("device:<its hash>")."""
 
     __tablename__ = "login_throttle"
 
-    key: str = Field(primary_key=True, max_length=80)  # "account:<sha256>" or "ip:<addr>"
+    key: str = Field(primary_key=True, max_length=80)
     failures: int = Field(default=0)
     next_attempt_at: datetime | None = Field(default=None)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)  # the last failure
+
+
+class LoginDevice(SQLModel, table=True):
+    """A browser or app that signed in to an account before: its token (a cookie, or a header
+    of the password grant) gets past the account-wide login ceiling. Only the hash is kept."""
+
+    __tablename__ = "login_devices"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
 
 
 class RefreshToken(SQLModel, table=True):

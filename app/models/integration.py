@@ -36,6 +36,17 @@ class RevokedToken(SQLModel, table=True):
     revoked_at: datetime = Field(default_factory=utcnow)
 
 
+class RevokedTokenFamily(SQLModel, table=True):
+    """Refresh-token families ended by reuse: their access tokens (claim ``sid``) are refused
+    at once; a row may go at ``expires_at``, when the last of those tokens has expired."""
+
+    __tablename__ = "revoked_token_families"
+
+    family_id: uuid.UUID = Field(primary_key=True)
+    expires_at: datetime
+    revoked_at: datetime = Field(default_factory=utcnow)
+
+
 class WebhookSubscription(SQLModel, table=True):
     __tablename__ = "webhook_subscriptions"
 

@@ -24,6 +24,16 @@ def is_client_token(claims: AccessClaims) -> bool:
     return claims.subject == claims.client_id
 
 
+def family_of(claims: AccessClaims) -> uuid.UUID | None:
+    """The refresh-token family a user's token belongs to (claim ``sid``), if it names one."""
+    if claims.session_id is None:
+        return None
+    try:
+        return uuid.UUID(claims.session_id)
+    except ValueError:
+        raise InvalidToken() from None  # we only ever issue family ids
+
+
 def throttle_client(runtime: Runtime, claims: AccessClaims) -> None:
     """Count a machine client's request in its own transaction (failed requests count too)."""
     if is_client_token(claims):
@@ -35,9 +45,10 @@ def throttle_client(runtime: Runtime, claims: AccessClaims) -> None:
 
 
 # What this process learnt of a user's token in the last few seconds: (until, principal), by
-# (database, token id). Only reads use it, so a revoked token, a disabled account or a changed
-# role take effect on reads within ``recheck_seconds`` (LOKET_READ_RECHECK_SECONDS) in every
-# process, at once in the process that made the change, and on writes always at once.
+# (database, token id). Only reads use it, so a revoked token or token family, a disabled
+# account or a changed role take effect on reads within ``recheck_seconds``
+# (LOKET_READ_RECHECK_SECONDS) in every process, at once in the process that made the change
+# (it calls forget_recent), and on writes always at once.
 _RECENT: dict[tuple[str, str], tuple[float, Principal]] = {}
 _RECENT_LIMIT = 10_000
 _RECENT_LOCK = threading.Lock()
@@ -49,8 +60,9 @@ def principal_for(
     """The caller behind a verified token; revoked tokens and disabled accounts lose access.
 
     Read from the database (the shared truth across processes), in one round trip for a user:
-    the account and whether the token was revoked. With ``recheck_seconds`` (reads only), a
-    user's principal read that recently is used again without a query.
+    the account and whether the token, or its refresh-token family, was revoked. With
+    ``recheck_seconds`` (reads only), a user's principal read that recently is used again
+    without a query.
     """
     if recheck_seconds <= 0 or is_client_token(claims):
         return _loaded(session, claims)
@@ -87,11 +99,18 @@ def _loaded(session: Session, claims: AccessClaims) -> Principal:
         user_id = uuid.UUID(claims.subject)
     except ValueError:
         user_id = None
+    family_id = family_of(claims)
     found = None
     if user_id is not None:
-        found = repository.user_and_revocation(session, user_id=user_id, jti=claims.jti)
+        found = repository.user_and_revocation(
+            session, user_id=user_id, jti=claims.jti, family_id=family_id
+        )
     # Without an account the query cannot say whether the token was revoked: ask on its own.
-    revoked = found[1] if found is not None else repository.is_revoked(session, claims.jti)
+    revoked = (
+        found[1]
+        if found is not None
+        else repository.is_revoked(session, claims.jti, family_id=family_id)
+    )
     if revoked:
         raise _revoked_error()
     user = found[0] if found is not None else None

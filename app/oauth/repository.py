@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, update
+from sqlalchemy import bindparam, exists, or_, update
 from sqlmodel import Session, col, select
 
-from app.db import rowcount
-from app.models import OAuthClient, RefreshToken, RevokedToken, User
+from app.db import rowcount, upsert
+from app.models import OAuthClient, RefreshToken, RevokedToken, RevokedTokenFamily, User
 
 # Machine clients
 
@@ -51,9 +51,19 @@ def claim_rotation(session: Session, *, token_id: int, now: datetime) -> bool:
     return rowcount(claimed) > 0
 
 
-def revoke_family(session: Session, *, family_id: uuid.UUID, now: datetime) -> None:
+def revoke_family(
+    session: Session, *, family_id: uuid.UUID, now: datetime, access_until: datetime
+) -> None:
+    """End a family: its refresh tokens, and its access tokens (listed until ``access_until``,
+    when the last of them has expired)."""
     session.execute(
         update(RefreshToken).where(col(RefreshToken.family_id) == family_id).values(revoked_at=now)
+    )
+    upsert(
+        session,
+        RevokedTokenFamily,
+        {"family_id": family_id, "expires_at": access_until, "revoked_at": now},
+        key=["family_id"],
     )
 
 
@@ -75,26 +85,35 @@ def insert_refresh_token(session: Session, token: RefreshToken) -> None:
 # Revoked access tokens
 
 
-def is_revoked(session: Session, jti: str) -> bool:
-    return session.get(RevokedToken, jti) is not None
+def is_revoked(session: Session, jti: str, *, family_id: uuid.UUID | None = None) -> bool:
+    """Whether the access token ``jti``, or the family it belongs to, was revoked."""
+    if session.get(RevokedToken, jti) is not None:
+        return True
+    return family_id is not None and session.get(RevokedTokenFamily, family_id) is not None
 
 
 def insert_revoked_token(session: Session, row: RevokedToken) -> None:
     session.add(row)
 
 
-# Built once: the account, and whether this token is on the revocation list.
+# Built once: the account, and whether this token or its family is on a revocation list.
 _USER_AND_REVOCATION = select(
-    User, exists().where(col(RevokedToken.jti) == bindparam("jti"))
+    User,
+    or_(
+        exists().where(col(RevokedToken.jti) == bindparam("jti")),
+        exists().where(col(RevokedTokenFamily.family_id) == bindparam("family_id")),
+    ),
 ).where(col(User.id) == bindparam("user_id"))
 
 
 def user_and_revocation(
-    session: Session, *, user_id: uuid.UUID, jti: str
+    session: Session, *, user_id: uuid.UUID, jti: str, family_id: uuid.UUID | None
 ) -> tuple[User, bool] | None:
-    """The account and whether the token ``jti`` was revoked, in one round trip; None when
-    there is no such account (the revocation is then unknown)."""
-    row = session.execute(_USER_AND_REVOCATION, {"user_id": user_id, "jti": jti}).first()
+    """The account and whether the token ``jti`` or its family was revoked, in one round trip;
+    None when there is no such account (the revocation is then unknown)."""
+    row = session.execute(
+        _USER_AND_REVOCATION, {"user_id": user_id, "jti": jti, "family_id": family_id}
+    ).first()
     return None if row is None else (row[0], bool(row[1]))
 
 

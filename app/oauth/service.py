@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -18,8 +18,8 @@ from app.models import OAuthClient, RefreshToken, RevokedToken, User
 from app.models.base import utcnow
 from app.oauth import clients, repository
 from app.oauth.clients import CLIENT_SCOPES, ClientCredentials
-from app.oauth.principals import forget_recent
-from app.oauth.tokens import AccessClaims, InvalidToken
+from app.oauth.principals import family_of, forget_recent
+from app.oauth.tokens import MAX_LEEWAY_SECONDS, AccessClaims, InvalidToken
 
 if TYPE_CHECKING:  # the process's objects; only their type is needed here
     from app.runtime import Runtime
@@ -38,12 +38,19 @@ class OAuthError(Exception):
     headers: dict[str, str] | None = None
 
 
+class FamilyRevoked(OAuthError):
+    """The refusal of a reused refresh token, whose family has just been revoked."""
+
+
 @dataclass(frozen=True)
 class TokenResponse:
     access_token: str
     expires_in: int
     refresh_token: str | None
     scope: str
+    # The password grant's device token (an extra member, RFC 6749 5.1): sent back in the
+    # Loket-Device header of later password grants, it gets past the account-wide ceiling.
+    device_token: str | None = None
 
     def as_json(self) -> dict:
         body = {
@@ -54,6 +61,8 @@ class TokenResponse:
         }
         if self.refresh_token:
             body["refresh_token"] = self.refresh_token
+        if self.device_token:
+            body["device_token"] = self.device_token
         return body
 
 
@@ -65,8 +74,10 @@ def password_grant(
     scope: str | None,
     client_id: str | None,
     ip: str | None,
+    device_token: str | None = None,
 ) -> TokenResponse:
-    """Resource-owner password grant for Loket's own apps."""
+    """Resource-owner password grant for Loket's own apps; ``device_token`` is the device
+    token an earlier grant gave this app (header Loket-Device)."""
     _check_first_party(client_id)
     if not username or not password:
         raise OAuthError(
@@ -77,15 +88,19 @@ def password_grant(
     # The outcome (failure counted, or success) must be committed even when we refuse, so the
     # refusal is raised only after the transaction has closed.
     with committed_on_its_own(runtime.engine) as session:
-        user = accounts.authenticate(
+        signed_in = accounts.authenticate(
             session,
             passwords=runtime.passwords,
             settings=runtime.settings,
             email=username,
             password=password,
             ip=ip,
+            device_token=device_token,
         )
-        response = _issue(session, runtime, user, scopes, uuid.uuid4()) if user else None
+        response = None
+        if signed_in is not None:
+            issued = _issue(session, runtime, signed_in.user, scopes, uuid.uuid4())
+            response = replace(issued, device_token=signed_in.device_token)
     if response is None:
         raise OAuthError(
             "invalid_grant", Msg("E-mail atau kata sandi salah", "Wrong e-mail or password")
@@ -106,6 +121,11 @@ def refresh_grant(
     # only after the revocation has committed.
     with committed_on_its_own(runtime.engine) as session:
         outcome = _rotate(session, runtime, _hash(refresh_token), scope)
+    if isinstance(outcome, FamilyRevoked):
+        # Committed, so this process's reads stop trusting what they learnt of the family's
+        # access tokens now. Other processes see the revocation within
+        # LOKET_READ_RECHECK_SECONDS on reads, and at once on writes (which always ask).
+        forget_recent()
     if isinstance(outcome, OAuthError):
         raise outcome
     return outcome
@@ -123,9 +143,15 @@ def _rotate(
         return refused
     assert row.id is not None  # read from the database
     if not repository.claim_rotation(session, token_id=row.id, now=now):
-        # Reuse of a rotated token: assume it was stolen.
-        repository.revoke_family(session, family_id=row.family_id, now=now)
-        return refused
+        # Reuse of a rotated token: assume it was stolen, and end the thief's access tokens
+        # along with the refresh tokens (the last of them expires within the access lifetime).
+        access_until = now + timedelta(
+            seconds=runtime.settings.access_token_ttl_seconds + MAX_LEEWAY_SECONDS
+        )
+        repository.revoke_family(
+            session, family_id=row.family_id, now=now, access_until=access_until
+        )
+        return FamilyRevoked(refused.error, refused.description)
     user = accounts_repo.user_by_id(session, row.user_id)
     if user is None or not user.is_active:
         return refused
@@ -138,7 +164,10 @@ def _issue(
     session: Session, runtime: Runtime, user: User, scopes: frozenset[str], family_id: uuid.UUID
 ) -> TokenResponse:
     access_token, expires_in = runtime.tokens.issue_access_token(
-        subject=str(user.id), client_id=FIRST_PARTY_CLIENT, scopes=scopes
+        subject=str(user.id),
+        client_id=FIRST_PARTY_CLIENT,
+        scopes=scopes,
+        session_id=str(family_id),
     )
     refresh_token = secrets.token_urlsafe(32)
     repository.insert_refresh_token(
@@ -202,6 +231,7 @@ def issue_token(
     request: TokenRequest,
     credentials: ClientCredentials | None,
     ip: str | None,
+    device_token: str | None = None,
 ) -> TokenResponse:
     """The token endpoint: one of the grants Loket offers, or the RFC's error."""
     if not request.grant_type:
@@ -218,6 +248,7 @@ def issue_token(
             scope=request.scope,
             client_id=request.client_id,
             ip=ip,
+            device_token=device_token,
         )
     if request.grant_type == "refresh_token":
         return refresh_grant(
@@ -283,9 +314,11 @@ def introspect(
     _authenticated_client(session, runtime, credentials)
     try:
         claims = runtime.tokens.verify_access_token(token or "")
+        family_id = family_of(claims)
     except InvalidToken:
         return {"active": False}
-    if repository.is_revoked(session, claims.jti) or not _subject_active(session, claims):
+    revoked = repository.is_revoked(session, claims.jti, family_id=family_id)
+    if revoked or not _subject_active(session, claims):
         return {"active": False}
     return {
         "active": True,

@@ -40,7 +40,7 @@ _ALLOWED_HEADERS = frozenset({"alg", "typ", "kid"})
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")  # RFC 6749 section 3.3
 _RESERVED_CLAIMS = frozenset(
-    {"iss", "aud", "sub", "client_id", "scope", "exp", "iat", "nbf", "jti"}
+    {"iss", "aud", "sub", "client_id", "scope", "exp", "iat", "nbf", "jti", "sid"}
 )
 _REQUIRED = ("aud", "exp", "iat", "iss", "sub", "jti")
 _DECODE_OPTIONS = {f"require_{name}": True for name in _REQUIRED}
@@ -70,6 +70,8 @@ class AccessClaims:
     expires_at: int
     issued_at: int
     claims: Mapping[str, Any] = field(hash=False, compare=False, repr=False)
+    # The sign-in the token belongs to (its refresh-token family), for revoking them together.
+    session_id: str | None = None
 
 
 class _Cached(NamedTuple):
@@ -143,10 +145,17 @@ class TokenService:
         subject: str,
         client_id: str,
         scopes: Iterable[str],
+        session_id: str | None = None,
         extra_claims: dict[str, Any] | None = None,
     ) -> tuple[str, int]:
-        """Sign an RFC 9068 access token with the current key; returns (token, expires_in)."""
+        """Sign an RFC 9068 access token with the current key; returns (token, expires_in).
+
+        ``session_id`` becomes the ``sid`` claim (OpenID's session id): the sign-in, i.e. the
+        refresh-token family, the token belongs to, so that revoking the family ends it too.
+        """
         _require_text(subject=subject, client_id=client_id)
+        if session_id is not None:
+            _require_text(session_id=session_id)
         extra = dict(extra_claims or {})
         if clash := _RESERVED_CLAIMS & extra.keys():
             raise ValueError(f"extra_claims may not set {sorted(clash)}")
@@ -162,6 +171,8 @@ class TokenService:
             "exp": now + self._ttl,
             "jti": uuid.uuid4().hex,
         }
+        if session_id is not None:
+            claims["sid"] = session_id
         return self._sign(claims, typ=ACCESS_TOKEN_TYP), self._ttl
 
     def sign_compact_jws(self, payload: dict[str, Any]) -> str:
@@ -226,11 +237,18 @@ class TokenService:
             raise _invalid("token expired")
         if iat > now + self._leeway or nbf > now + self._leeway:
             raise _invalid("token not valid yet")
+        # We never issue a longer lifetime, so a longer one was not signed by this code: a
+        # leaked or misused signer must not mint tokens that outlive every revocation list.
+        if exp - iat > self._ttl + self._leeway:
+            raise _invalid("lifetime longer than the configured access token lifetime")
         for name in ("sub", "jti", "client_id", "scope"):
             if not isinstance(payload.get(name), str):
                 raise _invalid(f"claim {name} missing or not a string")
         if not payload["sub"] or not payload["jti"]:
             raise _invalid("empty sub or jti")
+        session_id = payload.get("sid")
+        if session_id is not None and not (isinstance(session_id, str) and session_id):
+            raise _invalid("claim sid not a non-empty string")
         return AccessClaims(
             subject=payload["sub"],
             client_id=payload["client_id"],
@@ -239,6 +257,7 @@ class TokenService:
             expires_at=exp,
             issued_at=iat,
             claims=MappingProxyType(payload),
+            session_id=session_id,
         )
 
     def _signer(self, key: SigningKey) -> Key:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.accounts import service, sessions
+from app.accounts import devices, service, sessions
 from app.accounts.principal import ADMIN, OFFICER
 from app.accounts.schemas import RegisterRequest
 from app.errors import DomainError, Msg
@@ -45,13 +45,16 @@ def login(request: Request, web: WebDep, form: FormDep) -> Response:
             password=password,
             ip=ip,
             replacing=web.active.token if web.active else None,
+            device_token=request.cookies.get(devices.cookie_name(web.runtime.settings)),
         )
     except DomainError as error:  # throttled: say how long to wait
-        return _login_again(web, email, next_url, field_messages(error, web.lang), error.status)
+        answer = _login_again(web, email, next_url, field_messages(error, web.lang), error.status)
+        answer.headers.update(error.headers)  # Retry-After
+        return answer
     if active is None or active.user is None:
         return _login_again(web, email, next_url, {"form": REFUSED.in_lang(web.lang)}, 400)
     web.signed_in(active)
-    return see_other(web, next_url or home_of(active.user))
+    return _with_device_cookie(web, see_other(web, next_url or home_of(active.user)), active)
 
 
 def _login_again(web: WebContext, email: str, next_url: str, errors: dict, status: int):
@@ -61,6 +64,25 @@ def _login_again(web: WebContext, email: str, next_url: str, errors: dict, statu
         {"next": next_url, "values": {"email": email}, "errors": errors},
         status_code=status,
     )
+
+
+def _with_device_cookie(
+    web: WebContext, response: Response, active: sessions.ActiveSession
+) -> Response:
+    """Remember this browser as a device of the account (app/accounts/devices.py). Strict: no
+    other site's request carries it, and only the login form reads it."""
+    if active.device_token:
+        settings = web.runtime.settings
+        response.set_cookie(
+            devices.cookie_name(settings),
+            active.device_token,
+            max_age=int(devices.LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="strict",
+            secure=settings.secure_cookies,
+            path="/",
+        )
+    return response
 
 
 @router.post("/logout")
@@ -142,4 +164,4 @@ def change_password(web: SignedInDep, form: FormDep, session: SessionDep) -> Res
             status_code=422,
         )
     web.signed_in(active)
-    return see_other(web, "/account?changed=1")
+    return _with_device_cookie(web, see_other(web, "/account?changed=1"), active)

@@ -460,6 +460,7 @@ BAD_TOKENS = {
     "other-audience": lambda scene: foreign_token(scene, audience="https://other.example/api"),
     "other-issuer": lambda scene: foreign_token(scene, issuer="https://other.example"),
     "expired": lambda scene: foreign_token(scene, clock=lambda: time.time() - 3600),
+    "longer-lived-than-we-issue": lambda scene: foreign_token(scene, ttl_seconds=86400),
     "tampered": lambda scene: scene.headers(OWNER)["Authorization"].split()[1][:-4] + "AAAA",
     "garbage": lambda scene: "not-a-token",
 }

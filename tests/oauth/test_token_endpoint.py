@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import uuid
+
 import jwt
 from sqlmodel import select
 
@@ -125,3 +128,108 @@ def test_discovery_documents_and_pyjwt_interop(world):
     )
     assert claims["sub"] == str(citizen.id)
     assert set(claims) >= {"iss", "aud", "sub", "client_id", "scope", "exp", "iat", "jti"}
+
+
+def test_a_long_lived_token_signed_with_our_own_key_is_refused(world):
+    from tests.oauth.test_tokens import build, es256
+
+    citizen = world.user("citizen")
+    keys = world.runtime.keys
+    now = int(time.time())
+    claims = {
+        "iss": "http://testserver",
+        "aud": "http://testserver/api",
+        "sub": str(citizen.id),
+        "client_id": "loket-app",
+        "scope": "profile applications:read",
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+    }
+    header = {"alg": "ES256", "typ": "at+jwt", "kid": keys.current.kid}
+
+    def me(exp: int):
+        token = build(header, {**claims, "exp": exp}, es256(keys.current.private_key))
+        return world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+    assert me(now + 600).status_code == 200  # the harness builds tokens we accept
+    forged = me(10**30)
+    assert forged.status_code == 401
+    assert forged.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_reusing_a_refresh_token_ends_its_familys_access_tokens_at_once(world):
+    citizen = world.user("citizen")
+    first = login(world.client, citizen.email).json()
+    second = world.client.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+    ).json()
+    tokens = [first["access_token"], second["access_token"]]
+    # Read once before: the process keeps what it learnt of a caller for a few seconds.
+    for token in tokens:
+        me = world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200
+    other_login = login(world.client, citizen.email).json()["access_token"]
+
+    reuse = world.client.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+    )
+    assert reuse.status_code == 400
+
+    for token in tokens:
+        headers = {"Authorization": f"Bearer {token}"}
+        read = world.client.get("/api/v1/me", headers=headers)
+        assert read.status_code == 401, read.text
+        write = world.client.post(
+            "/api/v1/applications",
+            json={"service_code": "SIMPLE", "data": {"business_name": "Warung"}},
+            headers=headers,
+        )
+        assert write.status_code == 401, write.text
+    # Another sign-in of the same account is another family: it keeps working.
+    still = world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {other_login}"})
+    assert still.status_code == 200
+
+
+def test_a_family_revoked_by_another_process_fails_writes_at_once_and_reads_within_recheck(
+    world, db
+):
+    from datetime import timedelta
+
+    from app.models import RevokedTokenFamily
+    from app.models.base import utcnow
+
+    world.runtime.settings.read_recheck_seconds = 0.3
+    citizen = world.user("citizen")
+    token = login(world.client, citizen.email).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert world.client.get("/api/v1/me", headers=headers).status_code == 200  # now cached
+    family = uuid.UUID(world.runtime.tokens.verify_access_token(token).session_id)
+    with db() as session:  # what another process's reuse detection writes; no forget_recent here
+        session.add(RevokedTokenFamily(family_id=family, expires_at=utcnow() + timedelta(hours=1)))
+
+    write = world.client.post(
+        "/api/v1/applications",
+        json={"service_code": "SIMPLE", "data": {"business_name": "Warung"}},
+        headers=headers,
+    )
+    assert write.status_code == 401
+    time.sleep(0.35)
+    assert world.client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_introspection_says_a_revoked_familys_token_is_inactive(world):
+    from tests.oauth.test_clients import make_client
+
+    client_id, secret = make_client(world.runtime, "applications:read")
+    citizen = world.user("citizen")
+    first = login(world.client, citizen.email).json()
+    refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    assert world.client.post("/oauth/token", data=refresh).status_code == 200
+    assert world.client.post("/oauth/token", data=refresh).status_code == 400  # reused
+    answer = world.client.post(
+        "/oauth/introspect",
+        data={"token": first["access_token"], "client_id": client_id, "client_secret": secret},
+    )
+    assert answer.json() == {"active": False}

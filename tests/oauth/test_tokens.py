@@ -203,6 +203,19 @@ def test_issue_and_verify_round_trip(service: TokenService, keystore: KeyStore) 
     assert claims.claims["acr"] == "password"
 
 
+def test_a_token_names_the_sign_in_it_belongs_to(service: TokenService) -> None:
+    token, _ = service.issue_access_token(
+        subject="user-1", client_id="portal", scopes=["profile"], session_id="family-1"
+    )
+    claims = service.verify_access_token(token)
+    assert claims.session_id == "family-1" and claims.claims["sid"] == "family-1"
+    assert service.verify_access_token(issue(service)).session_id is None
+    with pytest.raises(ValueError, match="sid"):
+        service.issue_access_token(
+            subject="u", client_id="c", scopes=[], extra_claims={"sid": "family-2"}
+        )
+
+
 def test_verified_claims_are_read_only(service: TokenService) -> None:
     claims = service.verify_access_token(issue(service))
     with pytest.raises(TypeError):
@@ -221,6 +234,16 @@ def test_hand_built_control_token_is_accepted(
     # Proves the forgery harness below builds valid tokens, so each forgery fails for its defect.
     token = signed(keystore, clock.now, header={"typ": typ})
     assert service.verify_access_token(token).subject == "user-1"
+
+
+def test_the_longest_lifetime_and_latest_iat_within_leeway_are_accepted(
+    service: TokenService, keystore: KeyStore, clock: FakeClock
+) -> None:
+    now = int(clock.now)
+    longest = signed(keystore, now, claims={"exp": now + TTL + LEEWAY})
+    assert service.verify_access_token(longest).expires_at == now + TTL + LEEWAY
+    ahead = signed(keystore, now, claims={"iat": now + LEEWAY, "exp": now + LEEWAY + TTL})
+    assert service.verify_access_token(ahead).issued_at == now + LEEWAY
 
 
 def test_issue_refuses_reserved_extra_claims(service: TokenService) -> None:
@@ -272,11 +295,24 @@ FORGERIES: dict[str, Callable[[KeyStore, float], str]] = {
         ks, now, claims={"iat": int(now) + 3600, "exp": int(now) + 3600 + TTL}
     ),
     "not-yet-valid-nbf": lambda ks, now: signed(ks, now, claims={"nbf": int(now) + 3600}),
+    # Signed with our key but living longer than we ever issue: a leaked signer's forgery.
+    "lifetime-of-ten-to-the-thirty": lambda ks, now: signed(ks, now, claims={"exp": 10**30}),
+    "lifetime-just-past-ttl-and-leeway": lambda ks, now: signed(
+        ks, now, claims={"exp": int(now) + TTL + LEEWAY + 1}
+    ),
+    "backdated-iat-with-a-long-lifetime": lambda ks, now: signed(
+        ks, now, claims={"iat": int(now) - 86400, "exp": int(now) + 60}
+    ),
+    "iat-just-past-leeway-ahead": lambda ks, now: signed(
+        ks, now, claims={"iat": int(now) + LEEWAY + 1, "exp": int(now) + LEEWAY + 1 + TTL}
+    ),
     "exp-as-numeric-string": lambda ks, now: signed(ks, now, claims={"exp": "99999999999"}),
     "exp-as-list": lambda ks, now: signed(ks, now, claims={"exp": [int(now) + TTL]}),
     "exp-infinity": lambda ks, now: signed(ks, now, claims={"exp": float("inf")}),
     "exp-as-boolean": lambda ks, now: signed(ks, now, claims={"exp": True}),
     "sub-not-a-string": lambda ks, now: signed(ks, now, claims={"sub": 42}),
+    "sid-not-a-string": lambda ks, now: signed(ks, now, claims={"sid": 42}),
+    "empty-sid": lambda ks, now: signed(ks, now, claims={"sid": ""}),
     "client-id-not-a-string": lambda ks, now: signed(ks, now, claims={"client_id": 42}),
     "scope-not-a-string": lambda ks, now: signed(ks, now, claims={"scope": ["profile"]}),
     "empty-sub": lambda ks, now: signed(ks, now, claims={"sub": ""}),
