@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     session_absolute_hours: int = 12
 
     max_upload_bytes: int = 20 * 1024 * 1024
+    # A request's line and headers, refused with 431 past either (app/http/server.py). Browsers
+    # send 1-2 KiB; a proxy adds a few headers.
+    max_header_bytes: Annotated[int, Field(ge=1024)] = 32 * 1024
+    max_header_count: Annotated[int, Field(ge=10)] = 100
     max_image_pixels: int = 40_000_000
 
     # The office's time zone: SLA days, due dates and the times pages show (app/office.py).
