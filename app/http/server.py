@@ -39,6 +39,7 @@ TOO_LARGE_TYPE = "urn:loket:problem:request-header-fields-too-large"
 
 def server_options(settings: Settings, *, host: str, port: int, workers: int) -> dict[str, Any]:
     """The keyword arguments of ``uvicorn.run`` for `loket serve`."""
+    trusted = settings.forwarded_allow_ips
     return {
         "app": APP,
         "factory": True,  # each worker builds its app from Settings()
@@ -46,7 +47,10 @@ def server_options(settings: Settings, *, host: str, port: int, workers: int) ->
         "port": port,
         "workers": workers,
         "http": BoundedHttpTools,
-        "proxy_headers": True,
+        # X-Forwarded-For and -Proto only from the configured proxies; with none, the client
+        # address is the socket's peer (uvicorn's own default trusts 127.0.0.1).
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": list(trusted),
         "log_level": "info",
     }
 

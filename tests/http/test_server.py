@@ -7,6 +7,7 @@ import contextlib
 import os
 import select
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from app.config import Settings
+from app.http.server import server_options
 
 LOKET = Path(sys.executable).with_name("loket")
 
@@ -167,3 +171,84 @@ def _send_until_answered(conn: socket.socket, chunk: Callable[[], bytes], *, lim
             return True
         sent += 65536
     return False
+
+
+# --- client addresses and proxies (issue 11, item 9) ------------------------------------------
+
+LIMITS = {"LOKET_PUBLIC_RATE_LIMIT_PER_MINUTE": "3", "LOKET_LOGIN_FREE_FAILURES": "1"}
+# Enough requests that one fixed window holds more than the limit even if a minute turns.
+ATTEMPTS = 8
+
+
+def forwarded(i: int) -> list[tuple[str, str]]:
+    return [("X-Forwarded-For", f"203.0.113.{i}")]
+
+
+def verify_statuses(port: int) -> list[int]:
+    return [
+        status(exchange(port, request("/api/v1/verify/NOSUCHCODE", forwarded(i))))
+        for i in range(ATTEMPTS)
+    ]
+
+
+def login_statuses(port: int) -> list[int]:
+    """Failed password logins, each for another account and from another forwarded address."""
+    statuses = []
+    for i in range(ATTEMPTS):
+        body = f"grant_type=password&username=nobody{i}@example.id&password=wrong".encode()
+        headers = [*forwarded(i), ("Content-Type", "application/x-www-form-urlencoded")]
+        statuses.append(status(exchange(port, request("/oauth/token", headers, "POST", body))))
+    return statuses
+
+
+def counted_addresses(data_dir: Path) -> set[str]:
+    """The addresses the login throttle and the rate limits counted."""
+    with sqlite3.connect(data_dir / "loket.db") as db:
+        keys = [row[0] for row in db.execute("SELECT key FROM login_throttle")]
+        keys += [row[0] for row in db.execute("SELECT key FROM rate_limits")]
+    return {key.split(":", 1)[1] for key in keys if key.startswith(("ip:", "verify:"))}
+
+
+def test_forwarded_addresses_are_not_believed_by_default(tmp_path):
+    """From loopback with a new X-Forwarded-For on every request, the per-address limits of
+    public verification and of logins still hold: the address is the socket's."""
+    data = tmp_path / "data"
+    with loket_serve(data, **LIMITS) as port:
+        verify = verify_statuses(port)
+        logins = login_statuses(port)
+    assert verify[:3] == [404, 404, 404] and 429 in verify
+    assert logins[0] == 400 and 429 in logins
+    assert counted_addresses(data) == {"127.0.0.1"}
+
+
+def test_forwarded_addresses_from_a_configured_proxy_are_used(tmp_path):
+    data = tmp_path / "data"
+    with loket_serve(data, **LIMITS, LOKET_FORWARDED_ALLOW_IPS="127.0.0.1") as port:
+        verify = verify_statuses(port)
+        logins = login_statuses(port)
+    assert verify == [404] * ATTEMPTS
+    assert logins == [400] * ATTEMPTS
+    assert counted_addresses(data) == {f"203.0.113.{i}" for i in range(ATTEMPTS)}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("", []),
+        ("10.0.0.5", ["10.0.0.5"]),
+        (" 10.0.0.5 , 10.1.0.0/16 ", ["10.0.0.5", "10.1.0.0/16"]),
+        ('["10.0.0.5", "fd00::/8"]', ["10.0.0.5", "fd00::/8"]),
+    ],
+)
+def test_trusted_proxies_are_read_as_a_list(monkeypatch, raw, expected):
+    monkeypatch.setenv("LOKET_FORWARDED_ALLOW_IPS", raw)
+    settings = Settings(_env_file=None)
+    options = server_options(settings, host="127.0.0.1", port=8000, workers=1)
+    assert options["forwarded_allow_ips"] == expected
+    assert options["proxy_headers"] is bool(expected)
+
+
+def test_a_misspelt_proxy_address_stops_the_start(monkeypatch):
+    monkeypatch.setenv("LOKET_FORWARDED_ALLOW_IPS", "10.0.0.5,balancer.local")
+    with pytest.raises(ValueError, match="balancer.local"):
+        Settings(_env_file=None)
