@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
+from pydantic import BeforeValidator
 
 from app.http.deps import Fresh, RuntimeDep
 from app.http.pipeline import PublicDep
@@ -18,8 +20,24 @@ router = APIRouter(prefix="/stats", tags=["statistics"])
 open_data_router = APIRouter(prefix="/open-data", tags=["open data"])
 
 
-FromQuery = Annotated[date | None, Query(alias="from")]
-ToQuery = Annotated[date | None, Query(alias="to")]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    # pydantic reads a number as a Unix time (to=0 was 1970-01-01); the document says a date.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("Use a date written YYYY-MM-DD")
+    return value
+
+
+_RANGE = (
+    "YYYY-MM-DD, from 1900-01-01 to 2999-12-31; from is not after to, and the range spans at "
+    "most 10 years (120 months for a timeseries)"
+)
+FromQuery = Annotated[
+    date | None, Query(alias="from", description=_RANGE), BeforeValidator(_iso_date)
+]
+ToQuery = Annotated[date | None, Query(alias="to", description=_RANGE), BeforeValidator(_iso_date)]
 
 
 def _json(body: dict) -> JSONResponse:
