@@ -440,6 +440,16 @@ def test_a_405_names_every_method_of_the_path(draft, path, allowed):
     assert response.headers["allow"] == allowed
 
 
+def test_a_version_may_be_written_as_an_integral_number(draft):
+    """JSON Schema counts 1.0 as an integer (the document says integer): it is the version 1."""
+    response = draft.client.patch(
+        draft.base,
+        headers=draft.headers,
+        json={"data": {"business_name": "Toko Baru"}, "version": float(draft.version)},
+    )
+    assert response.status_code == 200, response.text
+
+
 # --- workflow conflicts -------------------------------------------------------------------------
 
 
