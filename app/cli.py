@@ -82,15 +82,9 @@ def serve(
 
         upgrade(settings)
     _runtime()  # creates the data directory and keys before workers start
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="info",
-    )
+    from app.http.server import server_options
+
+    uvicorn.run(**server_options(settings, host=host, port=port, workers=workers))
 
 
 @db_cli.command("upgrade")

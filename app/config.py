@@ -5,12 +5,14 @@ With no configuration at all Loket runs embedded: SQLite and files under ``./var
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -51,6 +53,14 @@ class Settings(BaseSettings):
     session_absolute_hours: int = 12
 
     max_upload_bytes: int = 20 * 1024 * 1024
+    # A request's line and headers, refused with 431 past either (app/http/server.py). Browsers
+    # send 1-2 KiB; a proxy adds a few headers.
+    max_header_bytes: Annotated[int, Field(ge=1024)] = 32 * 1024
+    max_header_count: Annotated[int, Field(ge=10)] = 100
+    # Addresses (or CIDR ranges) of the proxies whose X-Forwarded-For and -Proto are believed.
+    # Empty: nobody's, so the client address (login throttling, per-address limits) is the
+    # socket's peer. Comma-separated or a JSON list; "*" trusts every peer.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
     max_image_pixels: int = 40_000_000
 
     # The office's time zone: SLA days, due dates and the times pages show (app/office.py).
@@ -110,6 +120,30 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r} (an IANA name such as Asia/Jakarta)"
             ) from None
+        return value
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"LOKET_FORWARDED_ALLOW_IPS: {entry!r} is not an IP address or CIDR range"
+                ) from None
         return value
 
     @model_validator(mode="after")

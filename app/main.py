@@ -29,7 +29,7 @@ from app.api.webhooks import router as webhooks_router
 from app.config import Settings
 from app.db import ping
 from app.errors import DomainError
-from app.http import problems
+from app.http import openapi, problems
 from app.http.front import HttpFront
 from app.notifications import outbox
 from app.oauth.service import OAuthError
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(open_data_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
+    openapi.install(app)
     app.add_middleware(
         HttpFront, max_body_bytes=runtime.settings.max_upload_bytes + BODY_MARGIN_BYTES
     )
@@ -133,7 +134,18 @@ def _add_ops_routes(app: FastAPI, runtime: Runtime) -> None:
         )
 
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
-    app.add_api_route("/readyz", readyz, methods=["GET"], tags=["ops"])
+    app.add_api_route(
+        "/readyz",
+        readyz,
+        methods=["GET"],
+        tags=["ops"],
+        responses={
+            503: {
+                "description": "The database or the signing keys are not available",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
 
 
 def _database_ok(runtime: Runtime) -> bool:

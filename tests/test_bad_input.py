@@ -424,6 +424,32 @@ def test_unknown_route_and_method_are_problems(draft):
     assert_problem(draft.client.put(draft.base, headers=draft.headers, json={}), 405)
 
 
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        # Two routes share each of these paths: Starlette's 405 named only the first one's.
+        ("{base}", "GET, PATCH"),
+        ("/api/v1/applications", "GET, POST"),
+        ("/api/v1/webhooks", "GET, POST"),
+        ("/login", "GET, POST"),  # a page: the error page carries Allow too
+    ],
+)
+def test_a_405_names_every_method_of_the_path(draft, path, allowed):
+    response = draft.client.delete(path.format(base=draft.base), headers=draft.headers)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+
+
+def test_a_version_may_be_written_as_an_integral_number(draft):
+    """JSON Schema counts 1.0 as an integer (the document says integer): it is the version 1."""
+    response = draft.client.patch(
+        draft.base,
+        headers=draft.headers,
+        json={"data": {"business_name": "Toko Baru"}, "version": float(draft.version)},
+    )
+    assert response.status_code == 200, response.text
+
+
 # --- workflow conflicts -------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path
 from app.catalogue import service
 from app.catalogue.schemas import ServiceList, ServiceRead
 from app.http.deps import LanguageDep
+from app.http.openapi import problems
 from app.http.pipeline import PublicDep
 
 router = APIRouter(prefix="/services", tags=["catalogue"])
@@ -17,7 +18,7 @@ async def list_services(public: PublicDep, lang: LanguageDep) -> ServiceList:
     return await public.run(service.list_services, lang=lang)
 
 
-@router.get("/{code}", response_model=ServiceRead)
+@router.get("/{code}", response_model=ServiceRead, responses=problems(404))
 async def get_service(
     public: PublicDep, lang: LanguageDep, code: str = Path(max_length=16)
 ) -> ServiceRead:

@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from app.accounts import devices
 from app.errors import Msg
 from app.http.deps import RuntimeDep
+from app.http.openapi import form_body, oauth_errors, problems
 from app.http.pipeline import PublicDep
 from app.i18n import pick_language
 from app.oauth import service
@@ -24,7 +26,62 @@ FormField = Annotated[str | None, Form()]
 MAX_FIELD_LENGTH = 4096
 
 
-@router.post("/oauth/token")
+# What the forms may hold: _checked refuses longer values and any control character.
+_TEXT = {"type": "string", "maxLength": MAX_FIELD_LENGTH, "pattern": "^[^\\x00-\\x1f]*$"}
+_CLIENT = {"client_id": _TEXT, "client_secret": _TEXT}
+TOKEN_FORM = form_body(
+    required={
+        "grant_type": {
+            "type": "string",
+            "enum": ["client_credentials", "password", "refresh_token"],
+        }
+    },
+    optional={
+        **{name: _TEXT for name in ("username", "password", "scope", "refresh_token")},
+        **_CLIENT,
+    },
+)
+# RFC 7662 section 2.1 and RFC 7009 section 2.1: the token is required.
+TOKEN_OPERATION_FORM = form_body(
+    required={"token": {**_TEXT, "minLength": 1}},
+    optional={"token_type_hint": _TEXT, **_CLIENT},
+)
+
+
+# The bodies these endpoints answer, for the OpenAPI document (the routes build them by hand).
+class TokenBody(BaseModel):
+    """RFC 6749 section 5.1."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    scope: str
+    refresh_token: str | None = None
+
+
+class IntrospectionBody(BaseModel):
+    """RFC 7662 section 2.2: only ``active`` when the token is not active."""
+
+    active: bool
+    token_type: str | None = None
+    scope: str | None = None
+    client_id: str | None = None
+    sub: str | None = None
+    exp: int | None = None
+    iat: int | None = None
+    iss: str | None = None
+    aud: str | None = None
+    jti: str | None = None
+
+
+# A throttled password login is refused before the grant is looked at, with the same 429
+# problem+json as every other rate limit.
+@router.post(
+    "/oauth/token",
+    response_model=TokenBody,
+    responses={**oauth_errors(400, 401), **problems(413, 429)},
+    openapi_extra=TOKEN_FORM,
+)
 async def token(
     request: Request,
     public: PublicDep,
@@ -55,7 +112,12 @@ async def token(
     return JSONResponse(response.as_json(), headers=NO_STORE)
 
 
-@router.post("/oauth/introspect")
+@router.post(
+    "/oauth/introspect",
+    response_model=IntrospectionBody,
+    responses={**oauth_errors(400, 401), **problems(413)},
+    openapi_extra=TOKEN_OPERATION_FORM,
+)
 async def introspect(
     request: Request,
     public: PublicDep,
@@ -74,7 +136,16 @@ async def introspect(
     return JSONResponse(answer, headers=NO_STORE)
 
 
-@router.post("/oauth/revoke")
+@router.post(
+    "/oauth/revoke",
+    response_class=Response,
+    responses={
+        200: {"description": "Revoked, or unknown (RFC 7009)"},
+        **oauth_errors(400, 401),
+        **problems(413),
+    },
+    openapi_extra=TOKEN_OPERATION_FORM,
+)
 async def revoke(
     request: Request,
     public: PublicDep,

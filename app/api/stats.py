@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
+from pydantic import BeforeValidator
 
 from app.http.deps import Fresh, RuntimeDep
+from app.http.openapi import problems
 from app.http.pipeline import PublicDep
 from app.stats import opendata, service
 
@@ -18,8 +21,24 @@ router = APIRouter(prefix="/stats", tags=["statistics"])
 open_data_router = APIRouter(prefix="/open-data", tags=["open data"])
 
 
-FromQuery = Annotated[date | None, Query(alias="from")]
-ToQuery = Annotated[date | None, Query(alias="to")]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    # pydantic reads a number as a Unix time (to=0 was 1970-01-01); the document says a date.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("Use a date written YYYY-MM-DD")
+    return value
+
+
+_RANGE = (
+    "YYYY-MM-DD, from 1900-01-01 to 2999-12-31; from is not after to, and the range spans at "
+    "most 10 years (120 months for a timeseries)"
+)
+FromQuery = Annotated[
+    date | None, Query(alias="from", description=_RANGE), BeforeValidator(_iso_date)
+]
+ToQuery = Annotated[date | None, Query(alias="to", description=_RANGE), BeforeValidator(_iso_date)]
 
 
 def _json(body: dict) -> JSONResponse:
@@ -36,11 +55,12 @@ async def departments_stats(public: PublicDep, start: FromQuery = None, end: ToQ
     return _json(await public.run(service.departments_now, start=start, end=end))
 
 
-@router.get("/timeseries", dependencies=[Fresh])
+@router.get("/timeseries", dependencies=[Fresh], responses=problems(404))
 async def timeseries(
     public: PublicDep,
     service_code: Annotated[str, Query(alias="service", max_length=16)],
-    interval: Annotated[str, Query(max_length=16)] = "month",
+    # The service refuses other intervals with its own message; the enum documents them.
+    interval: Annotated[str, Query(max_length=16, json_schema_extra={"enum": ["month"]})] = "month",
     start: FromQuery = None,
     end: ToQuery = None,
 ):
@@ -50,7 +70,12 @@ async def timeseries(
     return _json(body)
 
 
-@open_data_router.get("/applications-monthly.csv", dependencies=[Fresh])
+@open_data_router.get(
+    "/applications-monthly.csv",
+    dependencies=[Fresh],
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 async def monthly_csv(public: PublicDep) -> Response:
     body = await public.run(opendata.monthly_csv)
     return Response(body, media_type="text/csv; charset=utf-8", headers=CACHE)
@@ -66,7 +91,11 @@ async def datapackage(runtime: RuntimeDep) -> JSONResponse:
     return _json(opendata.datapackage(base_url=runtime.settings.issuer))
 
 
-@open_data_router.get("/catalog.jsonld")
+@open_data_router.get(
+    "/catalog.jsonld",
+    response_class=Response,
+    responses={200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}},
+)
 async def catalog(runtime: RuntimeDep) -> Response:
     body = opendata.catalog(
         base_url=runtime.settings.issuer, authority=runtime.settings.authority_name

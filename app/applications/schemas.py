@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, EmailStr, Field
 
 from app.cases.schemas import PersonRead, SlaRead
-from app.schemas_common import InputModel, PlainText
+from app.schemas_common import InputModel, PlainText, Version
 
 
 class ApplicationCreate(InputModel):
@@ -23,7 +23,7 @@ class ApplicationUpdate(InputModel):
     """Changed form fields (merged into the draft; null removes a field)."""
 
     data: dict[str, Any]
-    version: int = Field(ge=1, strict=True)
+    version: Version
 
 
 class ApplicationSummary(BaseModel):

@@ -6,9 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from app.schemas_common import InputModel, PlainText
+from app.schemas_common import InputModel, PlainText, Version
 
 
 class SlaRead(BaseModel):
@@ -75,4 +75,4 @@ class TransitionRequest(InputModel):
 
     action: Annotated[str, PlainText(32, min_length=1)]
     comment: Annotated[str, PlainText(4000)] | None = None
-    version: int = Field(ge=1, strict=True)
+    version: Version

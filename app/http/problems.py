@@ -8,8 +8,10 @@ import logging
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import get_route_path
 
 from app.errors import DomainError, Msg
 from app.i18n import pick_language
@@ -135,8 +137,27 @@ async def http_exception_handler(request: Request, exc: StarletteHTTPException) 
         status=exc.status_code,
         slug=f"http-{exc.status_code}",
         title=title,
-        headers=getattr(exc, "headers", None),
+        headers=http_exception_headers(request, exc),
     )
+
+
+def http_exception_headers(request: Request, exc: StarletteHTTPException) -> dict | None:
+    """The headers of an HTTPException's answer; a 405's ``Allow`` names every method of the
+    path. Starlette names only those of the first route that matched the path: GET
+    /applications/{id} and PATCH /applications/{id} are two routes, so a DELETE was told
+    ``Allow: GET``."""
+    headers = getattr(exc, "headers", None)
+    if exc.status_code != 405:
+        return headers
+    path = get_route_path(request.scope)
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if route.methods and regex is not None and regex.match(path):
+            methods |= route.methods
+    if not methods:
+        return headers
+    return {**(headers or {}), "Allow": ", ".join(sorted(methods))}
 
 
 async def integrity_error_handler(request: Request, exc: IntegrityError) -> JSONResponse:

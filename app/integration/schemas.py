@@ -16,7 +16,12 @@ EventPattern = Annotated[
 
 
 class SubscriptionCreate(InputModel):
-    url: Annotated[str, StringConstraints(max_length=2000, min_length=8)]
+    # Checked by the service (https, a public address); the pattern documents the first rule.
+    url: Annotated[
+        str,
+        StringConstraints(max_length=2000, min_length=8),
+        Field(json_schema_extra={"pattern": "^https://", "format": "uri"}),
+    ]
     event_types: list[EventPattern] = Field(min_length=1, max_length=50)
 
 

@@ -16,10 +16,15 @@ from app.stats.figures import MIN_CELL, Period, publish, summarise
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660
 MAX_MONTHS = 120
+# The days figures may be asked for: the period arithmetic (90 days or a year of months back, a
+# month forward) must stay within what a date can hold (0001-01-01 was a 500).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def parse_period(*, start: date | None, end: date | None, today: date) -> Period:
     """The requested range (default: the last 90 days); reversed or huge ranges are refused."""
+    check_day("from", start)
+    check_day("to", end)
     end = end or today
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
@@ -27,6 +32,15 @@ def parse_period(*, start: date | None, end: date | None, today: date) -> Period
     if (end - start).days >= MAX_DAYS:
         raise invalid("to", "Rentang paling lama 10 tahun", "The range may span at most 10 years")
     return Period(start, end)
+
+
+def check_day(field: str, day: date | None) -> None:
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise invalid(
+            field,
+            f"Tanggal harus antara {FIRST_DAY} dan {LAST_DAY}",
+            f"The date must be from {FIRST_DAY} to {LAST_DAY}",
+        )
 
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
@@ -210,6 +224,7 @@ def timeseries_now(
 ) -> dict:
     """One service's figures per month (default: the months up to today)."""
     today = office_today()
+    check_day("to", end)
     end = end or today
     period = parse_period(start=start or default_series_start(end), end=end, today=today)
     return timeseries(session, service_code=service_code, interval=interval, period=period)

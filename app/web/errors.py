@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.errors import DomainError, Msg
+from app.http.problems import http_exception_headers
 from app.web.context import LoginRequired
 from app.web.pages import error_page, is_page_request, login_redirect
 
@@ -43,7 +44,8 @@ def page_for(request: Request, exc: Exception) -> Response:
         return error_page(request, status=422, title=Msg("Data tidak valid", "Invalid input"))
     if isinstance(exc, StarletteHTTPException):
         title = HTTP_TITLES.get(exc.status_code, Msg("Permintaan ditolak", "Request refused"))
-        return error_page(request, status=exc.status_code, title=title)
+        headers = http_exception_headers(request, exc)
+        return error_page(request, status=exc.status_code, title=title, headers=headers)
     if isinstance(exc, IntegrityError):
         return error_page(
             request,

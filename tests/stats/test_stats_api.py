@@ -16,6 +16,14 @@ import pytest
         ("/api/v1/stats/timeseries", {"service": "NOPE"}, 404),
         ("/api/v1/stats/timeseries", {"service": "SIMPLE", "interval": "week"}, 422),
         ("/api/v1/stats/timeseries", {}, 422),
+        # Dates whose period arithmetic left what a date can hold were 500s (schemathesis).
+        ("/api/v1/stats/departments", {"to": "0001-01-01"}, 422),
+        ("/api/v1/stats/services", {"from": "9999-12-31", "to": "9999-12-31"}, 422),
+        ("/api/v1/stats/timeseries", {"service": "SIMPLE", "to": "0001-01-31"}, 422),
+        ("/api/v1/stats/timeseries", {"service": "SIMPLE", "from": "9999-12-01"}, 422),
+        # A number is not a date (pydantic read it as a Unix time: 0 was 1970-01-01).
+        ("/api/v1/stats/services", {"to": "0"}, 422),
+        ("/api/v1/stats/services", {"from": "1700000000"}, 422),
     ],
 )
 def test_bad_requests_are_problems(world, path, params, status):

@@ -18,7 +18,7 @@ from app.stats.figures import MIN_CELL, PERCENT_FIGURES, RATES, TABLE_FIGURES
 from app.web.context import WebDep
 from app.web.pages import page
 
-router = APIRouter(tags=["statistics"])
+router = APIRouter(tags=["statistics"], include_in_schema=False)
 SUPPRESSED = "<10"
 NONE = "–"
 TextQuery = Annotated[str | None, Query()]
