@@ -86,8 +86,9 @@ def prepare(
         now=now,
     )
     try:
-        pdf = issuer.signer.sign(
-            issuer.renderer.render(facts, template=service.certificate_template),
+        pdf = issuer.produce(
+            facts,
+            template=service.certificate_template,
             reason=f"Sertifikat {number}",
             location="Jakarta",
         )
