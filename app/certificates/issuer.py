@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from app import resources
+from app.certificates.facts import CertificateFacts
+from app.certificates.fastpath import Stamper
 from app.certificates.keys import SigningMaterial, ensure_chain, load_material
 from app.certificates.render import CertificateRenderer
-from app.certificates.signing import DocumentSigner, make_timestamper
+from app.certificates.signing import DocumentSigner, Edit, make_timestamper
+from app.certificates.slots import CannotStamp
 from app.config import Settings
 from app.files.storage import FileStore
 from app.oauth.tokens import TokenService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -21,6 +27,30 @@ class CertificateIssuer:
     signer: DocumentSigner
     files: FileStore
     tokens: TokenService
+    stamper: Stamper | None = None
+
+    def produce(
+        self, facts: CertificateFacts, *, template: str, reason: str, location: str
+    ) -> bytes:
+        """The signed certificate PDF: stamped on a cached static page when the fast path can
+        lay it out, else rendered in full and then signed."""
+        prepared = self._stamped(facts, template=template)
+        if prepared is not None:
+            pdf, edit = prepared
+            return self.signer.sign(pdf, reason=reason, location=location, edit=edit)
+        pdf = self.renderer.render(facts, template=template)
+        return self.signer.sign(pdf, reason=reason, location=location)
+
+    def _stamped(self, facts: CertificateFacts, *, template: str) -> tuple[bytes, Edit] | None:
+        if self.stamper is None:
+            return None
+        try:
+            return self.stamper.prepare(facts, template=template)
+        except CannotStamp as why:
+            log.info("certificate %s rendered in full: %s", facts.number, why)
+        except Exception:  # a fault in the fast path must not cost the approval
+            log.exception("fast path failed for certificate %s; rendering in full", facts.number)
+        return None
 
 
 def signing_material(settings: Settings) -> SigningMaterial:
@@ -42,13 +72,15 @@ def build_issuer(
 ) -> CertificateIssuer:
     """Load keys once and build the renderer and signer (both are slow to import and set up)."""
     material = signing_material(settings)
+    renderer = CertificateRenderer(templates_dir=resources.templates_dir())
     return CertificateIssuer(
         settings=settings,
         material=material,
-        renderer=CertificateRenderer(templates_dir=resources.templates_dir()),
+        renderer=renderer,
         signer=DocumentSigner(
             material, timestamper=timestamper or make_timestamper(settings.timestamp_url)
         ),
         files=files,
         tokens=tokens,
+        stamper=Stamper(renderer),
     )

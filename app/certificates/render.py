@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from datetime import date
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 import weasyprint  # type: ignore[import-untyped]
@@ -25,6 +27,7 @@ from app.office import office_date
 
 PDF_VARIANT = "pdf/a-3b"
 ATTACHMENT_NAME = "certificate.json"
+ATTACHMENT_DESCRIPTION = "Certificate facts (machine-readable) / Data sertifikat"
 DEFAULT_TEMPLATE = "default"
 _TEMPLATE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
@@ -45,7 +48,17 @@ def verify_page_url(verify_url: str) -> str:
     return f"{base}/verify" if separator else verify_url.split("?", 1)[0]
 
 
-def _template_context(facts: CertificateFacts) -> dict[str, Any]:
+T = TypeVar("T")
+
+
+@cache
+def _qr_stand_in() -> str:
+    # A real (tiny) image, so that a page laid out without the certificate's own QR code
+    # still gets an image box where the code goes; the template's CSS gives it its size.
+    return qr_data_uri("-")
+
+
+def _template_context(facts: CertificateFacts, *, qr: bool = True) -> dict[str, Any]:
     issued_on = office_date(facts.issued_at)  # the office's calendar day, not UTC's
     valid_until = facts.valid_until
     return {
@@ -55,7 +68,7 @@ def _template_context(facts: CertificateFacts) -> dict[str, Any]:
         "issued_en": format_date(issued_on, language="en"),
         "valid_until_id": format_date(valid_until, language="id") if valid_until else None,
         "valid_until_en": format_date(valid_until, language="en") if valid_until else None,
-        "qr_src": qr_data_uri(facts.verify_url),
+        "qr_src": qr_data_uri(facts.verify_url) if qr else _qr_stand_in(),
         "verify_page": verify_page_url(facts.verify_url),
     }
 
@@ -78,16 +91,14 @@ class CertificateRenderer:
         # certificate took a render from ~80 to ~113 ms (median) on a 2-vCPU machine.
         self._fonts = FontConfiguration()
         self._stylesheets: dict[str, weasyprint.CSS] = {}
+        self._extra: dict[str, weasyprint.CSS] = {}
         self._lock = threading.Lock()
         self._stylesheet(DEFAULT_TEMPLATE)
 
     def render(self, facts: CertificateFacts, *, template: str = DEFAULT_TEMPLATE) -> bytes:
         """The certificate as PDF/A-3b bytes; the same facts always give the same bytes."""
-        name = self._resolve(template)
-        html = self._env.get_template(f"certificates/{name}.html").render(_template_context(facts))
-        document = weasyprint.HTML(
-            string=html, base_url=self._dir.as_uri() + "/", url_fetcher=self._fetcher
-        )
+        name, html = self.page_html(facts, template=template)
+        document = self._html(html)
         # FastAPI runs sync code on a thread pool; WeasyPrint does not promise that a shared
         # FontConfiguration (Fontconfig/Pango state) and CSS object survive concurrent use.
         with self._lock:
@@ -98,6 +109,52 @@ class CertificateRenderer:
                 attachments=[_facts_attachment(facts)],
                 finisher=_list_associated_files_once,
             )
+
+    def page_html(
+        self, facts: CertificateFacts, *, template: str = DEFAULT_TEMPLATE, qr: bool = True
+    ) -> tuple[str, str]:
+        """(template used, the page's HTML); ``qr=False`` puts a stand-in image for the QR."""
+        name = self._resolve(template)
+        context = _template_context(facts, qr=qr)
+        return name, self._env.get_template(f"certificates/{name}.html").render(context)
+
+    def stylesheet_path(self, template: str) -> Path:
+        """The CSS file a template is laid out with (the default one when it has none)."""
+        path = self._dir / f"{self._resolve(template)}.css"
+        return path if path.is_file() else self._dir / f"{DEFAULT_TEMPLATE}.css"
+
+    def lay_out(
+        self,
+        html: str,
+        *,
+        template: str,
+        extra_css: str,
+        inspect: Callable[[Any], T],
+        write: bool,
+    ) -> tuple[T, bytes | None]:
+        """Lay ``html`` out with the template's CSS and ``extra_css``; ``inspect`` reads the
+        layout (WeasyPrint's ``Document``) before it is written, without attachments, if
+        ``write``. For the static pages of the fast path (``fastpath``)."""
+        document = self._html(html)
+        with self._lock:
+            if extra_css not in self._extra:
+                self._extra[extra_css] = weasyprint.CSS(
+                    string=extra_css, font_config=self._fonts, url_fetcher=self._fetcher
+                )
+            laid_out = document.render(
+                stylesheets=[self._stylesheet(self._resolve(template)), self._extra[extra_css]],
+                font_config=self._fonts,
+                pdf_variant=PDF_VARIANT,
+            )
+            found = inspect(laid_out)
+            if not write:
+                return found, None
+            return found, laid_out.write_pdf(pdf_variant=PDF_VARIANT)
+
+    def _html(self, html: str) -> weasyprint.HTML:
+        return weasyprint.HTML(
+            string=html, base_url=self._dir.as_uri() + "/", url_fetcher=self._fetcher
+        )
 
     def _resolve(self, template: str) -> str:
         if _TEMPLATE_NAME.fullmatch(template) and (self._dir / f"{template}.html").is_file():
@@ -130,7 +187,7 @@ def _facts_attachment(facts: CertificateFacts) -> weasyprint.Attachment:
     return weasyprint.Attachment(
         string=canonical_json(facts.as_json()),
         name=ATTACHMENT_NAME,
-        description="Certificate facts (machine-readable) / Data sertifikat",
+        description=ATTACHMENT_DESCRIPTION,
         created=issued,
         modified=issued,
         # "Data": the file carries the information the page shows (PDF/A-3 associated file).

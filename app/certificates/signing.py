@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -49,6 +50,8 @@ DIGEST = "sha256"
 # share (at least 256 bytes), enough for a TSA token that grows a few bytes between responses.
 _RESERVE_MARGIN = 8
 _RESERVE_MINIMUM_SLACK = 256
+
+Edit = Callable[[IncrementalPdfFileWriter], None]
 
 
 class _KeptKeySigner(signers.SimpleSigner):
@@ -116,9 +119,18 @@ class DocumentSigner:
             return self._reserved
 
     def sign(
-        self, pdf: bytes, *, reason: str, location: str, signer_name: str | None = None
+        self,
+        pdf: bytes,
+        *,
+        reason: str,
+        location: str,
+        signer_name: str | None = None,
+        edit: Edit | None = None,
     ) -> bytes:
-        """Return ``pdf`` with a PAdES signature appended as an incremental update."""
+        """Return ``pdf`` with a PAdES signature appended as an incremental update.
+
+        ``edit`` changes the document inside that same update, before it is signed (the fast
+        path writes the certificate's text there); it may run twice, on fresh writers."""
         # Lazily: with a TSA configured, calibrating costs a network round trip, and building
         # the signer must not fail (and take verification down with it) while the TSA is away.
         reserved = self._reserved or self.calibrate()
@@ -129,6 +141,7 @@ class DocumentSigner:
                 location=location,
                 signer_name=signer_name,
                 bytes_reserved=reserved,
+                edit=edit,
             )
         except SigningError as exc:
             if "larger than expected" not in str(exc):
@@ -137,7 +150,12 @@ class DocumentSigner:
         # twice) and remember the larger size.
         log.warning("signature outgrew %d reserved hex characters; re-estimating", reserved)
         signed = self._sign_with(
-            pdf, reason=reason, location=location, signer_name=signer_name, bytes_reserved=None
+            pdf,
+            reason=reason,
+            location=location,
+            signer_name=signer_name,
+            bytes_reserved=None,
+            edit=edit,
         )
         with self._lock:
             self._reserved = max(self._reserved or 0, _reserve_for(signed))
@@ -151,9 +169,12 @@ class DocumentSigner:
         location: str,
         signer_name: str | None,
         bytes_reserved: int | None,
+        edit: Edit | None = None,
     ) -> bytes:
         writer = IncrementalPdfFileWriter(BytesIO(pdf))
         _align_info_producer(writer)
+        if edit is not None:
+            edit(writer)
         meta = signers.PdfSignatureMetadata(
             field_name=SIGNATURE_FIELD,
             subfilter=SigSeedSubFilter.PADES,

@@ -51,6 +51,12 @@ def producers(pdf: bytes) -> tuple[str, str]:
     return info, xmp
 
 
+def is_stamped(pdf: bytes) -> bool:
+    """Whether the fast path made this page (it carries the stamper's own fonts)."""
+    with pikepdf.open(BytesIO(pdf)) as doc:
+        return any(str(name).startswith("/LoketF") for name in doc.pages[0].Resources.Font)
+
+
 def pdfa_identification(pdf: bytes) -> tuple[str | None, str | None, bool]:
     """(pdfaid:part, pdfaid:conformance, has an output intent) as read back by pikepdf."""
     with pikepdf.open(BytesIO(pdf)) as doc:

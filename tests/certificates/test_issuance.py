@@ -19,6 +19,7 @@ from app.models import Certificate
 from tests.certificates.pdfs import (
     append_content_edit,
     flip_byte,
+    is_stamped,
     pdfsig_report,
     stream_data_offset,
 )
@@ -27,7 +28,11 @@ from tests.certificates.pdfs import (
 @pytest.fixture
 def approved(world):
     """A two-level application taken all the way to approval through the API."""
-    citizen = world.user("citizen", name="Siti Rahmawati")
+    return _approve(world, "Siti Rahmawati")
+
+
+def _approve(world, holder: str) -> dict:
+    citizen = world.user("citizen", name=holder)
     verifier = world.user("officer", officer_roles=("verifier",), name="Vera Verifikator")
     approver = world.user("officer", officer_roles=("approver",), name="Agus Penyetuju")
     application = world.submitted(citizen, "TWO")
@@ -95,6 +100,29 @@ def test_approval_yields_a_valid_signed_certificate(world, approved, tmp_path):
     assert check.attachment["number"] == number
     report = pdfsig_report(pdf, tmp_path)  # poppler, independently of pyHanko
     assert report["valid"] and not report["digest_mismatch"], report["output"]
+
+
+def test_approval_stamps_the_certificate_on_a_cached_page(world, approved):
+    pdf = _pdf(world, approved["citizen"], approved["number"])
+    assert is_stamped(pdf)  # the fast path made it (CertificateIssuer.produce)
+    stamper = world.runtime.certificates.stamper
+    layouts = stamper.layouts
+    second = _approve(world, "Budi Santoso")
+    pdf = _pdf(world, second["citizen"], second["number"])
+    assert is_stamped(pdf) and stamper.layouts == layouts  # same shape: no WeasyPrint at all
+    check = check_pdf(pdf, material=world.runtime.certificates.material)
+    assert check.authentic and check.attachment["holder_name"] == "Budi Santoso"
+
+
+def test_a_certificate_the_fast_path_cannot_lay_out_is_rendered_in_full(world, tmp_path):
+    # Greek is outside the stamper's embedded repertoire: the full render takes over.
+    citizen, officer = world.user("citizen", name="Ωmega Rahmawati"), world.user("officer")
+    approved = world.in_state("approved", citizen=citizen, officer=officer)
+    pdf = _pdf(world, citizen, approved["certificate_number"])
+    assert not is_stamped(pdf)
+    check = check_pdf(pdf, material=world.runtime.certificates.material)
+    assert check.authentic and check.attachment["holder_name"] == "Ωmega Rahmawati"
+    assert _qr_url(pdf, tmp_path).startswith("http://testserver/verify/")
 
 
 def test_qr_code_leads_to_a_page_that_tracks_revocation(world, approved, tmp_path):
