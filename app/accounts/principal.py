@@ -17,13 +17,25 @@ class Principal:
     client_id: str
     scopes: frozenset[str]
     client: OAuthClient | None = None  # set for machine clients (client credentials)
+    # Nobody signed in: a resident filing a complaint without an account, where its category
+    # allows it. Such a caller has no user, no client and only the scopes it was given here.
+    anonymous: bool = False
+
+    @classmethod
+    def nobody(cls, *scopes: str) -> Principal:
+        """A caller without an account, allowed ``scopes`` for one request."""
+        return cls(user=None, client_id="", scopes=frozenset(scopes), anonymous=True)
 
     @property
-    def actor_id(self) -> str:
+    def actor_id(self) -> str | None:
+        if self.anonymous:
+            return None
         return str(self.user.id) if self.user else self.client_id
 
     @property
     def actor_type(self) -> str:
+        if self.anonymous:
+            return "anonymous"
         return "user" if self.user else "client"
 
     @property

@@ -251,7 +251,7 @@ def test_states_say_what_they_mean() -> None:
     assert set(states_where(flows, editable=True)) == {"draft", "revision_requested"}
     assert set(states_where(flows, certified=True)) == {"approved", "revoked"}
     assert {"draft"} == PRIVATE_STATES and PRIVATE_STATES_SQL == "state <> 'draft'"
-    assert {A, V, P, "officer"} == ALL_ROLES
+    assert {A, V, P, "officer", "reporter", "system"} == ALL_ROLES
     single = get_workflow("single_approval")
     assert single.state("revision_requested").holder == "owner"
     assert single.state("in_review").holder == "authority"
