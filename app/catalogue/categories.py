@@ -85,22 +85,30 @@ class CategoryDefinition:
         return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
     def route(self, area_code: str | None) -> RoutingRule:
-        """The rule that decides who takes a report in ``area_code`` (first match wins), or the
-        category's own department when no rule matches or the report names no area."""
-        if area_code:
-            for rule in self.routing:
-                if areas.within(area_code, rule.area):
-                    return RoutingRule(
-                        area=rule.area,
-                        department_code=rule.department_code or self.department_code,
-                        unit=rule.unit,
-                    )
-        return RoutingRule(area=areas.PROVINCE, department_code=self.department_code)
+        """Who takes a report in ``area_code`` (see ``first_match``)."""
+        return first_match(self.routing, area_code, department_code=self.department_code)
 
     def department_codes(self) -> set[str]:
         return {self.department_code} | {
             r.department_code for r in self.routing if r.department_code
         }
+
+
+def first_match(
+    rules: tuple[RoutingRule, ...], area_code: str | None, *, department_code: str
+) -> RoutingRule:
+    """The rule that decides who takes a report in ``area_code`` (first match wins), with the
+    category's own department filled in; the department alone when no rule matches or the
+    report names no area."""
+    if area_code:
+        for rule in rules:
+            if areas.within(area_code, rule.area):
+                return RoutingRule(
+                    area=rule.area,
+                    department_code=rule.department_code or department_code,
+                    unit=rule.unit,
+                )
+    return RoutingRule(area=areas.PROVINCE, department_code=department_code)
 
 
 def parse_category(reader: Reader, known_departments: set[str] | None) -> CategoryDefinition:
