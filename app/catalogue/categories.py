@@ -145,7 +145,7 @@ def _known_department(r: Reader, key: str, code: str, known: set[str] | None) ->
 
 def _form_schema(r: Reader) -> dict:
     if "form_schema" not in r.mapping:
-        return {}
+        return {"type": "object", "properties": {}}  # no extra questions
     try:
         return check_schema(r.mapping["form_schema"])
     except SchemaError as exc:

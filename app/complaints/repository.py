@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, exists, func, select, tuple_, update
+from sqlalchemy import Select, Table, and_, bindparam, exists, func, select, tuple_, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.cases.repository import OwnRow, escape_like, register_condition
@@ -163,14 +163,17 @@ _PUBLIC_COLUMNS = (
 
 def open_nearby(session: Session, *, category_code: str, cells: list[int]) -> list[Any]:
     """Open public reports of a category in the given grid cells (ix_complaints_duplicates)."""
+    return list(session.execute(nearby_query(category_code=category_code, cells=cells)).all())
+
+
+def nearby_query(*, category_code: str, cells: list[int]) -> Select:
     c = COMPLAINTS.c
-    query = (
+    return (
         select(*_PUBLIC_COLUMNS)
         .select_from(COMPLAINTS.join(_CASES, _CASES.c.id == c.id))
         .where(c.category_code == category_code, c.open.is_(True), c.cell.in_(cells), c.public)
         .limit(200)
     )
-    return list(session.execute(query).all())
 
 
 def public_page(

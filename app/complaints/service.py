@@ -76,7 +76,7 @@ def file_complaint(
         raise ValidationFailed(errors=errors)
     # Counted only for a report that passed every check, in the report's own transaction: the
     # limit is on reports filed, so a refused attempt costs nothing and a flood stops here.
-    who = f"account:{caller.actor_id}" if not caller.anonymous else f"address:{address}"
+    who = f"account:{caller.actor_id}" if not caller.anonymous else f"anonymous:{address}"
     hit(session, key=f"complaints:{who}", limit=limit_per_hour, window_seconds=RATE_WINDOW_SECONDS)
     if not caller.anonymous:
         hit(
