@@ -12,5 +12,7 @@ def install() -> None:
     """Register every case type with the kernel (idempotent)."""
     from app.applications.kind import APPLICATION
     from app.cases.actions import register_kind
+    from app.complaints.kind import COMPLAINT
 
     register_kind(APPLICATION)
+    register_kind(COMPLAINT)

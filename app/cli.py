@@ -168,6 +168,9 @@ def services_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
         ("services created", report.created),
         ("new versions", report.new_versions),
         ("unchanged", report.unchanged),
+        ("complaint categories created", report.categories_created),
+        ("complaint categories with new versions", report.categories_new_versions),
+        ("complaint categories unchanged", report.categories_unchanged),
     ):
         typer.echo(f"{label}: {', '.join(codes) or '-'}")
 

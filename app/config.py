@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     # for a family or a kiosk, too few for a script filling the database with accounts.
     registrations_per_hour: int = 20
 
+    # Complaints filed per account, and per client address, per hour (the API and, later, the
+    # page and Open311 together): a resident reporting a street's worth of problems gets
+    # through, a script flooding the departments' queues does not.
+    complaints_per_hour: int = 10
+
     # Machine clients: requests per client per minute.
     client_rate_limit_per_minute: int = 600
 

@@ -21,6 +21,7 @@ from app.api.applications import certificate_router as revocation_router
 from app.api.applications import router as applications_router
 from app.api.catalogue import router as catalogue_router
 from app.api.certificates import router as certificates_router
+from app.api.complaints import router as complaints_router
 from app.api.oauth import oauth_error_handler
 from app.api.oauth import router as oauth_router
 from app.api.stats import open_data_router
@@ -110,6 +111,7 @@ def _api_router() -> APIRouter:
     api.include_router(accounts_router)
     api.include_router(catalogue_router)
     api.include_router(applications_router)
+    api.include_router(complaints_router)
     api.include_router(revocation_router)
     api.include_router(certificates_router)
     api.include_router(webhooks_router)

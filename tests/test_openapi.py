@@ -54,6 +54,14 @@ NOT_JUDGED_BY_THE_DOCUMENT = {
     ("GET", "/api/v1/stats/departments"): _DATA_NOT_SCHEMA,
     ("GET", "/api/v1/stats/timeseries"): _DATA_NOT_SCHEMA,
     ("POST", "/api/v1/webhooks"): _DATA_NOT_SCHEMA,
+    # A report's category and kelurahan come from the catalogue and the Kemendagri data, a
+    # point must lie in Jakarta, and a report needs a point or a kelurahan (two fields).
+    ("POST", "/api/v1/complaints"): _DATA_NOT_SCHEMA,
+    ("GET", "/api/v1/complaints"): _DATA_NOT_SCHEMA,
+    ("GET", "/api/v1/complaints/duplicates"): _DATA_NOT_SCHEMA,
+    ("GET", "/api/v1/public/complaints"): _DATA_NOT_SCHEMA,
+    ("POST", "/api/v1/complaints/{reference}/follow"): _DATA_NOT_SCHEMA,
+    ("POST", "/api/v1/complaints/{complaint_id}/photos"): [negative_data_rejection],
     # Certificate numbers hold slashes, so GET /certificates/{number} also serves the path
     # .../revoke (as the number "X/revoke"): a 405's Allow there truthfully names GET, which
     # the document, whose path parameters cannot span segments, cannot show.

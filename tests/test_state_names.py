@@ -27,6 +27,7 @@ OTHER_VOCABULARIES: dict[str, set[str]] = {
     "app/stats/repository.py": OUTCOMES,
     "app/portal/public/stats.py": OUTCOMES,
     "app/certificates/service.py": {"revoked"},  # a certificate's status: valid/expired/revoked
+    "app/workflow/engine.py": {"closed"},  # an Open311 status (open/closed)
     # E-mail templates (templates/email/<name>.<lang>.txt), named after what they announce.
     "app/applications/kind.py": {"submitted", "revision_requested", "rejected", "approved"},
 }

@@ -17,13 +17,34 @@ class Principal:
     client_id: str
     scopes: frozenset[str]
     client: OAuthClient | None = None  # set for machine clients (client credentials)
+    # Nobody signed in: a resident filing a complaint without an account, where its category
+    # allows it. Such a caller has no user, no client and only the scopes it was given here.
+    anonymous: bool = False
+    # Loket itself, acting on a rule (closing a report its reporter left unanswered).
+    system: bool = False
+
+    @classmethod
+    def nobody(cls, *scopes: str) -> Principal:
+        """A caller without an account, allowed ``scopes`` for one request."""
+        return cls(user=None, client_id="", scopes=frozenset(scopes), anonymous=True)
+
+    @classmethod
+    def itself(cls, *scopes: str) -> Principal:
+        """Loket acting on its own rules (the workflow role ``system``), with ``scopes``."""
+        return cls(user=None, client_id="system", scopes=frozenset(scopes), system=True)
 
     @property
-    def actor_id(self) -> str:
+    def actor_id(self) -> str | None:
+        if self.anonymous or self.system:
+            return None
         return str(self.user.id) if self.user else self.client_id
 
     @property
     def actor_type(self) -> str:
+        if self.anonymous:
+            return "anonymous"
+        if self.system:
+            return "system"
         return "user" if self.user else "client"
 
     @property

@@ -19,11 +19,14 @@ from app.models import Case
 
 READER = "reader"  # may see, may take no workflow action
 OFFICER = "officer"  # any officer of the handling department
+SYSTEM = "system"  # Loket itself, acting on a rule
 
 
 def roles_on(principal: Principal, case: Case, kind: CaseKind) -> frozenset[str]:
     """The workflow roles the caller holds on this case (empty: may not see it)."""
     private = workflow_of(case).state(case.state).private
+    if principal.system:
+        return frozenset({SYSTEM})
     if principal.is_client:
         return _client_roles(principal, case, kind, private=private)
     user = principal.user

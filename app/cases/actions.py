@@ -44,12 +44,7 @@ def _second_officer(step: Step) -> list[FieldError]:
     first = step.case.first_officer_id
     actor = step.principal.actor_id
     if not step.principal.user or actor == (str(first) if first else None):
-        raise Forbidden(
-            detail=Msg(
-                "Petugas yang memverifikasi permohonan ini tidak boleh juga menyetujuinya",
-                "The officer who verified this application may not also approve it",
-            )
-        )
+        raise Forbidden(detail=step.kind.second_officer_refusal)
     return []
 
 
@@ -206,6 +201,7 @@ def take_action(
             from_state=from_state,
             to_state=transition.target or from_state,
             comment=request.comment,
+            details=step.details,
         ),
     )
     for then in step.afterwards:

@@ -50,6 +50,9 @@ class Step:
     env: object = None
     changes: dict[str, Any] = field(default_factory=dict)
     afterwards: list[Callable[[], object]] = field(default_factory=list)
+    # What the action's event records beyond the state change (the department a complaint was
+    # referred to): effects add to it, and it is hashed into the timeline with the event.
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 GuardHandler = Callable[[Step], list[FieldError]]
@@ -93,6 +96,11 @@ class CaseKind:
     email: Callable[[Session, Case, dict[str, Any]], EmailDraft | None] = lambda *_: None
     # Kind-specific fields of an event's webhook payload (e.g. the certificate's number).
     webhook_fields: Callable[[Case, dict[str, Any]], dict[str, Any]] = lambda *_: {}
+    # What the "second_officer" guard says to the officer whose step it would confirm.
+    second_officer_refusal: Msg = Msg(
+        "Petugas yang memverifikasi permohonan ini tidak boleh juga menyetujuinya",
+        "The officer who verified this application may not also approve it",
+    )
 
     @property
     def id_field(self) -> str:

@@ -38,6 +38,9 @@ class ListQuery:
     q: str | None = None
     limit: int = 20
     cursor: str | None = None
+    # A case type's own filters, already checked by its service: names registered with
+    # ``repository.register_condition`` (a complaint's area), with their parameter values.
+    extra: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ def scope(principal: Principal, kind: CaseKind, query: ListQuery) -> QueueFilter
         overdue_before=today() if query.overdue else None,
         overdue_states=states_where(flows, clock="runs"),
         search=(query.q or "").strip() or None,
+        extra=query.extra,
     )
 
 

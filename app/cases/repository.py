@@ -8,7 +8,7 @@ than the statements themselves.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -327,6 +327,8 @@ class QueueFilter:
     search: str | None = None
     # Queues show submitted cases only; a draft is its owner's unfinished work.
     hide_private: bool = False
+    # A case type's own conditions (``register_condition``) with their parameter values.
+    extra: tuple[tuple[str, Any], ...] = ()
 
 
 # What a queue line shows, as plain columns: loading full ORM objects cost a tenth of a queue
@@ -410,6 +412,10 @@ def _filter_params(where: QueueFilter) -> dict[str, Any]:
     if where.search:
         params["search_reference"] = where.search.upper()
         params["search"] = f"%{_escape_like(where.search)}%"
+    for name, value in where.extra:
+        if name not in _CONDITIONS or name in _KERNEL_CONDITIONS:
+            raise LookupError(f"queue condition {name!r} is not registered")
+        params[name] = value
     return params
 
 
@@ -418,7 +424,7 @@ def _private_hidden() -> ColumnElement[bool]:
     return literal_column(PRIVATE_STATES_SQL)  # type: ignore[return-value]
 
 
-_CONDITIONS = {
+_CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
     "kind": lambda: _CASES.c.kind == bindparam("kind"),
     "department_id": lambda: _CASES.c.department_id == bindparam("department_id"),
     "owner_id": lambda: _CASES.c.owner_id == bindparam("owner_id"),
@@ -436,6 +442,23 @@ _CONDITIONS = {
         _USERS.c.full_name.ilike(bindparam("search"), escape="\\"),
     ),
 }
+
+
+_KERNEL_CONDITIONS = frozenset(_CONDITIONS)
+
+
+def register_condition(name: str, condition: Callable[[], ColumnElement[bool]]) -> None:
+    """Let a case type filter its queue on its own table: ``condition()`` builds the clause on
+    ``bindparam(name)`` (e.g. the cases whose complaint lies in an area). Registered once per
+    process, like the kind itself; a name the kernel uses is refused."""
+    if name in _KERNEL_CONDITIONS or name in ("after_created", "after_id", "limit"):
+        raise ValueError(f"queue condition {name!r} is the kernel's own")
+    _CONDITIONS[name] = condition
+
+
+def escape_like(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern whose escape character is a backslash."""
+    return _escape_like(text)
 
 
 def _escape_like(text: str) -> str:

@@ -14,11 +14,14 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from app.catalogue.formschema import SchemaError, check_schema
+
+if TYPE_CHECKING:
+    from app.catalogue.categories import CategoryDefinition
 
 SERVICE_CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 DEPARTMENT_CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,15}")
@@ -101,6 +104,8 @@ class DepartmentDefinition:
 class Catalogue:
     departments: tuple[DepartmentDefinition, ...]
     services: tuple[ServiceDefinition, ...]
+    # Complaint categories (app/catalogue/categories.py), beside the services.
+    categories: tuple[CategoryDefinition, ...] = ()
 
 
 class CatalogueError(ValueError):
@@ -182,7 +187,7 @@ def _duplicate_keys(node: yaml.Node | None, problems: list[str], visited: set[in
 # --- reading mappings -----------------------------------------------------------------------------
 
 
-class _Reader:
+class Reader:
     """Reads typed values from one mapping, recording problems instead of stopping at the first.
 
     On a problem a getter returns a placeholder; the caller raises before placeholders escape.
@@ -271,27 +276,53 @@ def _parse_top(document: Any, problems: list[str], workflows: tuple[str, ...]) -
     if not isinstance(document, dict):
         problems.append("(top level): must be a mapping with 'services', or one service mapping")
         return None
-    if "services" not in document and "departments" not in document:
+    if not {"services", "departments", "categories"} & set(document):
         service = _parse_service(document, "", problems, workflows, None)
         return Catalogue(departments=(), services=(service,) if service else ())
-    reader = _Reader(
+    reader = Reader(
         document,
         "",
         problems,
-        required=frozenset({"services"}),
-        optional=frozenset({"departments"}),
+        required=frozenset(),
+        optional=frozenset({"departments", "services", "categories"}),
     )
     departments = _parse_departments(reader.items("departments"), problems)
     known = {department.code for department in departments} if departments else None
     raw_services = reader.items("services")
-    if document.get("services", ...) in (None, []):
+    if "services" not in document and "categories" not in document:
+        problems.append("services: is required")
+    elif document.get("services", ...) in (None, []):
         problems.append("services: must list at least one service")
     services = [
         _parse_service(raw, f"services[{index}]", problems, workflows, known)
         for index, raw in enumerate(raw_services)
     ]
     _check_unique([s.code if s else None for s in services], "services", problems)
-    return Catalogue(departments=departments, services=tuple(s for s in services if s))
+    return Catalogue(
+        departments=departments,
+        services=tuple(s for s in services if s),
+        categories=_parse_categories(reader.items("categories"), problems, known),
+    )
+
+
+def _parse_categories(
+    raw: list, problems: list[str], departments: set[str] | None
+) -> tuple[CategoryDefinition, ...]:
+    from app.catalogue.categories import CATEGORY_OPTIONAL, CATEGORY_REQUIRED, parse_category
+
+    parsed: list[CategoryDefinition | None] = []
+    for index, item in enumerate(raw):
+        where = f"categories[{index}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: must be a mapping")
+            parsed.append(None)
+            continue
+        reader = Reader(
+            item, where, problems, required=CATEGORY_REQUIRED, optional=CATEGORY_OPTIONAL
+        )
+        parsed.append(parse_category(reader, departments))
+    _check_unique([c.code if c else None for c in parsed], "categories", problems)
+    return tuple(c for c in parsed if c)
 
 
 def _check_unique(codes: list[str | None], where: str, problems: list[str]) -> None:
@@ -311,7 +342,7 @@ def _parse_departments(raw: list, problems: list[str]) -> tuple[DepartmentDefini
             problems.append(f"{where}: must be a mapping")
             departments.append(None)
             continue
-        reader = _Reader(
+        reader = Reader(
             item, where, problems, required=frozenset({"code", "name"}), optional=frozenset()
         )
         departments.append(
@@ -333,7 +364,7 @@ def _parse_service(
     if not isinstance(raw, dict):
         problems.append(f"{where or '(top level)'}: must be a mapping")
         return None
-    r = _Reader(raw, where, problems, required=_SERVICE_REQUIRED, optional=_SERVICE_OPTIONAL)
+    r = Reader(raw, where, problems, required=_SERVICE_REQUIRED, optional=_SERVICE_OPTIONAL)
     form_schema = _form_schema(r)
     department_code = r.code("department_code", DEPARTMENT_CODE_RE)
     if departments is not None and department_code and department_code not in departments:
@@ -357,7 +388,7 @@ def _parse_service(
     )
 
 
-def _form_schema(r: _Reader) -> dict:
+def _form_schema(r: Reader) -> dict:
     if "form_schema" not in r.mapping:
         return {}
     try:
@@ -368,7 +399,7 @@ def _form_schema(r: _Reader) -> dict:
         return {}
 
 
-def _key_fields(r: _Reader, form_schema: dict) -> tuple[str, ...]:
+def _key_fields(r: Reader, form_schema: dict) -> tuple[str, ...]:
     names = r.items("key_fields")
     fields = form_schema.get("properties")
     for index, name in enumerate(names):
@@ -381,7 +412,7 @@ def _key_fields(r: _Reader, form_schema: dict) -> tuple[str, ...]:
     return tuple(name for name in names if isinstance(name, str))
 
 
-def _documents(r: _Reader) -> tuple[DocumentRequirement, ...]:
+def _documents(r: Reader) -> tuple[DocumentRequirement, ...]:
     documents = [
         _parse_document(raw, f"{r.path('documents')}[{index}]", r.problems)
         for index, raw in enumerate(r.items("documents"))
@@ -394,7 +425,7 @@ def _parse_document(raw: Any, where: str, problems: list[str]) -> DocumentRequir
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be a mapping")
         return None
-    r = _Reader(raw, where, problems, required=_DOCUMENT_REQUIRED, optional=_DOCUMENT_OPTIONAL)
+    r = Reader(raw, where, problems, required=_DOCUMENT_REQUIRED, optional=_DOCUMENT_OPTIONAL)
     return DocumentRequirement(
         code=r.code("code", DOCUMENT_CODE_RE),
         label_id=r.text("label_id"),
@@ -408,7 +439,7 @@ def _parse_document(raw: Any, where: str, problems: list[str]) -> DocumentRequir
     )
 
 
-def _accepted_types(r: _Reader) -> tuple[str, ...]:
+def _accepted_types(r: Reader) -> tuple[str, ...]:
     types = r.items("accepted_types")
     if "accepted_types" in r.mapping and r.mapping["accepted_types"] in (None, []):
         r.fail("accepted_types", "must list at least one type")

@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.models import Department, Service
+from app.models import ComplaintCategory, Department, Service
 
 
 def current_services(
@@ -82,3 +82,65 @@ def current_service_id(session: Session, code: str) -> tuple[int, bool] | None:
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+# --- complaint categories -----------------------------------------------------------------------
+
+
+def current_category(session: Session, code: str) -> ComplaintCategory | None:
+    return session.exec(
+        select(ComplaintCategory).where(
+            col(ComplaintCategory.code) == code, col(ComplaintCategory.is_current).is_(True)
+        )
+    ).first()
+
+
+def current_categories(
+    session: Session, *, only_active: bool = True
+) -> list[tuple[ComplaintCategory, Department]]:
+    query = (
+        select(ComplaintCategory, Department)
+        .join(Department, col(Department.id) == col(ComplaintCategory.department_id))
+        .where(col(ComplaintCategory.is_current).is_(True))
+        .order_by(col(ComplaintCategory.code))
+    )
+    if only_active:
+        query = query.where(col(ComplaintCategory.active).is_(True))
+    return list(session.exec(query).all())
+
+
+def category_version(session: Session, category_id: int) -> ComplaintCategory:
+    """A category version by id (a stored version never changes: cached per process)."""
+    key = (f"category:{session.get_bind().engine.url}", category_id)
+    cached = _CATEGORY_CACHE.get(key)
+    if cached is not None:
+        return cached
+    row = session.execute(
+        select(ComplaintCategory).where(col(ComplaintCategory.id) == category_id)
+    ).scalar_one()
+    session.expunge(row)
+    with _VERSION_CACHE_LOCK:
+        if len(_CATEGORY_CACHE) >= _VERSION_CACHE_LIMIT:
+            _CATEGORY_CACHE.clear()
+        _CATEGORY_CACHE[key] = row
+    return row
+
+
+_CATEGORY_CACHE: dict[tuple[str, int], ComplaintCategory] = {}
+
+
+def insert_category(session: Session, category: ComplaintCategory) -> None:
+    session.add(category)
+    session.flush()
+
+
+def save_category(session: Session, category: ComplaintCategory) -> None:
+    session.add(category)
+
+
+def retire_category(session: Session, category_id: int) -> None:
+    session.execute(
+        update(ComplaintCategory)
+        .where(col(ComplaintCategory.id) == category_id)
+        .values(is_current=False)
+    )

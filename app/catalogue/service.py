@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from app.accounts import repository as accounts_repo
 from app.catalogue import repository
+from app.catalogue.categories import CategoryDefinition
 from app.catalogue.definitions import Catalogue, ServiceDefinition
 from app.catalogue.schemas import DocumentRequirementRead, ServiceList, ServiceRead, ServiceSummary
 from app.db import Session, get_required
 from app.errors import Msg, NotFound, ValidationFailed, field_error
-from app.models import Department, Service
+from app.models import ComplaintCategory, Department, Service
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,10 @@ class LoadReport:
     new_versions: list[str]
     unchanged: list[str]
     departments_created: list[str]
+    # Complaint categories, as the services above.
+    categories_created: list[str] = field(default_factory=list)
+    categories_new_versions: list[str] = field(default_factory=list)
+    categories_unchanged: list[str] = field(default_factory=list)
 
 
 def load_catalogue(session: Session, *, catalogue: Catalogue) -> LoadReport:
@@ -34,7 +39,66 @@ def load_catalogue(session: Session, *, catalogue: Catalogue) -> LoadReport:
     for definition in catalogue.services:
         outcome = _store_definition(session, definition)
         getattr(report, outcome).append(definition.code)
+    for category in catalogue.categories:
+        outcome = _store_category(session, category)
+        getattr(report, f"categories_{outcome}").append(category.code)
     return report
+
+
+def _store_category(session: Session, definition: CategoryDefinition) -> str:
+    """Store a complaint category; a changed definition becomes a new version (reports keep
+    the version they were filed under)."""
+    for code in sorted(definition.department_codes()):
+        if accounts_repo.department_by_code(session, code) is None:
+            raise ValidationFailed(
+                errors=[
+                    field_error(
+                        f"categories.{definition.code}.department",
+                        f"Dinas {code} belum ada",
+                        f"Department {code} does not exist",
+                    )
+                ]
+            )
+    department = accounts_repo.department_by_code(session, definition.department_code)
+    assert department is not None and department.id is not None  # checked just above
+    current = repository.current_category(session, definition.code)
+    active = (
+        definition.active
+        if definition.active is not None
+        else (current.active if current is not None else True)
+    )
+    if current is not None and current.content_hash == definition.content_hash():
+        if current.active != active:
+            current.active = active
+            repository.save_category(session, current)
+        return "unchanged"
+    if current is not None:
+        assert current.id is not None  # read from the database
+        repository.retire_category(session, current.id)
+    repository.insert_category(
+        session,
+        ComplaintCategory(
+            code=definition.code,
+            version=current.version + 1 if current else 1,
+            is_current=True,
+            active=active,
+            department_id=department.id,
+            name_id=definition.name_id,
+            name_en=definition.name_en,
+            description_id=definition.description_id,
+            description_en=definition.description_en,
+            routing=[asdict(rule) for rule in definition.routing],
+            form_schema=definition.form_schema,
+            public=definition.public,
+            anonymous_allowed=definition.anonymous_allowed,
+            exact_location_public=definition.exact_location_public,
+            response_hours=definition.response_hours,
+            resolution_days=definition.resolution_days,
+            duplicate_radius_m=definition.duplicate_radius_m,
+            content_hash=definition.content_hash(),
+        ),
+    )
+    return "new_versions" if current else "created"
 
 
 def _store_definition(session: Session, definition: ServiceDefinition) -> str:

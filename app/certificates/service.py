@@ -139,7 +139,7 @@ def record(
     issuer: CertificateIssuer,
     case: Case,
     actor_type: str,
-    actor_id: str,
+    actor_id: str | None,
 ) -> Certificate:
     """Insert the certificate row and its event (after the approval's own event); its file is
     written once the approval has committed."""
@@ -167,7 +167,7 @@ def revoke(
     reason: str,
     actor: User | None,
     actor_type: str,
-    actor_id: str,
+    actor_id: str | None,
     now: datetime,
 ) -> None:
     """Mark the case's certificate revoked (part of the revoke transition)."""

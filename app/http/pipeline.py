@@ -159,6 +159,14 @@ async def get_public(request: Request) -> Pipeline:
     return Pipeline(request)
 
 
+async def get_caller_if_any(request: Request) -> Pipeline:
+    """The signed-in caller when the request carries a token (checked as ``get_caller``
+    does), else a public pipeline: for what residents may also do without an account."""
+    if not request.headers.get("authorization"):
+        return Pipeline(request)
+    return await get_caller(request)
+
+
 def limited_per_address(limit: AddressLimit) -> Callable[[Request], Any]:
     """A public pipeline whose requests count against ``limit`` (inside its one hop)."""
 
@@ -170,5 +178,6 @@ def limited_per_address(limit: AddressLimit) -> Callable[[Request], Any]:
 
 CallerDep = Annotated[Pipeline, Depends(get_caller)]
 PublicDep = Annotated[Pipeline, Depends(get_public)]
+MaybeCallerDep = Annotated[Pipeline, Depends(get_caller_if_any)]
 VerifyLimitedDep = Annotated[Pipeline, Depends(limited_per_address(VERIFY_LIMIT))]
 RegisterLimitedDep = Annotated[Pipeline, Depends(limited_per_address(REGISTER_LIMIT))]

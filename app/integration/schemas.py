@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from app.schemas_common import InputModel
 
 EventPattern = Annotated[
-    str, StringConstraints(pattern=r"^(\*|(application|certificate)\.(\*|[a-z_]{1,40}))$")
+    str, StringConstraints(pattern=r"^(\*|(application|certificate|complaint)\.(\*|[a-z_]{1,40}))$")
 ]
 
 

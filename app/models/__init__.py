@@ -6,6 +6,7 @@ from app.models.audit import AuditCheckpoint, AuditLeaf, AuditState
 from app.models.cases import Case, Document, Event, ReferenceCounter
 from app.models.catalogue import Service
 from app.models.certificates import Certificate, RateLimit
+from app.models.complaints import Complaint, ComplaintCategory, ComplaintFollower
 from app.models.integration import (
     OAuthClient,
     OutboxMessage,
@@ -24,6 +25,9 @@ __all__ = [
     "AuditState",
     "Case",
     "Certificate",
+    "Complaint",
+    "ComplaintCategory",
+    "ComplaintFollower",
     "Department",
     "Document",
     "Event",

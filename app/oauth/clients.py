@@ -20,6 +20,8 @@ CLIENT_SCOPES = frozenset(
         "applications:read",  # read applications and their timelines
         "applications:write",  # create and submit applications on behalf of a named resident
         "certificates:read",  # certificate metadata and PDFs
+        "complaints:read",  # read complaints and their timelines
+        "complaints:write",  # file complaints for residents (Open311 POST requests)
         "certificates:verify",  # verification endpoints with the client's own rate limit
         "webhooks:manage",  # subscribe to events
         "pii:read",  # NIK and contact details in responses

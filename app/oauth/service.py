@@ -25,7 +25,16 @@ if TYPE_CHECKING:  # the process's objects; only their type is needed here
     from app.runtime import Runtime
 
 FIRST_PARTY_CLIENT = "loket-app"
-USER_SCOPES = frozenset({"applications:read", "applications:write", "certificates:read", "profile"})
+USER_SCOPES = frozenset(
+    {
+        "applications:read",
+        "applications:write",
+        "certificates:read",
+        "complaints:read",
+        "complaints:write",
+        "profile",
+    }
+)
 
 
 @dataclass

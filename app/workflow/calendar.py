@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from functools import cache
 
 import holidays
@@ -18,6 +18,8 @@ from holidays.constants import GOVERNMENT, PUBLIC
 # In Indonesia the GOVERNMENT category holds cuti bersama (joint leave), when offices are closed.
 _CATEGORIES = (PUBLIC, GOVERNMENT)
 _EXTRA_NAME = "Hari libur tambahan"
+# Jakarta's government offices serve the public from 08:00 to 16:00 on working days.
+OFFICE_OPENS, OFFICE_CLOSES = time(8, 0), time(16, 0)
 
 
 class WorkingCalendar:
@@ -74,6 +76,40 @@ class WorkingCalendar:
             remaining -= self.working_days_between(current, candidate)
             current = candidate
         return current
+
+    def add_office_hours(
+        self,
+        start: datetime,
+        hours: float,
+        *,
+        opens: time = OFFICE_OPENS,
+        closes: time = OFFICE_CLOSES,
+    ) -> datetime:
+        """The office-clock moment ``hours`` office hours after ``start`` (both naive wall-clock
+        times at the office): only the hours between ``opens`` and ``closes`` on working days
+        count, so a report filed on Friday evening with 8 hours is due on Monday at closing."""
+        if hours < 0:
+            raise ValueError(f"hours must be >= 0, got {hours}")
+        if start.tzinfo is not None:
+            raise ValueError("start must be a naive wall-clock time at the office")
+        if not opens < closes:
+            raise ValueError("the office must open before it closes")
+        remaining = timedelta(hours=hours)
+        moment = self._next_open_moment(start, opens, closes)
+        while True:
+            closing = datetime.combine(moment.date(), closes)
+            if moment + remaining <= closing:
+                return moment + remaining
+            remaining -= closing - moment
+            following = self.add_working_days(moment.date(), 1)
+            moment = datetime.combine(following, opens)
+
+    def _next_open_moment(self, start: datetime, opens: time, closes: time) -> datetime:
+        """``start`` if the office is open then, else the next moment it opens."""
+        day = start.date()
+        if self.is_working_day(day) and start.time() < closes:
+            return max(start, datetime.combine(day, opens))
+        return datetime.combine(self.add_working_days(day, 1), opens)
 
     def _year_names(self, year: int) -> dict[date, str]:
         names = self._names.get(year)

@@ -128,6 +128,7 @@ def _t(
     event: str,
     guards: tuple[str, ...] = (),
     effects: tuple[str, ...] = (),
+    label: Msg | None = None,
 ) -> Transition:
     """Shorthand that freezes the sets and looks up the bilingual label."""
     return Transition(
@@ -138,7 +139,7 @@ def _t(
         event=event,
         guards=guards,
         effects=effects,
-        label=_LABELS[action],
+        label=label or _LABELS[action],
     )
 
 
@@ -326,7 +327,176 @@ TWO_LEVEL = Workflow(
     ),
 )
 
-WORKFLOWS: dict[str, Workflow] = {wf.name: wf for wf in (SINGLE_APPROVAL, TWO_LEVEL)}
+# --- complaints (pengaduan) ---------------------------------------------------------------------
+# A report goes straight to the authority; the officer who resolves it may not verify it (a
+# second officer confirms the fix, as Jakarta's CRM does); the reporter then confirms it or
+# reopens it within the window, and the system closes what the reporter left unanswered.
+
+REPORTED = State(
+    name="submitted",
+    label=Msg("Dilaporkan", "Reported"),
+    officer_label=Msg("Baru, belum ditanggapi", "New, not yet answered"),
+    holder="authority",
+    clock="runs",
+)
+ACCEPTED = State(
+    name="accepted", label=Msg("Diterima", "Accepted"), holder="authority", clock="runs"
+)
+IN_PROGRESS = State(
+    name="in_progress",
+    label=Msg("Sedang dikerjakan", "In progress"),
+    short_label=Msg("Dikerjakan", "In progress"),
+    holder="authority",
+    clock="runs",
+)
+RESOLVED = State(
+    name="resolved",
+    label=Msg("Selesai dikerjakan, sedang diperiksa", "Fixed, being checked"),
+    officer_label=Msg("Selesai, menunggu verifikasi", "Resolved, awaiting verification"),
+    short_label=Msg("Selesai", "Resolved"),
+    holder="authority",
+    clock="runs",
+)
+# The fix is confirmed by a second officer; the reporter may now confirm it or reopen it.
+FIX_VERIFIED = State(
+    name="verified",
+    label=Msg("Selesai, menunggu konfirmasi Anda", "Fixed, awaiting your confirmation"),
+    officer_label=Msg("Terverifikasi, menunggu pelapor", "Verified, awaiting the reporter"),
+    short_label=Msg("Terverifikasi", "Verified"),
+    holder="owner",
+    clock="stopped",
+    outcome="resolved",
+)
+CLOSED = State(
+    name="closed",
+    label=Msg("Selesai", "Closed"),
+    holder="nobody",
+    clock="stopped",
+    final=True,
+    outcome="resolved",
+)
+DUPLICATE = State(
+    name="duplicate",
+    label=Msg("Digabung dengan laporan lain", "Duplicate of another report"),
+    short_label=Msg("Duplikat", "Duplicate"),
+    holder="nobody",
+    clock="stopped",
+    final=True,
+    outcome="duplicate",
+)
+DECLINED = State(
+    name="declined",
+    label=Msg("Bukan kewenangan Pemprov DKI", "Not the city's responsibility"),
+    short_label=Msg("Bukan kewenangan", "Not ours"),
+    holder="nobody",
+    clock="stopped",
+    final=True,
+    outcome="declined",
+)
+
+_LABELS |= {
+    "accept": Msg("Terima laporan", "Accept"),
+    "refer": Msg("Alihkan ke dinas lain", "Refer to another department"),
+    "mark_duplicate": Msg("Tandai duplikat", "Mark as duplicate"),
+    "decline": Msg("Bukan kewenangan kami", "Not our responsibility"),
+    "start_work": Msg("Mulai dikerjakan", "Start work"),
+    "resolve": Msg("Nyatakan selesai", "Resolve"),
+    "confirm": Msg("Konfirmasi sudah beres", "Confirm it is fixed"),
+    "reopen": Msg("Belum beres, buka kembali", "Not fixed: reopen"),
+    "auto_close": Msg("Tutup otomatis", "Close automatically"),
+}
+_TRIAGE = (REPORTED, ACCEPTED)
+
+COMPLAINT = Workflow(
+    name="complaint",
+    initial=REPORTED.name,
+    states=(REPORTED, ACCEPTED, IN_PROGRESS, RESOLVED, FIX_VERIFIED, CLOSED, DUPLICATE, DECLINED),
+    transitions=(
+        _t("accept", [REPORTED], ACCEPTED, ["officer"], event="accepted", effects=("respond",)),
+        # Stays in its state, in the other department's queue (its first response is due there).
+        _t(
+            "refer",
+            _TRIAGE,
+            None,
+            ["officer"],
+            event="referred",
+            guards=("comment_required",),
+            effects=("respond", "refer", "release"),
+        ),
+        _t(
+            "mark_duplicate",
+            _TRIAGE,
+            DUPLICATE,
+            ["officer"],
+            event="marked_duplicate",
+            effects=("respond", "duplicate_of", "decide", "track_openness"),
+        ),
+        _t(
+            "decline",
+            _TRIAGE,
+            DECLINED,
+            ["officer"],
+            event="declined",
+            guards=("comment_required",),
+            effects=("respond", "decide", "track_openness"),
+        ),
+        _t(
+            "start_work",
+            [ACCEPTED],
+            IN_PROGRESS,
+            ["officer"],
+            event="work_started",
+            effects=("claim",),
+        ),
+        _t(
+            "resolve",
+            [IN_PROGRESS],
+            RESOLVED,
+            ["officer"],
+            event="resolved",
+            guards=("comment_required",),
+            effects=("record_first_officer", "release"),
+        ),
+        _t(
+            "verify",
+            [RESOLVED],
+            FIX_VERIFIED,
+            ["officer"],
+            event="verified",
+            guards=("second_officer",),
+            effects=("decide",),
+            label=Msg("Verifikasi penyelesaian", "Verify the fix"),
+        ),
+        _t(
+            "confirm",
+            [FIX_VERIFIED],
+            CLOSED,
+            ["reporter"],
+            event="confirmed",
+            effects=("track_openness",),
+        ),
+        _t(
+            "reopen",
+            [FIX_VERIFIED, CLOSED],
+            IN_PROGRESS,
+            ["reporter"],
+            event="reopened",
+            guards=("comment_required", "reopen_window"),
+            effects=("reopen", "track_openness"),
+        ),
+        _t(
+            "auto_close",
+            [FIX_VERIFIED],
+            CLOSED,
+            ["system"],
+            event="closed_unanswered",
+            guards=("reopen_window_passed",),
+            effects=("track_openness",),
+        ),
+    ),
+)
+
+WORKFLOWS: dict[str, Workflow] = {wf.name: wf for wf in (SINGLE_APPROVAL, TWO_LEVEL, COMPLAINT)}
 
 
 def get_workflow(name: str) -> Workflow:

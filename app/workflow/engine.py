@@ -16,9 +16,12 @@ from typing import Literal
 
 from app.errors import Forbidden, InvalidTransition, Msg
 
-# Who may take an action: the case's owner (the applicant, the reporter), officers of the
-# handling department holding an officer role, or any officer of that department.
-ALL_ROLES: frozenset[str] = frozenset({"applicant", "verifier", "approver", "officer"})
+# Who may take an action: the case's owner (the applicant of a permit, the reporter of a
+# complaint), officers of the handling department holding an officer role, any officer of that
+# department, or the system itself (a sweep that closes what nobody answered in time).
+ALL_ROLES: frozenset[str] = frozenset(
+    {"applicant", "reporter", "verifier", "approver", "officer", "system"}
+)
 
 Clock = Literal["runs", "paused", "stopped"]
 Holder = Literal["owner", "authority", "nobody"]

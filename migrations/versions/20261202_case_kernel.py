@@ -55,13 +55,21 @@ def upgrade() -> None:
         op.execute(f"ALTER TABLE cases RENAME COLUMN {old} TO {new}")
     op.add_column(
         "cases",
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
-                  server_default="application"),
+        sa.Column(
+            "kind",
+            sqlmodel.sql.sqltypes.AutoString(length=16),
+            nullable=False,
+            server_default="application",
+        ),
     )
     op.add_column(
         "cases",
-        sa.Column("workflow", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False,
-                  server_default=""),
+        sa.Column(
+            "workflow",
+            sqlmodel.sql.sqltypes.AutoString(length=32),
+            nullable=False,
+            server_default="",
+        ),
     )
     op.execute(
         "UPDATE cases SET workflow = (SELECT services.workflow FROM services"
@@ -81,10 +89,14 @@ def upgrade() -> None:
         batch.drop_column("service_id")
         batch.alter_column("owner_id", existing_type=sa.Uuid(), nullable=True)
         # The defaults only filled the existing rows: every case says its kind and workflow.
-        batch.alter_column("kind", server_default=None,
-                           existing_type=sqlmodel.sql.sqltypes.AutoString(length=16))
-        batch.alter_column("workflow", server_default=None,
-                           existing_type=sqlmodel.sql.sqltypes.AutoString(length=32))
+        batch.alter_column(
+            "kind", server_default=None, existing_type=sqlmodel.sql.sqltypes.AutoString(length=16)
+        )
+        batch.alter_column(
+            "workflow",
+            server_default=None,
+            existing_type=sqlmodel.sql.sqltypes.AutoString(length=32),
+        )
     _case_indexes()
     _events_and_documents_to_cases()
 
@@ -93,7 +105,9 @@ def _case_indexes() -> None:
     op.create_index("ix_cases_assigned_to_id", "cases", ["assigned_to_id"])
     op.create_index("ix_cases_dept_created", "cases", ["department_id", "kind", "created_at", "id"])
     op.create_index(
-        "ix_cases_dept_state_created", "cases", ["department_id", "kind", "state", "created_at", "id"]
+        "ix_cases_dept_state_created",
+        "cases",
+        ["department_id", "kind", "state", "created_at", "id"],
     )
     op.create_index("ix_cases_owner_created", "cases", ["owner_id", "kind", "created_at", "id"])
     op.create_index("ix_cases_dept_due", "cases", ["department_id", "due_at"])
@@ -117,8 +131,9 @@ def _events_and_documents_to_cases() -> None:
             batch.drop_constraint("uq_events_application_seq", type_="unique")
             batch.create_unique_constraint("uq_events_case_seq", ["case_id", "seq"])
     else:
-        op.execute("ALTER TABLE events RENAME CONSTRAINT uq_events_application_seq"
-                   " TO uq_events_case_seq")
+        op.execute(
+            "ALTER TABLE events RENAME CONSTRAINT uq_events_application_seq TO uq_events_case_seq"
+        )
 
 
 def downgrade() -> None:
@@ -127,17 +142,24 @@ def downgrade() -> None:
             batch.drop_constraint("uq_events_case_seq", type_="unique")
             batch.create_unique_constraint("uq_events_application_seq", ["case_id", "seq"])
     else:
-        op.execute("ALTER TABLE events RENAME CONSTRAINT uq_events_case_seq"
-                   " TO uq_events_application_seq")
+        op.execute(
+            "ALTER TABLE events RENAME CONSTRAINT uq_events_case_seq TO uq_events_application_seq"
+        )
     op.execute("ALTER TABLE events RENAME COLUMN case_id TO application_id")
     op.drop_index("ix_documents_case_requirement", table_name="documents")
     op.execute("ALTER TABLE documents RENAME COLUMN case_id TO application_id")
     op.create_index(
         "ix_documents_application_requirement", "documents", ["application_id", "requirement"]
     )
-    for name in ("ix_cases_assigned_to_id", "ix_cases_dept_created",
-                 "ix_cases_dept_state_created", "ix_cases_owner_created", "ix_cases_dept_due",
-                 "ix_cases_updated", "ix_cases_queue"):
+    for name in (
+        "ix_cases_assigned_to_id",
+        "ix_cases_dept_created",
+        "ix_cases_dept_state_created",
+        "ix_cases_owner_created",
+        "ix_cases_dept_due",
+        "ix_cases_updated",
+        "ix_cases_queue",
+    ):
         op.drop_index(name, table_name="cases")
     # Only applications existed before the kernel: other kinds of case cannot go back, and
     # neither can their timelines and documents.
@@ -167,14 +189,24 @@ def downgrade() -> None:
     ):
         op.execute(f"ALTER TABLE cases RENAME COLUMN {new} TO {old}")
     op.rename_table("cases", "applications")
-    op.create_index("ix_applications_applicant_created", "applications",
-                    ["applicant_id", "created_at", "id"])
+    op.create_index(
+        "ix_applications_applicant_created", "applications", ["applicant_id", "created_at", "id"]
+    )
     op.create_index("ix_applications_assigned_to_id", "applications", ["assigned_to_id"])
-    op.create_index("ix_applications_dept_created", "applications",
-                    ["department_id", "created_at", "id"])
+    op.create_index(
+        "ix_applications_dept_created", "applications", ["department_id", "created_at", "id"]
+    )
     op.create_index("ix_applications_dept_due", "applications", ["department_id", "due_at"])
-    op.create_index("ix_applications_dept_state_created", "applications",
-                    ["department_id", "state", "created_at", "id"])
+    op.create_index(
+        "ix_applications_dept_state_created",
+        "applications",
+        ["department_id", "state", "created_at", "id"],
+    )
     op.create_index("ix_applications_updated", "applications", ["updated_at", "id"])
-    op.create_index("ix_applications_queue", "applications", ["department_id", "created_at", "id"],
-                    postgresql_where=DRAFTS_HIDDEN, sqlite_where=DRAFTS_HIDDEN)
+    op.create_index(
+        "ix_applications_queue",
+        "applications",
+        ["department_id", "created_at", "id"],
+        postgresql_where=DRAFTS_HIDDEN,
+        sqlite_where=DRAFTS_HIDDEN,
+    )

@@ -150,3 +150,40 @@ def test_names_do_not_depend_on_the_process_locale(monkeypatch: pytest.MonkeyPat
     assert "Kemerdekaan" in WorkingCalendar().holidays_in(2026)[date(2026, 8, 17)]
     english = WorkingCalendar(language="en_US").holidays_in(2026)
     assert english[date(2026, 3, 23)] == "Eid al-Fitr Joint Holiday"
+
+
+# --- office hours (a complaint's first response) ------------------------------------------------
+
+
+def test_office_hours_count_only_while_the_office_is_open() -> None:
+    from datetime import datetime
+
+    tuesday_morning = datetime(2026, 7, 7, 9, 30)
+    assert CAL.add_office_hours(tuesday_morning, 2) == datetime(2026, 7, 7, 11, 30)
+    # 8 hours from 09:30 Tuesday: 6.5 hours on Tuesday, 1.5 on Wednesday.
+    assert CAL.add_office_hours(tuesday_morning, 8) == datetime(2026, 7, 8, 9, 30)
+    # Before opening, the clock starts at 08:00; after closing, at 08:00 the next working day.
+    assert CAL.add_office_hours(datetime(2026, 7, 7, 6, 0), 1) == datetime(2026, 7, 7, 9, 0)
+    assert CAL.add_office_hours(datetime(2026, 7, 7, 18, 0), 1) == datetime(2026, 7, 8, 9, 0)
+    # Friday evening to Monday: the weekend does not count.
+    assert CAL.add_office_hours(datetime(2026, 7, 10, 17, 0), 8) == datetime(2026, 7, 13, 16, 0)
+    # Exactly at closing stays on the day; a full day is 8 hours.
+    assert CAL.add_office_hours(datetime(2026, 7, 7, 8, 0), 8) == datetime(2026, 7, 7, 16, 0)
+    assert CAL.add_office_hours(datetime(2026, 7, 7, 8, 0), 16) == datetime(2026, 7, 8, 16, 0)
+
+
+def test_office_hours_skip_the_lebaran_week() -> None:
+    from datetime import datetime
+
+    # Tuesday 17 March 2026 at 15:00; the next working day is Wednesday 25 March.
+    assert CAL.add_office_hours(datetime(2026, 3, 17, 15, 0), 3) == datetime(2026, 3, 25, 10, 0)
+    assert CAL.add_office_hours(datetime(2026, 3, 21, 12, 0), 0) == datetime(2026, 3, 25, 8, 0)
+
+
+def test_office_hours_refuse_nonsense() -> None:
+    from datetime import UTC, datetime
+
+    with pytest.raises(ValueError):
+        CAL.add_office_hours(datetime(2026, 7, 7, 9, 0), -1)
+    with pytest.raises(ValueError):
+        CAL.add_office_hours(datetime(2026, 7, 7, 9, 0, tzinfo=UTC), 1)
