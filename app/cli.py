@@ -427,3 +427,47 @@ def stats_refresh() -> None:
 
     count = _run_service(lambda s, _r: refresh_facts(s))
     typer.echo(f"{count} applications read")
+
+
+sla_cli = typer.Typer(
+    help="Deadlines that bind: warnings, escalations, deemed approvals.", no_args_is_help=True
+)
+cli.add_typer(sla_cli, name="sla")
+
+
+def _moment(text: str | None):
+    from datetime import UTC, datetime
+
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"--now {text!r} is not an ISO-8601 time (e.g. 2026-12-24T09:00:00+07:00)")
+    if moment.tzinfo is None:
+        _fail(f"--now {text!r} needs a time zone (Z or +07:00)")
+    return moment.astimezone(UTC)
+
+
+@sla_cli.command("sweep")
+def sla_sweep(
+    now: Annotated[
+        str | None, typer.Option(help="the moment to sweep at, ISO-8601 with zone (default: now)")
+    ] = None,
+) -> None:
+    """Take every warning, escalation and deemed approval due at --now, once, and print them
+    (the worker does the same every minute)."""
+    from app.cases.sweep import sweep
+
+    moment = _moment(now)
+    runtime = _runtime()
+    report = sweep(runtime.engine, now=moment, env=lambda: runtime.certificates)
+    for item in report.items:
+        typer.echo(f"{item.reference}\t{item.action or '-'}\t{item.outcome}")
+    done = sum(1 for item in report.items if item.outcome == "done")
+    typer.echo(
+        f"swept at {moment.isoformat()}: {done} actions, {report.failed} failed, "
+        f"{len(report.items) - done - report.failed} deadlines recomputed"
+    )
+    if report.failed:
+        raise typer.Exit(1)

@@ -8,7 +8,9 @@ from app.errors import Forbidden, Msg
 from app.models import OAuthClient, User
 
 CITIZEN, OFFICER, ADMIN = "citizen", "officer", "admin"
-OFFICER_ROLES = frozenset({"verifier", "approver"})
+# A head (kepala dinas/bidang) receives escalated cases and objections and may reassign.
+OFFICER_ROLES = frozenset({"verifier", "approver", "head"})
+SYSTEM_ACTOR = "system"
 
 
 @dataclass(frozen=True)
@@ -17,13 +19,19 @@ class Principal:
     client_id: str
     scopes: frozenset[str]
     client: OAuthClient | None = None  # set for machine clients (client credentials)
+    # Loket itself acting on a clock (the deadline sweep): actor ``system``, no user, no client.
+    system: bool = False
 
     @property
     def actor_id(self) -> str:
+        if self.system:
+            return SYSTEM_ACTOR
         return str(self.user.id) if self.user else self.client_id
 
     @property
     def actor_type(self) -> str:
+        if self.system:
+            return SYSTEM_ACTOR
         return "user" if self.user else "client"
 
     @property
@@ -58,6 +66,9 @@ class Principal:
                 ),
                 headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
             )
+
+
+SYSTEM = Principal(user=None, client_id=SYSTEM_ACTOR, scopes=frozenset(), system=True)
 
 
 def parse_officer_roles(raw: str) -> frozenset[str]:

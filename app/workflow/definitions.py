@@ -116,6 +116,11 @@ _LABELS: dict[str, Msg] = {
     "reject": Msg("Tolak", "Reject"),
     "withdraw": Msg("Tarik kembali", "Withdraw"),
     "revoke": Msg("Cabut izin", "Revoke"),
+    "extend": Msg("Perpanjang tenggat", "Extend the deadline"),
+    "reassign": Msg("Alihkan ke petugas lain", "Reassign"),
+    "warn_sla": Msg("Peringatan tenggat", "Deadline warning"),
+    "escalate": Msg("Teruskan ke kepala dinas", "Escalate to the head"),
+    "deemed_approve": Msg("Disetujui demi hukum", "Approve by operation of law"),
 }
 
 
@@ -179,19 +184,72 @@ _REVOKE = _t(
     effects=("revoke_certificate",),
 )
 
+
+def _deadline_steps(states: Iterable[State]) -> tuple[Transition, ...]:
+    """What binds the authority's time, from every state whose clock runs (section 11 of the
+    design): an officer extends once, a head reassigns, and Loket itself (``system``, the
+    deadline sweep) warns, escalates, or approves by operation of law where the service says so.
+    """
+    running = [state for state in states if state.clock == "runs"]
+    return (
+        _t(
+            "extend",
+            running,
+            None,
+            ["verifier", "approver", "head"],
+            event="deadline_extended",
+            guards=("comment_required", "extension_allowed"),
+            effects=("extend_deadline",),
+        ),
+        _t(
+            "reassign",
+            running,
+            None,
+            ["head"],
+            event="reassigned",
+            guards=("assignee_in_department",),
+            effects=("reassign",),
+        ),
+        _t("warn_sla", running, None, ["system"], event="sla_warned", effects=("mark_warned",)),
+        _t("escalate", running, None, ["system"], event="escalated", effects=("mark_escalated",)),
+        _t(
+            "deemed_approve",
+            running,
+            APPROVED,
+            ["system"],
+            event="deemed_approved",
+            guards=("deemed_approval_allowed",),
+            effects=("decide", "issue_certificate_by_law"),
+        ),
+    )
+
+
+_SINGLE_STATES = (
+    DRAFT,
+    SUBMITTED,
+    IN_REVIEW,
+    REVISION_REQUESTED,
+    APPROVED,
+    REJECTED,
+    WITHDRAWN,
+    REVOKED,
+)
+_TWO_LEVEL_STATES = (
+    DRAFT,
+    SUBMITTED,
+    IN_VERIFICATION,
+    VERIFIED,
+    REVISION_REQUESTED,
+    APPROVED,
+    REJECTED,
+    WITHDRAWN,
+    REVOKED,
+)
+
 SINGLE_APPROVAL = Workflow(
     name="single_approval",
     initial=DRAFT.name,
-    states=(
-        DRAFT,
-        SUBMITTED,
-        IN_REVIEW,
-        REVISION_REQUESTED,
-        APPROVED,
-        REJECTED,
-        WITHDRAWN,
-        REVOKED,
-    ),
+    states=_SINGLE_STATES,
     transitions=(
         _SUBMIT,
         _t(
@@ -239,23 +297,14 @@ SINGLE_APPROVAL = Workflow(
         ),
         _WITHDRAW,
         _REVOKE,
+        *_deadline_steps(_SINGLE_STATES),
     ),
 )
 
 TWO_LEVEL = Workflow(
     name="two_level",
     initial=DRAFT.name,
-    states=(
-        DRAFT,
-        SUBMITTED,
-        IN_VERIFICATION,
-        VERIFIED,
-        REVISION_REQUESTED,
-        APPROVED,
-        REJECTED,
-        WITHDRAWN,
-        REVOKED,
-    ),
+    states=_TWO_LEVEL_STATES,
     transitions=(
         _SUBMIT,
         _t(
@@ -323,6 +372,7 @@ TWO_LEVEL = Workflow(
         ),
         _WITHDRAW,
         _REVOKE,
+        *_deadline_steps(_TWO_LEVEL_STATES),
     ),
 )
 

@@ -17,8 +17,12 @@ from typing import Literal
 from app.errors import Forbidden, InvalidTransition, Msg
 
 # Who may take an action: the case's owner (the applicant, the reporter), officers of the
-# handling department holding an officer role, or any officer of that department.
-ALL_ROLES: frozenset[str] = frozenset({"applicant", "verifier", "approver", "officer"})
+# handling department holding an officer role (a ``head`` receives escalations and objections),
+# any officer of that department, or Loket itself (``system``: the deadline sweep).
+ALL_ROLES: frozenset[str] = frozenset(
+    {"applicant", "verifier", "approver", "head", "officer", "system"}
+)
+SYSTEM_ROLE = "system"
 
 Clock = Literal["runs", "paused", "stopped"]
 Holder = Literal["owner", "authority", "nobody"]

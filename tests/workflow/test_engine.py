@@ -27,7 +27,20 @@ from app.workflow.engine import (
     validate_workflow,
 )
 
-A, V, P = "applicant", "verifier", "approver"
+A, V, P, H, S = "applicant", "verifier", "approver", "head", "system"
+
+
+def _deadline_steps(running: tuple[str, ...]) -> dict[tuple[str, str], tuple[str | None, set[str]]]:
+    """Section 11: from every state whose clock runs."""
+    steps: dict[tuple[str, str], tuple[str | None, set[str]]] = {}
+    for state in running:
+        steps[state, "extend"] = (None, {V, P, H})
+        steps[state, "reassign"] = (None, {H})
+        steps[state, "warn_sla"] = (None, {S})
+        steps[state, "escalate"] = (None, {S})
+        steps[state, "deemed_approve"] = ("approved", {S})
+    return steps
+
 
 # (state, action) -> (target, roles allowed). Written out literally: not derived from the engine.
 SINGLE_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
@@ -43,6 +56,7 @@ SINGLE_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
     ("submitted", "withdraw"): ("withdrawn", {A}),
     ("revision_requested", "withdraw"): ("withdrawn", {A}),
     ("approved", "revoke"): ("revoked", {P}),
+    **_deadline_steps(("submitted", "in_review")),
 }
 SINGLE_STATES = (
     "draft",
@@ -72,6 +86,7 @@ TWO_LEVEL_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
     ("submitted", "withdraw"): ("withdrawn", {A}),
     ("revision_requested", "withdraw"): ("withdrawn", {A}),
     ("approved", "revoke"): ("revoked", {P}),
+    **_deadline_steps(("submitted", "in_verification", "verified")),
 }
 TWO_LEVEL_STATES = (
     "draft",
@@ -180,12 +195,21 @@ def test_allowed_actions() -> None:
 
     assert actions("draft", A) == ["submit", "withdraw"]
     assert actions("draft", V, P) == []
-    assert actions("submitted", V) == ["start_verification", "claim"]
-    assert actions("submitted", P) == ["claim"]
-    assert actions("verified", P) == ["claim", "request_revision", "approve", "reject"]
-    assert actions("verified", V, P) == ["claim", "request_revision", "approve", "reject"]
-    assert actions("in_verification", V) == ["claim", "request_revision", "verify", "reject"]
-    assert actions("rejected", A, V, P) == []
+    assert actions("submitted", V) == ["start_verification", "claim", "extend"]
+    assert actions("submitted", P) == ["claim", "extend"]
+    decide = ["claim", "request_revision", "approve", "reject", "extend"]
+    assert actions("verified", P) == decide
+    assert actions("verified", V, P) == decide
+    assert actions("in_verification", V) == [
+        "claim",
+        "request_revision",
+        "verify",
+        "reject",
+        "extend",
+    ]
+    assert actions("verified", H) == ["extend", "reassign"]
+    assert actions("verified", S) == ["warn_sla", "escalate", "deemed_approve"]
+    assert actions("rejected", A, V, P, H, S) == []
 
 
 def test_guard_effects_as_specified() -> None:
@@ -251,7 +275,7 @@ def test_states_say_what_they_mean() -> None:
     assert set(states_where(flows, editable=True)) == {"draft", "revision_requested"}
     assert set(states_where(flows, certified=True)) == {"approved", "revoked"}
     assert {"draft"} == PRIVATE_STATES and PRIVATE_STATES_SQL == "state <> 'draft'"
-    assert {A, V, P, "officer"} == ALL_ROLES
+    assert {A, V, P, H, S, "officer"} == ALL_ROLES
     single = get_workflow("single_approval")
     assert single.state("revision_requested").holder == "owner"
     assert single.state("in_review").holder == "authority"

@@ -43,6 +43,7 @@ def queue_page(
     service: Text = "",
     assigned: Text = "",
     overdue: Text = "",
+    escalated: Text = "",
     q: Text = "",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
@@ -51,6 +52,7 @@ def queue_page(
         service=service,
         assigned=assigned,
         overdue=overdue in ("1", "true", "on"),
+        escalated=escalated in ("1", "true", "on"),
         q=q.strip(),
     )
     view = officer_views.queue_view(
