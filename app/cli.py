@@ -471,3 +471,48 @@ def sla_sweep(
     )
     if report.failed:
         raise typer.Exit(1)
+
+
+@sla_cli.command("report")
+def sla_report(
+    start: Annotated[str, typer.Option("--from", help="first office day, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="last office day, YYYY-MM-DD (included)")],
+) -> None:
+    """Count warnings, escalations, extensions, deemed approvals and objections per department
+    and service between two office days."""
+    from datetime import date, timedelta
+
+    from app.accounts import repository as accounts
+    from app.cases import deadlines, kinds
+    from app.office import end_of_day
+
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        _fail("--from and --to are office days written YYYY-MM-DD")
+    if last < first:
+        _fail("--to is before --from")
+
+    def work(session, _runtime):
+        rows = deadlines.deadline_counts(
+            session,
+            kinds=[kind.name for kind in kinds.registered()],
+            start=end_of_day(first - timedelta(days=1)),
+            end=end_of_day(last),
+        )
+        codes = {}
+        for row in rows:
+            department = accounts.department_by_id(session, row.department_id)
+            codes[row.department_id] = department.code if department else str(row.department_id)
+        return rows, codes
+
+    rows, codes = _run_service(work)
+    columns = [column for column, _ in deadlines.COUNTED_EVENTS]
+    typer.echo("\t".join(["department", "subject", *columns]))
+    totals = dict.fromkeys(columns, 0)
+    for row in rows:
+        values = [row.counts[column] for column in columns]
+        typer.echo("\t".join([codes[row.department_id], row.subject_code, *map(str, values)]))
+        for column in columns:
+            totals[column] += row.counts[column]
+    typer.echo("\t".join(["total", "", *(str(totals[column]) for column in columns)]))

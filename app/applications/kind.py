@@ -13,7 +13,7 @@ from app.applications import repository
 from app.cases.documents import current_requirements
 from app.cases.kinds import CaseKind, Requirement, Step
 from app.catalogue import repository as catalogue_repo
-from app.catalogue.deadlines import DeadlineRules
+from app.catalogue.deadlines import OBJECTION_LEGAL_BASIS, DeadlineRules
 from app.catalogue.formschema import validate_data
 from app.certificates import service as certificates
 from app.db import Session, get_required
@@ -116,11 +116,14 @@ def _issue_certificate(step: Step, *, by_law: Msg | None = None) -> None:
 
 def _issue_certificate_by_law(step: Step) -> None:
     """A deemed approval's certificate: it states the legal basis the service names."""
-    rules = _deadline_rules(step.session, step.case)
-    if rules.legal_basis is None:  # the guard refused this already; never a silent approval
+    if step.workflow.state(step.case.state).objection:
+        basis: Msg | None = OBJECTION_LEGAL_BASIS
+    else:
+        basis = _deadline_rules(step.session, step.case).legal_basis
+    if basis is None:  # the guard refused this already; never a silent approval
         raise RuntimeError(f"deemed approval of {step.case.reference} without a legal basis")
-    step.details["legal_basis_id"], step.details["legal_basis_en"] = rules.legal_basis
-    _issue_certificate(step, by_law=rules.legal_basis)
+    step.details["legal_basis_id"], step.details["legal_basis_en"] = basis
+    _issue_certificate(step, by_law=basis)
 
 
 def _revoke_certificate(step: Step) -> None:

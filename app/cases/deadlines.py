@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.accounts.principal import parse_officer_roles
@@ -35,6 +35,7 @@ from app.workflow.calendar import WorkingCalendar, default_calendar
 from app.workflow.engine import State
 
 WARN, ESCALATE, DEEMED_APPROVE = "warn_sla", "escalate", "deemed_approve"
+DEEMED_GRANT_OBJECTION = "deemed_grant_objection"
 HEAD = "head"
 
 
@@ -60,22 +61,48 @@ _VIEW_FIELDS = tuple(ClockView.__dataclass_fields__)
 
 
 def instants(
-    view: ClockView, *, sla_days: int, rules: DeadlineRules, calendar: WorkingCalendar
+    view: ClockView,
+    state: State,
+    *,
+    sla_days: int,
+    rules: DeadlineRules,
+    calendar: WorkingCalendar,
 ) -> tuple[datetime, datetime] | None:
     """(warning, deadline) as UTC instants, or None before the clock ever started.
 
     The warning falls at the end of the working day by which the share of the (extended) SLA
-    has passed, moved on by the working days the resident held the file; never after the
-    deadline."""
-    if view.due_at is None or view.submitted_at is None:
+    has passed: counted back from the due day, so pauses (which moved the due day) move it
+    too. An objection's time to answer has no warning (it is the deadline)."""
+    if view.due_at is None:
         return None
     deadline = end_of_day(view.due_at)
     total = sla_days + view.extended_days
-    elapsed = math.floor(rules.warning_share * total + 1e-9)
-    warn_day = calendar.add_working_days(
-        office_date(view.submitted_at), elapsed + view.paused_working_days
-    )
-    return min(end_of_day(warn_day), deadline), deadline
+    left = total - math.floor(rules.warning_share * total + 1e-9)
+    if state.objection or left <= 0:
+        return deadline, deadline
+    return end_of_day(_working_days_before(view.due_at, left, calendar)), deadline
+
+
+def _working_days_before(day: date, count: int, calendar: WorkingCalendar) -> date:
+    """The ``count``-th working day before ``day`` (a due day is a working day)."""
+    while count > 0:
+        day -= timedelta(days=1)
+        if calendar.is_working_day(day):
+            count -= 1
+    return day
+
+
+def _deemed(state: State, rules: DeadlineRules) -> bool:
+    """Whether missing this deadline grants the resident what they asked by operation of law."""
+    return rules.objection_deemed_granted if state.objection else rules.deemed_approval
+
+
+def objection_window_closes(
+    decided_at: datetime, *, days: int, calendar: WorkingCalendar | None = None
+) -> datetime:
+    """When the resident's time to object to a decision ends (``objection_window_days``)."""
+    calendar = calendar or default_calendar()
+    return end_of_day(calendar.add_working_days(office_date(decided_at), days))
 
 
 def next_deadline(
@@ -89,13 +116,15 @@ def next_deadline(
     """The next instant the sweep has something to do for this case, or None."""
     if state.clock != "runs":
         return None
-    found = instants(view, sla_days=sla_days, rules=rules, calendar=calendar or default_calendar())
+    found = instants(
+        view, state, sla_days=sla_days, rules=rules, calendar=calendar or default_calendar()
+    )
     if found is None:
         return None
     warning, deadline = found
     if view.sla_warned_at is None and view.escalated_at is None and warning < deadline:
         return warning
-    if rules.deemed_approval or view.escalated_at is None:
+    if _deemed(state, rules) or view.escalated_at is None:
         return deadline
     return None
 
@@ -115,13 +144,15 @@ def due_action(
     """
     if state.clock != "runs" or state.holder != "authority":
         return None
-    found = instants(view, sla_days=sla_days, rules=rules, calendar=calendar or default_calendar())
+    found = instants(
+        view, state, sla_days=sla_days, rules=rules, calendar=calendar or default_calendar()
+    )
     if found is None:
         return None
     warning, deadline = found
     if now >= deadline:
-        if rules.deemed_approval:
-            return DEEMED_APPROVE
+        if _deemed(state, rules):
+            return DEEMED_GRANT_OBJECTION if state.objection else DEEMED_APPROVE
         return ESCALATE if view.escalated_at is None else None
     if view.sla_warned_at is None and now >= warning:
         return WARN
@@ -213,10 +244,67 @@ def _deemed_approval_allowed(step: Step) -> list[FieldError]:
     return []
 
 
+def _objection_window(step: Step) -> list[FieldError]:
+    rules = step.kind.deadline_rules(step.session, step.case)
+    filed = f"{step.kind.name}.objection_filed"
+    if any(event.action == filed for event in _events(step.session, step.case.id)):
+        raise Conflict(
+            Msg(
+                "Keberatan atas keputusan ini sudah pernah diajukan; keberatan hanya sekali",
+                "An objection to this decision was filed already; one objection only",
+            )
+        )
+    decided, days = step.case.decided_at, rules.objection_window_days
+    if decided is None or step.now >= objection_window_closes(decided, days=days):
+        raise Conflict(
+            Msg(
+                f"Batas waktu keberatan ({days} hari kerja setelah keputusan) sudah lewat",
+                f"The objection window ({days} working days after the decision) has closed",
+            )
+        )
+    return []
+
+
+def _not_the_decider(step: Step) -> list[FieldError]:
+    # Whoever made the decision objected to does not judge the objection (UU 30/2014 art. 77).
+    rejected = f"{step.kind.name}.rejected"
+    deciders = {e.actor_id for e in _events(step.session, step.case.id) if e.action == rejected}
+    if step.principal.actor_id in deciders:
+        raise Forbidden(
+            Msg(
+                "Petugas yang memutus tidak boleh memeriksa keberatan atas keputusannya sendiri",
+                "The officer who decided may not answer the objection to their own decision",
+            )
+        )
+    return []
+
+
+def _objection_deemed_granted(step: Step) -> list[FieldError]:
+    rules = step.kind.deadline_rules(step.session, step.case)
+    state = step.workflow.state(step.case.state)
+    if not (step.principal.system and state.objection and rules.objection_deemed_granted):
+        raise Forbidden(
+            Msg(
+                "Keberatan ini tidak dapat dikabulkan demi hukum",
+                "This objection cannot be granted by operation of law",
+            )
+        )
+    return []
+
+
+def _events(session: Session, case_id: uuid.UUID):
+    from app.cases import repository
+
+    return repository.events(session, case_id)
+
+
 GUARDS: Mapping[str, GuardHandler] = {
     "extension_allowed": _extension_allowed,
     "assignee_in_department": _assignee_in_department,
     "deemed_approval_allowed": _deemed_approval_allowed,
+    "objection_window": _objection_window,
+    "not_the_decider": _not_the_decider,
+    "objection_deemed_granted": _objection_deemed_granted,
 }
 
 
@@ -249,6 +337,27 @@ def _reassign(step: Step) -> None:
     step.details["assignee_id"] = str(step.assignee_id)
 
 
+def _file_objection(step: Step) -> None:
+    days = step.kind.deadline_rules(step.session, step.case).objection_answer_days
+    due = default_calendar().add_working_days(office_date(step.now), days)
+    step.changes |= {"due_at": due, "sla_warned_at": None, "escalated_at": None}
+    step.details["answer_due_at"] = due.isoformat()
+
+
+def _restart_sla(step: Step) -> None:
+    # Back to review after a granted objection: the authority's full time, from today.
+    days = step.kind.sla_days(step.session, step.case)
+    due = default_calendar().add_working_days(office_date(step.now), days)
+    step.changes |= {
+        "due_at": due,
+        "decided_at": None,
+        "sla_warned_at": None,
+        "escalated_at": None,
+        "extended_days": 0,
+    }
+    step.details["due_at"] = due.isoformat()
+
+
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
@@ -258,6 +367,8 @@ EFFECTS: Mapping[str, EffectHandler] = {
     "mark_escalated": _mark_escalated,
     "extend_deadline": _extend_deadline,
     "reassign": _reassign,
+    "file_objection": _file_objection,
+    "restart_sla": _restart_sla,
 }
 
 
@@ -310,3 +421,43 @@ def head_ids(session: Session, department_id: int) -> list[uuid.UUID]:
         for user in _department_officers(session, department_id)
         if HEAD in parse_officer_roles(user.officer_roles)
     ]
+
+
+# --- transparency -------------------------------------------------------------------------------
+
+# What the statistics count, by the event each is recorded as (per case type: "<kind>.<event>").
+COUNTED_EVENTS = (
+    ("warnings", "sla_warned"),
+    ("escalations", "escalated"),
+    ("extensions", "deadline_extended"),
+    ("deemed_approvals", "deemed_approved"),
+    ("objections", "objection_filed"),
+    ("objections_upheld", "objection_upheld"),
+    ("objections_granted", "objection_granted"),
+    ("objections_deemed_granted", "objection_deemed_granted"),
+)
+
+
+@dataclass(frozen=True)
+class DeadlineCounts:
+    department_id: int
+    subject_code: str
+    counts: dict[str, int]
+
+
+def deadline_counts(
+    session: Session, *, kinds: Iterable[str], start: datetime, end: datetime
+) -> list[DeadlineCounts]:
+    """Warnings, escalations, extensions, deemed approvals and objections (filed, upheld,
+    granted, deemed granted) per department and subject, recorded in [start, end)."""
+    from app.cases import repository
+
+    names = {f"{kind}.{event}": column for kind in kinds for column, event in COUNTED_EVENTS}
+    table: dict[tuple[int, str], dict[str, int]] = {}
+    rows = repository.deadline_event_counts(session, events=names, start=start, end=end)
+    for department_id, subject, action, count in rows:
+        counts = table.setdefault(
+            (department_id, subject), {column: 0 for column, _ in COUNTED_EVENTS}
+        )
+        counts[names[action]] += count
+    return [DeadlineCounts(d, s, counts) for (d, s), counts in sorted(table.items())]

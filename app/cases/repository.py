@@ -141,6 +141,21 @@ def postpone_deadline(
     )
 
 
+def deadline_event_counts(
+    session: Session, *, events: Iterable[str], start: datetime, end: datetime
+) -> list[tuple[int, str, str, int]]:
+    """(department id, subject code, event action, count) of the given events in [start, end)."""
+    c, e = _CASES.c, _EVENTS.c
+    query = (
+        select(c.department_id, c.subject_code, e.action, func.count())
+        .select_from(_EVENTS.join(_CASES, _CASES.c.id == e.case_id))
+        .where(e.action.in_(sorted(events)), e.created_at >= start, e.created_at < end)
+        .group_by(c.department_id, c.subject_code, e.action)
+        .order_by(c.department_id, c.subject_code, e.action)
+    )
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+
 def department_officers(session: Session, department_id: int) -> list[User]:
     """The active officers of a department (whom a deadline warning or escalation tells)."""
     query = select(User).where(

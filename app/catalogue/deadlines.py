@@ -26,6 +26,11 @@ DEFAULT_WARNING_SHARE = 0.75
 DEFAULT_OBJECTION_WINDOW_DAYS = 21
 DEFAULT_OBJECTION_ANSWER_DAYS = 10
 MAX_LEGAL_BASIS_LENGTH = 300
+# What a certificate names when an unanswered objection was granted by operation of law.
+OBJECTION_LEGAL_BASIS = Msg(
+    "Pasal 77 ayat (5) UU 30/2014 (keberatan tidak dijawab dalam tenggat)",
+    "Art. 77(5) of Law 30/2014 (objection not answered in time)",
+)
 KEYS = frozenset(
     {
         "sla_warning_share",

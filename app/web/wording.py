@@ -36,6 +36,15 @@ EVENTS: dict[str, Msg] = {
         "Disetujui demi hukum karena tenggat terlewati (fiktif positif)",
         "Approved by operation of law: the deadline passed (deemed approval)",
     ),
+    "application.objection_filed": Msg("Keberatan diajukan", "Objection filed"),
+    "application.objection_upheld": Msg(
+        "Keberatan ditolak, keputusan tetap", "Objection dismissed, the decision stands"
+    ),
+    "application.objection_granted": Msg("Keberatan diterima", "Objection granted"),
+    "application.objection_deemed_granted": Msg(
+        "Keberatan dikabulkan demi hukum karena tidak dijawab dalam tenggat",
+        "Objection granted by operation of law: not answered in time",
+    ),
     "document.uploaded": Msg("Dokumen diunggah", "Document uploaded"),
     "document.viewed": Msg("Dokumen dibuka petugas", "Document opened by an officer"),
     "certificate.issued": Msg("Sertifikat diterbitkan", "Certificate issued"),

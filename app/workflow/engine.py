@@ -42,6 +42,9 @@ class State:
     private: bool = False  # only the owner sees the case (an unfinished draft)
     final: bool = False  # decided or closed; only acts on the decision may follow
     certified: bool = False  # the case has its certificate in this state
+    # The authority (a head) answers the owner's objection to its decision (keberatan): its
+    # clock is the time to answer, and only objection steps follow.
+    objection: bool = False
     outcome: str | None = None  # what statistics count a case ending here as
     open311: Literal["open", "closed"] | None = None  # GeoReport status (None: from ``final``)
 

@@ -398,3 +398,18 @@ def test_loket_sla_sweep_at_a_given_time(dl, settings, monkeypatch):
     assert again.exit_code == 0 and "0 actions" in again.output
     bad = runner.invoke(cli, ["sla", "sweep", "--now", "tomorrow"])
     assert bad.exit_code == 1 and "ISO-8601" in bad.output
+
+    # The events are recorded when they happen (today), whatever moment the sweep judged.
+    day = office_date(_events(dl, application["id"], "application.escalated")[0].created_at)
+    span = ["--from", day.isoformat(), "--to", day.isoformat()]
+    report = runner.invoke(cli, ["sla", "report", *span])
+    assert report.exit_code == 0, report.output
+    lines = [line.split("\t") for line in report.output.splitlines()]
+    header, rows = lines[0], {tuple(line[:2]): line[2:] for line in lines[1:]}
+    assert header[2:4] == ["warnings", "escalations"]
+    assert rows["DINASA", "BOUND"][:2] == ["0", "1"] and rows["total", ""][1] == "1"
+    earlier = (day - timedelta(days=3)).isoformat()
+    empty = runner.invoke(cli, ["sla", "report", "--from", earlier, "--to", earlier])
+    assert empty.exit_code == 0 and "DINASA" not in empty.output
+    backwards = runner.invoke(cli, ["sla", "report", "--from", day.isoformat(), "--to", earlier])
+    assert backwards.exit_code == 1

@@ -42,6 +42,18 @@ def _deadline_steps(running: tuple[str, ...]) -> dict[tuple[str, str], tuple[str
     return steps
 
 
+def _objection_steps(review: str) -> dict[tuple[str, str], tuple[str | None, set[str]]]:
+    """Section 11: keberatan after a rejection, answered by a head."""
+    return {
+        ("rejected", "object"): ("objected", {A}),
+        ("objected", "uphold_objection"): ("rejected", {H}),
+        ("objected", "grant_objection"): (review, {H}),
+        ("objected", "grant_objection_approve"): ("approved", {H}),
+        ("objected", "deemed_grant_objection"): ("approved", {S}),
+        ("objected", "escalate"): (None, {S}),
+    }
+
+
 # (state, action) -> (target, roles allowed). Written out literally: not derived from the engine.
 SINGLE_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
     ("draft", "submit"): ("submitted", {A}),
@@ -57,6 +69,7 @@ SINGLE_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
     ("revision_requested", "withdraw"): ("withdrawn", {A}),
     ("approved", "revoke"): ("revoked", {P}),
     **_deadline_steps(("submitted", "in_review")),
+    **_objection_steps("in_review"),
 }
 SINGLE_STATES = (
     "draft",
@@ -65,6 +78,7 @@ SINGLE_STATES = (
     "revision_requested",
     "approved",
     "rejected",
+    "objected",
     "withdrawn",
     "revoked",
 )
@@ -87,6 +101,7 @@ TWO_LEVEL_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
     ("revision_requested", "withdraw"): ("withdrawn", {A}),
     ("approved", "revoke"): ("revoked", {P}),
     **_deadline_steps(("submitted", "in_verification", "verified")),
+    **_objection_steps("in_verification"),
 }
 TWO_LEVEL_STATES = (
     "draft",
@@ -96,6 +111,7 @@ TWO_LEVEL_STATES = (
     "revision_requested",
     "approved",
     "rejected",
+    "objected",
     "withdrawn",
     "revoked",
 )
@@ -209,7 +225,9 @@ def test_allowed_actions() -> None:
     ]
     assert actions("verified", H) == ["extend", "reassign"]
     assert actions("verified", S) == ["warn_sla", "escalate", "deemed_approve"]
-    assert actions("rejected", A, V, P, H, S) == []
+    assert actions("rejected", V, P, H, S) == []
+    assert actions("rejected", A) == ["object"]
+    assert actions("objected", V, P) == []
 
 
 def test_guard_effects_as_specified() -> None:
@@ -246,7 +264,7 @@ def test_mermaid_contains_every_transition(name: str) -> None:
     assert "[*] --> draft" in lines
     for (state, action), (target, _) in expected.items():
         assert f"{state} --> {target or state} : {action}" in lines
-    for final in ("rejected", "withdrawn", "revoked"):
+    for final in ("withdrawn", "revoked"):  # a rejection may still be objected to
         assert f"{final} --> [*]" in lines
 
 
@@ -269,6 +287,7 @@ def test_states_say_what_they_mean() -> None:
         "in_review",
         "in_verification",
         "verified",
+        "objected",
     }
     assert set(states_where(flows, clock="paused")) == {"revision_requested"}
     assert set(states_where(flows, final=True)) == {"approved", "rejected", "withdrawn", "revoked"}
@@ -292,6 +311,7 @@ def test_the_office_sees_its_own_work_first() -> None:
     assert work_order(WORKFLOWS.values()) == (
         "submitted",
         "in_review",
+        "objected",
         "in_verification",
         "verified",
         "revision_requested",

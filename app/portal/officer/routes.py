@@ -111,7 +111,10 @@ def act(application_id: uuid.UUID, web: OfficerDep, form: FormDep) -> Response:
     comment = str(form.get("comment", "")).replace("\r\n", "\n").replace("\r", "\n").strip()
     version = _number(form.get("version"))
     try:
-        request = TransitionRequest(action=action, comment=comment or None, version=version)
+        days = _number(form.get("days")) if form.get("days") else None  # extend
+        request = TransitionRequest(
+            action=action, comment=comment or None, version=version, days=days
+        )
         with transaction(web.runtime.engine) as session:
             transitions.transition(
                 session,
