@@ -37,10 +37,16 @@ EMAIL_TEMPLATES = {
 
 def service_of(session: Session, case: Case) -> Service:
     """The service version the application started on (cached per process: it never changes)."""
-    application = repository.get_application(session, case.id)
-    if application is None:
-        raise LookupError(f"case {case.id} has no application row")
-    return catalogue_repo.service_version(session, application.service_id)
+    # Asked several times per action (its SLA, its deadline rules, its documents): the
+    # application's service version never changes, so one query per case and transaction.
+    known = session.info.setdefault("application_service_ids", {})
+    service_id = known.get(case.id)
+    if service_id is None:
+        application = repository.get_application(session, case.id)
+        if application is None:
+            raise LookupError(f"case {case.id} has no application row")
+        service_id = known[case.id] = application.service_id
+    return catalogue_repo.service_version(session, service_id)
 
 
 def _requirement(session: Session, case: Case, code: str) -> Requirement:
