@@ -413,3 +413,26 @@ def test_loket_sla_sweep_at_a_given_time(dl, settings, monkeypatch):
     assert empty.exit_code == 0 and "DINASA" not in empty.output
     backwards = runner.invoke(cli, ["sla", "report", "--from", day.isoformat(), "--to", earlier])
     assert backwards.exit_code == 1
+
+
+def test_an_officer_extends_from_the_review_page(dl):
+    from tests.web.pages import sign_in, soup
+
+    citizen, officer = dl.user("citizen"), dl.user("officer")
+    application = dl.submitted(citizen, "BOUND")
+    sign_in(dl.client, officer.email)
+    page = dl.client.get(f"/officer/applications/{application['id']}")
+    form = soup(page).find("form", attrs={"data-action": "extend"})
+    assert form is not None and form.find("input", attrs={"name": "days"}) is not None
+    fields = {field["name"]: field.get("value", "") for field in form.find_all("input")}
+    url = f"/officer/applications/{application['id']}/act"
+    too_long = dl.client.post(url, data=fields | {"days": "9", "comment": "Perlu survei"})
+    assert too_long.status_code == 422
+    assert _case(dl, application["id"]).extended_days == 0
+    done = dl.client.post(
+        url, data=fields | {"days": "2", "comment": "Perlu survei"}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    assert _case(dl, application["id"]).extended_days == 2
+    shown = soup(dl.client.get(done.headers["location"])).select_one(".timeline").get_text()
+    assert "Tenggat diperpanjang" in shown and "Perlu survei" in shown
