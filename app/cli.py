@@ -430,3 +430,92 @@ def stats_refresh() -> None:
 
     count = _run_service(lambda s, _r: refresh_facts(s))
     typer.echo(f"{count} applications read")
+
+
+sla_cli = typer.Typer(
+    help="Deadlines that bind: warnings, escalations, deemed approvals.", no_args_is_help=True
+)
+cli.add_typer(sla_cli, name="sla")
+
+
+def _moment(text: str | None):
+    from datetime import UTC, datetime
+
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"--now {text!r} is not an ISO-8601 time (e.g. 2026-12-24T09:00:00+07:00)")
+    if moment.tzinfo is None:
+        _fail(f"--now {text!r} needs a time zone (Z or +07:00)")
+    return moment.astimezone(UTC)
+
+
+@sla_cli.command("sweep")
+def sla_sweep(
+    now: Annotated[
+        str | None, typer.Option(help="the moment to sweep at, ISO-8601 with zone (default: now)")
+    ] = None,
+) -> None:
+    """Take every warning, escalation and deemed approval due at --now, once, and print them
+    (the worker does the same every minute)."""
+    from app.cases.sweep import sweep
+
+    moment = _moment(now)
+    runtime = _runtime()
+    report = sweep(runtime.engine, now=moment, env=lambda: runtime.certificates)
+    for item in report.items:
+        typer.echo(f"{item.reference}\t{item.action or '-'}\t{item.outcome}")
+    done = sum(1 for item in report.items if item.outcome == "done")
+    typer.echo(
+        f"swept at {moment.isoformat()}: {done} actions, {report.failed} failed, "
+        f"{len(report.items) - done - report.failed} deadlines recomputed"
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@sla_cli.command("report")
+def sla_report(
+    start: Annotated[str, typer.Option("--from", help="first office day, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="last office day, YYYY-MM-DD (included)")],
+) -> None:
+    """Count warnings, escalations, extensions, deemed approvals and objections per department
+    and service between two office days."""
+    from datetime import date, timedelta
+
+    from app.accounts import repository as accounts
+    from app.cases import deadlines, kinds
+    from app.office import end_of_day
+
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        _fail("--from and --to are office days written YYYY-MM-DD")
+    if last < first:
+        _fail("--to is before --from")
+
+    def work(session, _runtime):
+        rows = deadlines.deadline_counts(
+            session,
+            kinds=[kind.name for kind in kinds.registered()],
+            start=end_of_day(first - timedelta(days=1)),
+            end=end_of_day(last),
+        )
+        codes = {}
+        for row in rows:
+            department = accounts.department_by_id(session, row.department_id)
+            codes[row.department_id] = department.code if department else str(row.department_id)
+        return rows, codes
+
+    rows, codes = _run_service(work)
+    columns = [column for column, _ in deadlines.COUNTED_EVENTS]
+    typer.echo("\t".join(["department", "subject", *columns]))
+    totals = dict.fromkeys(columns, 0)
+    for row in rows:
+        values = [row.counts[column] for column in columns]
+        typer.echo("\t".join([codes[row.department_id], row.subject_code, *map(str, values)]))
+        for column in columns:
+            totals[column] += row.counts[column]
+    typer.echo("\t".join(["total", "", *(str(totals[column]) for column in columns)]))

@@ -2,10 +2,10 @@
 server's dispatcher thread (SQLite default) or each ``loket worker`` process (production).
 
 One list for every periodic duty (recovering certificates whose file a crash lost, removing
-files a crash left half-received, the audit log's checkpoints; the SLA sweep as it comes),
-each safe to run in several processes
-at once: a job claims what it works on in the database, so two workers never do the same item
-twice. A failing job is logged and tried again at its next turn; it never stops the others.
+files a crash left half-received, the audit log's checkpoints, the deadline sweep), each safe
+to run in several processes at once: a job claims what it works on in the database, so two
+workers never do the same item twice. A failing job is logged and tried again at its next
+turn; it never stops the others.
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from app.audit import service as audit
+from app.cases.sweep import sweep
 from app.certificates.service import store_unstored
 from app.db import transaction
+from app.models.base import utcnow
 from app.runtime import Runtime
 
 log = logging.getLogger("loket.jobs")
@@ -30,9 +33,15 @@ class Job:
     run: Callable[[], object]
 
 
-def background_jobs(runtime: Runtime) -> list[Job]:
-    """The process's periodic duties."""
+def background_jobs(runtime: Runtime, *, now: Callable[[], datetime] = utcnow) -> list[Job]:
+    """The process's periodic duties; ``now`` is the deadline sweep's clock."""
     return [
+        # Warnings, escalations and deemed approvals whose time has come (app.cases.sweep).
+        Job(
+            "deadline sweep",
+            60,
+            lambda: sweep(runtime.engine, now=now(), env=lambda: runtime.certificates),
+        ),
         # Building the issuer costs seconds: only when a certificate is actually waiting.
         Job(
             "certificate files",

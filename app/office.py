@@ -7,7 +7,7 @@ then (a bare import in a script) it is the default, Asia/Jakarta.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -37,3 +37,8 @@ def office_date(moment: datetime) -> date:
 def today() -> date:
     """The office day now."""
     return datetime.now(UTC).astimezone(_zone).date()
+
+
+def end_of_day(day: date) -> datetime:
+    """The instant (UTC) an office day ends: midnight at the office after ``day``."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=_zone).astimezone(UTC)

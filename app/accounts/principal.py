@@ -8,7 +8,9 @@ from app.errors import Forbidden, Msg
 from app.models import OAuthClient, User
 
 CITIZEN, OFFICER, ADMIN = "citizen", "officer", "admin"
-OFFICER_ROLES = frozenset({"verifier", "approver"})
+# A head (kepala dinas/bidang) receives escalated cases and objections and may reassign.
+OFFICER_ROLES = frozenset({"verifier", "approver", "head"})
+SYSTEM_ACTOR = "system"
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,8 @@ class Principal:
     # Nobody signed in: a resident filing a complaint without an account, where its category
     # allows it. Such a caller has no user, no client and only the scopes it was given here.
     anonymous: bool = False
-    # Loket itself, acting on a rule (closing a report its reporter left unanswered).
+    # Loket itself acting on a rule or a clock (the deadline sweep, closing a report its reporter
+    # left unanswered): actor ``system``, no user, no client.
     system: bool = False
 
     @classmethod
@@ -31,11 +34,13 @@ class Principal:
     @classmethod
     def itself(cls, *scopes: str) -> Principal:
         """Loket acting on its own rules (the workflow role ``system``), with ``scopes``."""
-        return cls(user=None, client_id="system", scopes=frozenset(scopes), system=True)
+        return cls(user=None, client_id=SYSTEM_ACTOR, scopes=frozenset(scopes), system=True)
 
     @property
     def actor_id(self) -> str | None:
-        if self.anonymous or self.system:
+        if self.system:
+            return SYSTEM_ACTOR
+        if self.anonymous:
             return None
         return str(self.user.id) if self.user else self.client_id
 
@@ -44,7 +49,7 @@ class Principal:
         if self.anonymous:
             return "anonymous"
         if self.system:
-            return "system"
+            return SYSTEM_ACTOR
         return "user" if self.user else "client"
 
     @property
@@ -79,6 +84,9 @@ class Principal:
                 ),
                 headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
             )
+
+
+SYSTEM = Principal(user=None, client_id=SYSTEM_ACTOR, scopes=frozenset(), system=True)
 
 
 def parse_officer_roles(raw: str) -> frozenset[str]:

@@ -73,6 +73,9 @@ async def list_applications(
     service_code: ServiceQuery = None,
     assigned: AssignedQuery = None,
     overdue: bool = False,
+    escalated: Annotated[
+        bool, Query(description="only cases escalated at their deadline (the head's queue)")
+    ] = False,
     q: SearchQuery = None,
     limit: Annotated[int, Query(ge=1, le=queue.MAX_LIMIT)] = 20,
     cursor: CursorQuery = None,
@@ -82,6 +85,7 @@ async def list_applications(
         subject=service_code,
         assigned=assigned,
         overdue=overdue,
+        escalated=escalated,
         q=q,
         limit=limit,
         cursor=cursor,

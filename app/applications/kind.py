@@ -13,6 +13,7 @@ from app.applications import repository
 from app.cases.documents import current_requirements
 from app.cases.kinds import CaseKind, Requirement, Step
 from app.catalogue import repository as catalogue_repo
+from app.catalogue.deadlines import OBJECTION_LEGAL_BASIS, DeadlineRules
 from app.catalogue.formschema import validate_data
 from app.certificates import service as certificates
 from app.db import Session, get_required
@@ -36,10 +37,16 @@ EMAIL_TEMPLATES = {
 
 def service_of(session: Session, case: Case) -> Service:
     """The service version the application started on (cached per process: it never changes)."""
-    application = repository.get_application(session, case.id)
-    if application is None:
-        raise LookupError(f"case {case.id} has no application row")
-    return catalogue_repo.service_version(session, application.service_id)
+    # Asked several times per action (its SLA, its deadline rules, its documents): the
+    # application's service version never changes, so one query per case and transaction.
+    known = session.info.setdefault("application_service_ids", {})
+    service_id = known.get(case.id)
+    if service_id is None:
+        application = repository.get_application(session, case.id)
+        if application is None:
+            raise LookupError(f"case {case.id} has no application row")
+        service_id = known[case.id] = application.service_id
+    return catalogue_repo.service_version(session, service_id)
 
 
 def _requirement(session: Session, case: Case, code: str) -> Requirement:
@@ -84,7 +91,11 @@ def _complete(step: Step) -> list[FieldError]:
     return incompleteness(step.session, step.case, service_of(step.session, step.case))
 
 
-def _issue_certificate(step: Step) -> None:
+def _deadline_rules(session: Session, case: Case) -> DeadlineRules:
+    return DeadlineRules.from_stored(service_of(session, case).deadlines)
+
+
+def _issue_certificate(step: Step, *, by_law: Msg | None = None) -> None:
     """Render and sign now (before the row is touched); record it after the approval's event
     (its file is written once the approval has committed)."""
     issuer = certificates.issuer_from(step.env)
@@ -95,6 +106,7 @@ def _issue_certificate(step: Step) -> None:
         service=service_of(step.session, step.case),
         approver=step.principal.user,
         now=step.now,
+        by_law=by_law,
     )
     step.afterwards.append(
         lambda: certificates.record(
@@ -106,6 +118,18 @@ def _issue_certificate(step: Step) -> None:
             actor_id=step.principal.actor_id,
         )
     )
+
+
+def _issue_certificate_by_law(step: Step) -> None:
+    """A deemed approval's certificate: it states the legal basis the service names."""
+    if step.workflow.state(step.case.state).objection:
+        basis: Msg | None = OBJECTION_LEGAL_BASIS
+    else:
+        basis = _deadline_rules(step.session, step.case).legal_basis
+    if basis is None:  # the guard refused this already; never a silent approval
+        raise RuntimeError(f"deemed approval of {step.case.reference} without a legal basis")
+    step.details["legal_basis_id"], step.details["legal_basis_en"] = basis
+    _issue_certificate(step, by_law=basis)
 
 
 def _revoke_certificate(step: Step) -> None:
@@ -161,9 +185,14 @@ APPLICATION = CaseKind(
     workflows=("single_approval", "two_level"),
     subject_field="service_code",
     guards={"complete": _complete},
-    effects={"issue_certificate": _issue_certificate, "revoke_certificate": _revoke_certificate},
+    effects={
+        "issue_certificate": _issue_certificate,
+        "issue_certificate_by_law": _issue_certificate_by_law,
+        "revoke_certificate": _revoke_certificate,
+    },
     requirement=_requirement,
     sla_days=lambda session, case: service_of(session, case).sla_days,
+    deadline_rules=_deadline_rules,
     # A form edit moves no state and its details name the personal fields that changed.
     private_events=frozenset({"application.data_updated"}),
     public_events=CERTIFICATE_EVENTS,

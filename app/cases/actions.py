@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 
-from app.accounts.principal import Principal
-from app.cases import clock, kinds, timeline
+from app.accounts.principal import SYSTEM, Principal
+from app.cases import clock, deadlines, kinds, timeline
 from app.cases.access import visible_case
 from app.cases.kinds import CaseKind, EffectHandler, GuardHandler, Step, workflow_of
 from app.cases.schemas import ActionList, ActionRead, TransitionRequest
@@ -20,7 +21,7 @@ from app.db import Session
 from app.errors import FieldError, Forbidden, Msg, StaleVersion, ValidationFailed
 from app.models import Case
 from app.models.base import utcnow
-from app.workflow.engine import Transition, allowed_actions, resolve
+from app.workflow.engine import SYSTEM_ROLE, Transition, allowed_actions, resolve
 
 COMMENT_REQUIRED = "comment_required"
 SECOND_OFFICER = "second_officer"
@@ -48,7 +49,7 @@ def _second_officer(step: Step) -> list[FieldError]:
     return []
 
 
-GUARDS: Mapping[str, GuardHandler] = {
+_OWN_GUARDS: Mapping[str, GuardHandler] = {
     COMMENT_REQUIRED: _comment_required,
     SECOND_OFFICER: _second_officer,
 }
@@ -101,7 +102,7 @@ def _decide(step: Step) -> None:
     step.changes["decided_at"] = step.now
 
 
-EFFECTS: Mapping[str, EffectHandler] = {
+_OWN_EFFECTS: Mapping[str, EffectHandler] = {
     "start_sla": _start_sla,
     "pause_sla": _pause_sla,
     "resume_sla": _resume_sla,
@@ -111,6 +112,8 @@ EFFECTS: Mapping[str, EffectHandler] = {
     "decide": _decide,
     "close": _decide,  # withdrawing closes the file; statistics date it like a decision
 }
+GUARDS: Mapping[str, GuardHandler] = {**_OWN_GUARDS, **deadlines.GUARDS}
+EFFECTS: Mapping[str, EffectHandler] = {**_OWN_EFFECTS, **deadlines.EFFECTS}
 
 
 def register_kind(kind: CaseKind) -> None:
@@ -143,9 +146,11 @@ def available_actions(
             label=t.label.in_lang(lang),
             target_state=t.target,
             needs_comment=COMMENT_REQUIRED in t.guards,
+            needs_days="extension_allowed" in t.guards,
+            needs_assignee="assignee_in_department" in t.guards,
         )
         for t in allowed_actions(workflow_of(case), state=case.state, roles=roles)
-        if _may_attempt(t, case, principal)
+        if _may_attempt(t, case, principal) and _may_extend(session, t, case, kind)
     ]
     return ActionList(state=case.state, version=case.version, items=items)
 
@@ -155,6 +160,13 @@ def _may_attempt(transition: Transition, case: Case, principal: Principal) -> bo
     return not (
         SECOND_OFFICER in transition.guards and str(case.first_officer_id) == principal.actor_id
     )
+
+
+def _may_extend(session: Session, transition: Transition, case: Case, kind: CaseKind) -> bool:
+    # Offer the extension only where the service allows one and it was not used yet.
+    if "extension_allowed" not in transition.guards:
+        return True
+    return not case.extended_days and kind.deadline_rules(session, case).max_extension_days > 0
 
 
 def take_action(
@@ -181,7 +193,38 @@ def take_action(
         comment=request.comment,
         now=utcnow(),
         env=env,
+        days=request.days,
+        assignee_id=request.assignee_id,
     )
+    return _carry_out(step, expected_version=request.version)
+
+
+def take_system_action(
+    session: Session, *, case: Case, action: str, now: datetime, env: object = None
+) -> Case:
+    """Loket itself takes ``action`` (the deadline sweep: warn, escalate, deemed approve) on a
+    case the caller loaded, as the actor ``system``, through the same guards and effects."""
+    kind = kinds.kind_named(case.kind)
+    workflow = workflow_of(case)
+    transition = resolve(workflow, state=case.state, action=action, roles=frozenset({SYSTEM_ROLE}))
+    step = Step(
+        session=session,
+        case=case,
+        kind=kind,
+        workflow=workflow,
+        transition=transition,
+        principal=SYSTEM,
+        comment=None,
+        now=now,
+        env=env,
+    )
+    # The version is the officers' optimistic lock: a system step bumps it (a form open in a
+    # browser is stale once the case was escalated or approved) but checks only the chain.
+    return _carry_out(step, expected_version=case.version)
+
+
+def _carry_out(step: Step, *, expected_version: int) -> Case:
+    case, kind, transition, principal = step.case, step.kind, step.transition, step.principal
     _check_guards(step)
     # Effects may do slow work (render a certificate) before the row is touched: no lock held.
     for name in transition.effects:
@@ -189,10 +232,11 @@ def take_action(
     from_state = case.state
     if transition.target is not None:
         step.changes["state"] = transition.target
+    deadlines.track(step)
     timeline.append(
-        session,
+        step.session,
         case=case,
-        expected_version=request.version,
+        expected_version=expected_version,
         changes=step.changes,
         draft=EventDraft(
             kind.event_name(transition),
@@ -200,7 +244,7 @@ def take_action(
             principal.actor_id,
             from_state=from_state,
             to_state=transition.target or from_state,
-            comment=request.comment,
+            comment=step.comment,
             details=step.details,
         ),
     )

@@ -50,6 +50,9 @@ def sla_view(
         paused=paused,
         paused_working_days=case.paused_working_days,
         overdue=is_overdue(state, case.due_at, today=today),
+        extended_days=getattr(case, "extended_days", 0) or 0,
+        warned_at=getattr(case, "sla_warned_at", None),
+        escalated_at=getattr(case, "escalated_at", None) if state.clock == "runs" else None,
     )
 
 

@@ -12,12 +12,14 @@ fails at start-up rather than doing nothing when an officer presses a button.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app.accounts.principal import Principal
+from app.catalogue.deadlines import DeadlineRules
 from app.errors import FieldError, Msg
 from app.models import Case
 from app.notifications.outbox import EmailDraft
@@ -48,11 +50,15 @@ class Step:
     # What the calling process lends the effects (e.g. the certificate issuer); the kind that
     # needs it knows its type, the kernel only passes it on.
     env: object = None
+    # What some actions take besides a comment: an extension's working days, a new assignee.
+    days: int | None = None
+    assignee_id: uuid.UUID | None = None
     changes: dict[str, Any] = field(default_factory=dict)
-    afterwards: list[Callable[[], object]] = field(default_factory=list)
-    # What the action's event records beyond the state change (the department a complaint was
-    # referred to): effects add to it, and it is hashed into the timeline with the event.
+    # What the action's event records beyond the state change and comment (an extension's new
+    # due day, the department a complaint was referred to): effects add to it, and it is hashed
+    # into the timeline with the event.
     details: dict[str, Any] = field(default_factory=dict)
+    afterwards: list[Callable[[], object]] = field(default_factory=list)
 
 
 GuardHandler = Callable[[Step], list[FieldError]]
@@ -88,6 +94,8 @@ class CaseKind:
     requirement: Callable[[Session, Case, str], Requirement]
     # Working days the authority has for a case (its service's or category's SLA).
     sla_days: Callable[[Session, Case], int]
+    # What binds the authority's time on a case: its service's or category's deadline rules.
+    deadline_rules: Callable[[Session, Case], DeadlineRules] = lambda *_: DeadlineRules()
     # Events of this kind that stay inside Loket whatever the state (a form edit).
     private_events: frozenset[str] = frozenset()
     # Events of other names that still concern this kind's cases (certificate.issued).

@@ -69,6 +69,10 @@ def new_case_rows(
         "decided_at": None,
         "due_at": None,
         "paused_at": None,
+        "deadline_at": None,
+        "sla_warned_at": None,
+        "escalated_at": None,
+        "extended_days": 0,
     }
     return values, first_event
 

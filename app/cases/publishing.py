@@ -10,7 +10,8 @@ public one costs one SELECT of the active subscriptions and one bulk INSERT.
   names are public only where the kind says so (``certificate.issued``). ``document.*`` never
   (uploads and audited reads are personal).
 - Payloads carry identifiers and states only: no personal data and no free-text comment.
-- E-mail goes to the owner for the events the kind names, only when an SMTP server is set.
+- E-mail goes to the owner for the events the kind names, and to officers for a deadline
+  warning or escalation (``deadlines.staff_emails``), only when an SMTP server is set.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from app.cases import deadlines
 from app.cases.kinds import CaseKind, kind_named, workflow_of
 from app.db import Session
 from app.models import Case
@@ -45,13 +47,14 @@ def publish(session: Session, *, case: Case, event: dict[str, Any]) -> int:
     kind = kind_named(case.kind)
     if not is_public(kind, event, workflow_of(case)):
         return 0
-    email = kind.email(session, case, event) if outbox.sends_email(session) else None
+    sends = outbox.sends_email(session)
     return outbox.enqueue(
         session,
         department_id=case.department_id,
         event_type=event["action"],
         payload=lambda department_code: webhook_payload(kind, case, event, department_code),
-        email=email,
+        email=kind.email(session, case, event) if sends else None,
+        staff_emails=deadlines.staff_emails(session, case, event) if sends else (),
     )
 
 

@@ -35,6 +35,7 @@ class ListQuery:
     subject: str | None = None  # a service code, a complaint category
     assigned: str | None = None  # "me" | "unassigned"
     overdue: bool = False
+    escalated: bool = False  # the head's queue: cases escalated at their deadline, still open
     q: str | None = None
     limit: int = 20
     cursor: str | None = None
@@ -95,6 +96,7 @@ def scope(principal: Principal, kind: CaseKind, query: ListQuery) -> QueueFilter
         unassigned=query.assigned == "unassigned",
         overdue_before=today() if query.overdue else None,
         overdue_states=states_where(flows, clock="runs"),
+        escalated=query.escalated,
         search=(query.q or "").strip() or None,
         extra=query.extra,
     )

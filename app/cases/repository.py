@@ -105,6 +105,67 @@ def all_cases(session: Session, *, batch: int = 500) -> Iterator[Case]:
         last = rows[-1].id
 
 
+# --- deadlines ----------------------------------------------------------------------------------
+
+
+def claim_due_case(session: Session, *, now: datetime) -> Case | None:
+    """The case whose deadline passed first, locked for this transaction; cases another
+    transaction holds are skipped (PostgreSQL), so concurrent sweeps share the work. Found
+    through ``ix_cases_deadline``: only due rows are read."""
+    query = (
+        select(Case)
+        .where(_CASES.c.deadline_at.is_not(None), _CASES.c.deadline_at <= now)
+        .order_by(_CASES.c.deadline_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return session.execute(query).scalars().first()
+
+
+def set_deadline(session: Session, *, case_id: uuid.UUID, deadline_at: datetime | None) -> None:
+    """Store a case's next deadline instant without an event (a recomputation, no action)."""
+    session.flush()
+    session.connection().execute(
+        update(_CASES).where(_CASES.c.id == case_id).values(deadline_at=deadline_at)
+    )
+
+
+def postpone_deadline(
+    session: Session, *, case_id: uuid.UUID, until: datetime, now: datetime
+) -> None:
+    """Try a case's failed deadline action again at ``until``, if it is still due."""
+    session.connection().execute(
+        update(_CASES)
+        .where(_CASES.c.id == case_id, _CASES.c.deadline_at <= now)
+        .values(deadline_at=until)
+    )
+
+
+def deadline_event_counts(
+    session: Session, *, events: Iterable[str], start: datetime, end: datetime
+) -> list[tuple[int, str, str, int]]:
+    """(department id, subject code, event action, count) of the given events in [start, end)."""
+    c, e = _CASES.c, _EVENTS.c
+    query = (
+        select(c.department_id, c.subject_code, e.action, func.count())
+        .select_from(_EVENTS.join(_CASES, _CASES.c.id == e.case_id))
+        .where(e.action.in_(sorted(events)), e.created_at >= start, e.created_at < end)
+        .group_by(c.department_id, c.subject_code, e.action)
+        .order_by(c.department_id, c.subject_code, e.action)
+    )
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+
+def department_officers(session: Session, department_id: int) -> list[User]:
+    """The active officers of a department (whom a deadline warning or escalation tells)."""
+    query = select(User).where(
+        _USERS.c.department_id == department_id,
+        _USERS.c.role == "officer",
+        _USERS.c.is_active.is_(True),
+    )
+    return list(session.execute(query).scalars().all())
+
+
 def person_name(session: Session, user_id: uuid.UUID) -> str:
     return session.execute(select(_USERS.c.full_name).where(_USERS.c.id == user_id)).scalar_one()
 
@@ -324,6 +385,7 @@ class QueueFilter:
     unassigned: bool = False
     overdue_before: date | None = None  # due strictly before this office day
     overdue_states: tuple[str, ...] = ()  # the states whose clock runs
+    escalated: bool = False  # escalated at the deadline and still with the authority
     search: str | None = None
     # Queues show submitted cases only; a draft is its owner's unfinished work.
     hide_private: bool = False
@@ -348,6 +410,10 @@ _SUMMARY_COLUMNS = (
     _CASES.c.due_at,
     _CASES.c.paused_at,
     _CASES.c.paused_working_days,
+    _CASES.c.extended_days,
+    _CASES.c.sla_warned_at,
+    _CASES.c.escalated_at,
+    _CASES.c.deadline_at,
 )
 
 
@@ -404,10 +470,11 @@ def _filter_params(where: QueueFilter) -> dict[str, Any]:
         "assigned_to": where.assigned_to,
         "unassigned": where.unassigned or None,
         "overdue_before": where.overdue_before,
+        "escalated": where.escalated or None,
         "search": where.search or None,
     }
     params = {key: value for key, value in values.items() if value is not None}
-    if "overdue_before" in params:
+    if "overdue_before" in params or "escalated" in params:
         params["overdue_states"] = list(where.overdue_states)
     if where.search:
         params["search_reference"] = where.search.upper()
@@ -435,6 +502,10 @@ _CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
     "unassigned": lambda: _CASES.c.assigned_to_id.is_(None),
     "overdue_before": lambda: and_(
         _CASES.c.due_at < bindparam("overdue_before"),
+        _CASES.c.state.in_(bindparam("overdue_states", expanding=True)),
+    ),
+    "escalated": lambda: and_(
+        _CASES.c.escalated_at.is_not(None),
         _CASES.c.state.in_(bindparam("overdue_states", expanding=True)),
     ),
     "search": lambda: or_(

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.schemas_common import InputModel, PlainText, Version
 
@@ -17,6 +17,10 @@ class SlaRead(BaseModel):
     paused: bool
     paused_working_days: int
     overdue: bool
+    # Deadlines that bind: the one extension, the warning and the escalation (when they came).
+    extended_days: int = 0
+    warned_at: datetime | None = None
+    escalated_at: datetime | None = None
 
 
 class PersonRead(BaseModel):
@@ -45,6 +49,8 @@ class ActionRead(BaseModel):
     label: str
     target_state: str | None
     needs_comment: bool
+    needs_days: bool = False  # extend: working days to add
+    needs_assignee: bool = False  # reassign: the officer who takes over
 
 
 class ActionList(BaseModel):
@@ -76,3 +82,7 @@ class TransitionRequest(InputModel):
     action: Annotated[str, PlainText(32, min_length=1)]
     comment: Annotated[str, PlainText(4000)] | None = None
     version: Version
+    # ``extend``: working days to add (the service's maximum is checked by the action).
+    days: Annotated[int, Field(ge=1, le=365)] | None = None
+    # ``reassign``: the officer of the department who takes the file over.
+    assignee_id: uuid.UUID | None = None

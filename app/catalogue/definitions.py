@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from app.catalogue import deadlines
 from app.catalogue.formschema import SchemaError, check_schema
 
 if TYPE_CHECKING:
@@ -50,7 +51,9 @@ _SERVICE_REQUIRED = frozenset(
         "workflow",
     }
 )
-_SERVICE_OPTIONAL = frozenset({"certificate_template", "key_fields", "fee_idr", "active"})
+_SERVICE_OPTIONAL = (
+    frozenset({"certificate_template", "key_fields", "fee_idr", "active"}) | deadlines.KEYS
+)
 _DOCUMENT_REQUIRED = frozenset({"code", "label_id", "label_en", "accepted_types"})
 _DOCUMENT_OPTIONAL = frozenset({"max_bytes", "mandatory"})
 
@@ -83,11 +86,15 @@ class ServiceDefinition:
     fee_idr: int = 0
     # None: the file does not say, so a stored service keeps what an admin set (on for new ones).
     active: bool | None = None
+    # The deadline keys the file gave (app.catalogue.deadlines), defaults left out.
+    deadlines: dict = dataclasses.field(default_factory=dict)
 
     def content_hash(self) -> str:
         """SHA-256 (hex) of everything but ``active``: any other change makes a new version."""
         content = dataclasses.asdict(self)
         del content["active"]
+        if not content["deadlines"]:  # hashes from before deadlines existed stay the same
+            del content["deadlines"]
         # Sorted keys would hide a reordering of the form's fields, which changes the form.
         content["form_field_order"] = list(self.form_schema.get("properties", {}))
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
@@ -385,6 +392,7 @@ def _parse_service(
         key_fields=_key_fields(r, form_schema),
         fee_idr=r.integer("fee_idr", low=0, high=10**12, default=0) or 0,
         active=r.boolean("active", default=True) if "active" in r.mapping else None,
+        deadlines=deadlines.parse(raw, where, problems),
     )
 
 

@@ -158,6 +158,7 @@ def _service_row(
         workflow=definition.workflow,
         certificate_template=definition.certificate_template,
         fee_idr=definition.fee_idr,
+        deadlines=dict(definition.deadlines),
         content_hash=definition.content_hash(),
     )
 

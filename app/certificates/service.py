@@ -76,9 +76,13 @@ def prepare(
     service: Service,
     approver: User | None,
     now: datetime,
+    by_law: Msg | None = None,
 ) -> PreparedCertificate:
-    """Render and sign the certificate an approval yields, in memory (before any row lock)."""
-    if approver is None or case.owner_id is None:
+    """Render and sign the certificate an approval yields, in memory (before any row lock).
+
+    ``by_law``: the approval was by operation of law (fiktif positif) on this legal basis; the
+    certificate says so in a line of its own and names Loket, not an officer, as approving."""
+    if (approver is None and by_law is None) or case.owner_id is None:
         raise RuntimeError("a certificate names its holder and the officer who approved it")
     department = get_required(session, Department, case.department_id)
     holder = get_required(session, User, case.owner_id)
@@ -94,6 +98,7 @@ def prepare(
         number=number,
         code=code,
         now=now,
+        by_law=by_law,
     )
     template = service.certificate_template
     try:
@@ -275,10 +280,11 @@ def _facts(
     service: Service,
     department: Department,
     holder: User,
-    approver: User,
+    approver: User | None,
     number: str,
     code: str,
     now: datetime,
+    by_law: Msg | None = None,
 ) -> CertificateFacts:
     valid_until = _add_months(office_date(now), service.validity_months)
     claims = {
@@ -299,11 +305,26 @@ def _facts(
         service_name_id=service.name_id,
         service_name_en=service.name_en,
         holder_name=holder.full_name,
-        fields=_key_fields(service, case.data),
+        fields=_key_fields(service, case.data) + _by_law_line(by_law),
         issued_at=now,
         valid_until=valid_until,
-        approved_by=approver.full_name,
+        approved_by=approver.full_name if approver is not None else BY_LAW_APPROVER,
     )
+
+
+# Who approved a deemed approval: nobody in person; the law, through Loket.
+BY_LAW_APPROVER = "Loket (demi hukum / by operation of law)"
+
+
+def _by_law_line(by_law: Msg | None) -> tuple[tuple[str, str, str], ...]:
+    """The certificate's statement that it was granted by operation of law, and on which basis."""
+    if by_law is None:
+        return ()
+    value = (
+        f"Dikabulkan demi hukum (fiktif positif) berdasarkan {by_law.id}. "
+        f"Granted by operation of law under {by_law.en}."
+    )
+    return (("Dasar penerbitan", "Granted", value),)
 
 
 def _key_fields(service: Service, data: dict) -> tuple[tuple[str, str, str], ...]:

@@ -39,6 +39,13 @@ class Case(SQLModel, table=True):
         Index("ix_cases_dept_state_created", "department_id", "kind", "state", "created_at", "id"),
         Index("ix_cases_owner_created", "owner_id", "kind", "created_at", "id"),
         Index("ix_cases_dept_due", "department_id", "due_at"),
+        # The deadline sweep finds what is due without reading the table (section 11).
+        Index(
+            "ix_cases_deadline",
+            "deadline_at",
+            postgresql_where=text("deadline_at IS NOT NULL"),
+            sqlite_where=text("deadline_at IS NOT NULL"),
+        ),
         # The statistics refresh walks cases changed since its watermark.
         Index("ix_cases_updated", "updated_at", "id"),
         # Queues never show a case in a private state (a draft): index only what they show.
@@ -80,6 +87,14 @@ class Case(SQLModel, table=True):
     due_at: date | None = None
     paused_at: datetime | None = None
     paused_working_days: int = Field(default=0)
+    # Deadlines that bind (app.cases.deadlines): the next instant the sweep has something to do
+    # (a warning, an escalation, a deemed approval), kept by every action; None while nothing
+    # is pending (the clock paused or stopped, or everything already done).
+    deadline_at: datetime | None = None
+    sla_warned_at: datetime | None = None
+    escalated_at: datetime | None = None
+    # Working days added by the one extension the authority may grant itself (0: none).
+    extended_days: int = Field(default=0)
     version: int = Field(default=1)
     # Head of this case's event hash chain; appending checks and moves it atomically.
     event_seq: int = Field(default=0)

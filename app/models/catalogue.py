@@ -36,5 +36,10 @@ class Service(SQLModel, table=True):
     workflow: str = Field(max_length=32)
     certificate_template: str = Field(default="default", max_length=64)
     fee_idr: int = Field(default=0)
+    # What binds the authority's time (warning share, extension, deemed approval), as the
+    # catalogue file gave it; missing keys take the defaults of app.catalogue.deadlines.
+    deadlines: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     content_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)

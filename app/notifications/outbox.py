@@ -10,7 +10,7 @@ deliver, so nothing is queued). E-mail text is rendered at delivery time
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -71,9 +71,11 @@ def enqueue(
     event_type: str,
     payload: Callable[[str | None], dict[str, Any]],
     email: EmailDraft | None,
+    staff_emails: Sequence[EmailDraft] = (),
 ) -> int:
     """Queue a public event: its webhook body (``payload(department_code)``, built once) for each
-    subscription that wants it, and ``email``; returns how many messages were queued. An event
+    subscription that wants it, ``email`` and ``staff_emails`` (to officers); returns how many
+    messages were queued. An event
     of no department (``None``: an audit checkpoint) goes to every subscription that asks."""
     now = utcnow()
     rows, body = [], None
@@ -90,15 +92,16 @@ def enqueue(
                 subscription_id=sub.id,
             )
         )
-    if email is not None:
-        context = {"template": email.template, **email.context}
+    for draft in (email, *staff_emails):
+        if draft is None:
+            continue
         rows.append(
             _message(
                 kind="email",
                 event_type=event_type,
-                payload=context,
+                payload={"template": draft.template, **draft.context},
                 now=now,
-                recipient=email.recipient,
+                recipient=draft.recipient,
             )
         )
     if rows:

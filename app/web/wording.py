@@ -24,6 +24,27 @@ EVENTS: dict[str, Msg] = {
     "application.rejected": Msg("Permohonan ditolak", "Application rejected"),
     "application.withdrawn": Msg("Permohonan ditarik kembali", "Application withdrawn"),
     "application.revoked": Msg("Izin dicabut", "Permit revoked"),
+    "application.sla_warned": Msg(
+        "Tenggat mendekat, petugas sudah diingatkan", "Deadline near, the officer was reminded"
+    ),
+    "application.escalated": Msg(
+        "Terlambat, sudah diteruskan ke kepala dinas", "Overdue, referred to the head of department"
+    ),
+    "application.deadline_extended": Msg("Tenggat diperpanjang", "Deadline extended"),
+    "application.reassigned": Msg("Berkas dialihkan ke petugas lain", "File reassigned"),
+    "application.deemed_approved": Msg(
+        "Disetujui demi hukum karena tenggat terlewati (fiktif positif)",
+        "Approved by operation of law: the deadline passed (deemed approval)",
+    ),
+    "application.objection_filed": Msg("Keberatan diajukan", "Objection filed"),
+    "application.objection_upheld": Msg(
+        "Keberatan ditolak, keputusan tetap", "Objection dismissed, the decision stands"
+    ),
+    "application.objection_granted": Msg("Keberatan diterima", "Objection granted"),
+    "application.objection_deemed_granted": Msg(
+        "Keberatan dikabulkan demi hukum karena tidak dijawab dalam tenggat",
+        "Objection granted by operation of law: not answered in time",
+    ),
     "document.uploaded": Msg("Dokumen diunggah", "Document uploaded"),
     "document.viewed": Msg("Dokumen dibuka petugas", "Document opened by an officer"),
     "certificate.issued": Msg("Sertifikat diterbitkan", "Certificate issued"),
@@ -34,6 +55,7 @@ ACTORS: dict[str, Msg] = {
     "self": Msg("Anda", "You"),
     "user": Msg("Petugas", "Officer"),
     "client": Msg("Sistem terhubung", "Connected system"),
+    "system": Msg("Loket (otomatis)", "Loket (automatic)"),
 }
 
 

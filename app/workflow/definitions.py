@@ -90,6 +90,15 @@ WITHDRAWN = State(
     final=True,
     outcome="withdrawn",
 )
+# The resident objects to a rejection (keberatan); a head of the department answers.
+OBJECTED = State(
+    name="objected",
+    label=Msg("Keberatan sedang diperiksa kepala dinas", "Objection under review by the head"),
+    short_label=Msg("Keberatan", "Objection"),
+    holder="authority",
+    clock="runs",
+    objection=True,
+)
 # Revoking acts on a decision that was an approval: statistics keep counting it as one.
 REVOKED = State(
     name="revoked",
@@ -116,6 +125,18 @@ _LABELS: dict[str, Msg] = {
     "reject": Msg("Tolak", "Reject"),
     "withdraw": Msg("Tarik kembali", "Withdraw"),
     "revoke": Msg("Cabut izin", "Revoke"),
+    "extend": Msg("Perpanjang tenggat", "Extend the deadline"),
+    "reassign": Msg("Alihkan ke petugas lain", "Reassign"),
+    "warn_sla": Msg("Peringatan tenggat", "Deadline warning"),
+    "escalate": Msg("Teruskan ke kepala dinas", "Escalate to the head"),
+    "deemed_approve": Msg("Disetujui demi hukum", "Approve by operation of law"),
+    "object": Msg("Ajukan keberatan", "Object to the decision"),
+    "uphold_objection": Msg("Tolak keberatan (keputusan tetap)", "Uphold the decision"),
+    "grant_objection": Msg("Terima keberatan: periksa ulang", "Grant: review again"),
+    "grant_objection_approve": Msg("Terima keberatan: setujui", "Grant: approve"),
+    "deemed_grant_objection": Msg(
+        "Keberatan dikabulkan demi hukum", "Objection granted by operation of law"
+    ),
 }
 
 
@@ -180,19 +201,132 @@ _REVOKE = _t(
     effects=("revoke_certificate",),
 )
 
+
+def _deadline_steps(states: Iterable[State]) -> tuple[Transition, ...]:
+    """What binds the authority's time, from every state whose clock runs (section 11 of the
+    design): an officer extends once, a head reassigns, and Loket itself (``system``, the
+    deadline sweep) warns, escalates, or approves by operation of law where the service says so.
+    """
+    running = [state for state in states if state.clock == "runs" and not state.objection]
+    return (
+        _t(
+            "extend",
+            running,
+            None,
+            ["verifier", "approver", "head"],
+            event="deadline_extended",
+            guards=("comment_required", "extension_allowed"),
+            effects=("extend_deadline",),
+        ),
+        _t(
+            "reassign",
+            running,
+            None,
+            ["head"],
+            event="reassigned",
+            guards=("assignee_in_department",),
+            effects=("reassign",),
+        ),
+        _t("warn_sla", running, None, ["system"], event="sla_warned", effects=("mark_warned",)),
+        _t("escalate", running, None, ["system"], event="escalated", effects=("mark_escalated",)),
+        _t(
+            "deemed_approve",
+            running,
+            APPROVED,
+            ["system"],
+            event="deemed_approved",
+            guards=("deemed_approval_allowed",),
+            effects=("decide", "issue_certificate_by_law"),
+        ),
+    )
+
+
+def _objection_steps(review: State) -> tuple[Transition, ...]:
+    """Keberatan (UU 30/2014 art. 75-78): the applicant objects to a rejection within the
+    service's window; a head of the department, never the officer who decided, upholds the
+    decision, sends the file back to ``review``, or approves it; an objection left unanswered
+    is escalated, or granted by operation of law where the service says so."""
+    answer = ("comment_required", "not_the_decider")
+    return (
+        _t(
+            "object",
+            [REJECTED],
+            OBJECTED,
+            ["applicant"],
+            event="objection_filed",
+            guards=("comment_required", "objection_window"),
+            effects=("file_objection",),
+        ),
+        _t(
+            "uphold_objection",
+            [OBJECTED],
+            REJECTED,
+            ["head"],
+            event="objection_upheld",
+            guards=answer,
+            effects=("decide",),
+        ),
+        _t(
+            "grant_objection",
+            [OBJECTED],
+            review,
+            ["head"],
+            event="objection_granted",
+            guards=answer,
+            effects=("restart_sla", "release"),
+        ),
+        _t(
+            "grant_objection_approve",
+            [OBJECTED],
+            APPROVED,
+            ["head"],
+            event="objection_granted",
+            guards=answer,
+            effects=("decide", "issue_certificate"),
+        ),
+        _t(
+            "deemed_grant_objection",
+            [OBJECTED],
+            APPROVED,
+            ["system"],
+            event="objection_deemed_granted",
+            guards=("objection_deemed_granted",),
+            effects=("decide", "issue_certificate_by_law"),
+        ),
+        _t(
+            "escalate", [OBJECTED], None, ["system"], event="escalated", effects=("mark_escalated",)
+        ),
+    )
+
+
+_SINGLE_STATES = (
+    DRAFT,
+    SUBMITTED,
+    IN_REVIEW,
+    REVISION_REQUESTED,
+    APPROVED,
+    REJECTED,
+    OBJECTED,
+    WITHDRAWN,
+    REVOKED,
+)
+_TWO_LEVEL_STATES = (
+    DRAFT,
+    SUBMITTED,
+    IN_VERIFICATION,
+    VERIFIED,
+    REVISION_REQUESTED,
+    APPROVED,
+    REJECTED,
+    OBJECTED,
+    WITHDRAWN,
+    REVOKED,
+)
+
 SINGLE_APPROVAL = Workflow(
     name="single_approval",
     initial=DRAFT.name,
-    states=(
-        DRAFT,
-        SUBMITTED,
-        IN_REVIEW,
-        REVISION_REQUESTED,
-        APPROVED,
-        REJECTED,
-        WITHDRAWN,
-        REVOKED,
-    ),
+    states=_SINGLE_STATES,
     transitions=(
         _SUBMIT,
         _t(
@@ -240,23 +374,15 @@ SINGLE_APPROVAL = Workflow(
         ),
         _WITHDRAW,
         _REVOKE,
+        *_deadline_steps(_SINGLE_STATES),
+        *_objection_steps(IN_REVIEW),
     ),
 )
 
 TWO_LEVEL = Workflow(
     name="two_level",
     initial=DRAFT.name,
-    states=(
-        DRAFT,
-        SUBMITTED,
-        IN_VERIFICATION,
-        VERIFIED,
-        REVISION_REQUESTED,
-        APPROVED,
-        REJECTED,
-        WITHDRAWN,
-        REVOKED,
-    ),
+    states=_TWO_LEVEL_STATES,
     transitions=(
         _SUBMIT,
         _t(
@@ -324,6 +450,8 @@ TWO_LEVEL = Workflow(
         ),
         _WITHDRAW,
         _REVOKE,
+        *_deadline_steps(_TWO_LEVEL_STATES),
+        *_objection_steps(IN_VERIFICATION),
     ),
 )
 

@@ -17,11 +17,13 @@ from typing import Literal
 from app.errors import Forbidden, InvalidTransition, Msg
 
 # Who may take an action: the case's owner (the applicant of a permit, the reporter of a
-# complaint), officers of the handling department holding an officer role, any officer of that
-# department, or the system itself (a sweep that closes what nobody answered in time).
+# complaint), officers of the
+# handling department holding an officer role (a ``head`` receives escalations and objections),
+# any officer of that department, or Loket itself (``system``: the deadline sweep).
 ALL_ROLES: frozenset[str] = frozenset(
-    {"applicant", "reporter", "verifier", "approver", "officer", "system"}
+    {"applicant", "reporter", "verifier", "approver", "head", "officer", "system"}
 )
+SYSTEM_ROLE = "system"
 
 Clock = Literal["runs", "paused", "stopped"]
 Holder = Literal["owner", "authority", "nobody"]
@@ -41,6 +43,9 @@ class State:
     private: bool = False  # only the owner sees the case (an unfinished draft)
     final: bool = False  # decided or closed; only acts on the decision may follow
     certified: bool = False  # the case has its certificate in this state
+    # The authority (a head) answers the owner's objection to its decision (keberatan): its
+    # clock is the time to answer, and only objection steps follow.
+    objection: bool = False
     outcome: str | None = None  # what statistics count a case ending here as
     open311: Literal["open", "closed"] | None = None  # GeoReport status (None: from ``final``)
 

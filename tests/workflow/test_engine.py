@@ -27,7 +27,32 @@ from app.workflow.engine import (
     validate_workflow,
 )
 
-A, V, P = "applicant", "verifier", "approver"
+A, V, P, H, S = "applicant", "verifier", "approver", "head", "system"
+
+
+def _deadline_steps(running: tuple[str, ...]) -> dict[tuple[str, str], tuple[str | None, set[str]]]:
+    """Section 11: from every state whose clock runs."""
+    steps: dict[tuple[str, str], tuple[str | None, set[str]]] = {}
+    for state in running:
+        steps[state, "extend"] = (None, {V, P, H})
+        steps[state, "reassign"] = (None, {H})
+        steps[state, "warn_sla"] = (None, {S})
+        steps[state, "escalate"] = (None, {S})
+        steps[state, "deemed_approve"] = ("approved", {S})
+    return steps
+
+
+def _objection_steps(review: str) -> dict[tuple[str, str], tuple[str | None, set[str]]]:
+    """Section 11: keberatan after a rejection, answered by a head."""
+    return {
+        ("rejected", "object"): ("objected", {A}),
+        ("objected", "uphold_objection"): ("rejected", {H}),
+        ("objected", "grant_objection"): (review, {H}),
+        ("objected", "grant_objection_approve"): ("approved", {H}),
+        ("objected", "deemed_grant_objection"): ("approved", {S}),
+        ("objected", "escalate"): (None, {S}),
+    }
+
 
 # (state, action) -> (target, roles allowed). Written out literally: not derived from the engine.
 SINGLE_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
@@ -43,6 +68,8 @@ SINGLE_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
     ("submitted", "withdraw"): ("withdrawn", {A}),
     ("revision_requested", "withdraw"): ("withdrawn", {A}),
     ("approved", "revoke"): ("revoked", {P}),
+    **_deadline_steps(("submitted", "in_review")),
+    **_objection_steps("in_review"),
 }
 SINGLE_STATES = (
     "draft",
@@ -51,6 +78,7 @@ SINGLE_STATES = (
     "revision_requested",
     "approved",
     "rejected",
+    "objected",
     "withdrawn",
     "revoked",
 )
@@ -72,6 +100,8 @@ TWO_LEVEL_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
     ("submitted", "withdraw"): ("withdrawn", {A}),
     ("revision_requested", "withdraw"): ("withdrawn", {A}),
     ("approved", "revoke"): ("revoked", {P}),
+    **_deadline_steps(("submitted", "in_verification", "verified")),
+    **_objection_steps("in_verification"),
 }
 TWO_LEVEL_STATES = (
     "draft",
@@ -81,6 +111,7 @@ TWO_LEVEL_STATES = (
     "revision_requested",
     "approved",
     "rejected",
+    "objected",
     "withdrawn",
     "revoked",
 )
@@ -180,12 +211,23 @@ def test_allowed_actions() -> None:
 
     assert actions("draft", A) == ["submit", "withdraw"]
     assert actions("draft", V, P) == []
-    assert actions("submitted", V) == ["start_verification", "claim"]
-    assert actions("submitted", P) == ["claim"]
-    assert actions("verified", P) == ["claim", "request_revision", "approve", "reject"]
-    assert actions("verified", V, P) == ["claim", "request_revision", "approve", "reject"]
-    assert actions("in_verification", V) == ["claim", "request_revision", "verify", "reject"]
-    assert actions("rejected", A, V, P) == []
+    assert actions("submitted", V) == ["start_verification", "claim", "extend"]
+    assert actions("submitted", P) == ["claim", "extend"]
+    decide = ["claim", "request_revision", "approve", "reject", "extend"]
+    assert actions("verified", P) == decide
+    assert actions("verified", V, P) == decide
+    assert actions("in_verification", V) == [
+        "claim",
+        "request_revision",
+        "verify",
+        "reject",
+        "extend",
+    ]
+    assert actions("verified", H) == ["extend", "reassign"]
+    assert actions("verified", S) == ["warn_sla", "escalate", "deemed_approve"]
+    assert actions("rejected", V, P, H, S) == []
+    assert actions("rejected", A) == ["object"]
+    assert actions("objected", V, P) == []
 
 
 def test_guard_effects_as_specified() -> None:
@@ -222,7 +264,7 @@ def test_mermaid_contains_every_transition(name: str) -> None:
     assert "[*] --> draft" in lines
     for (state, action), (target, _) in expected.items():
         assert f"{state} --> {target or state} : {action}" in lines
-    for final in ("rejected", "withdrawn", "revoked"):
+    for final in ("withdrawn", "revoked"):  # a rejection may still be objected to
         assert f"{final} --> [*]" in lines
 
 
@@ -245,13 +287,14 @@ def test_states_say_what_they_mean() -> None:
         "in_review",
         "in_verification",
         "verified",
+        "objected",
     }
     assert set(states_where(flows, clock="paused")) == {"revision_requested"}
     assert set(states_where(flows, final=True)) == {"approved", "rejected", "withdrawn", "revoked"}
     assert set(states_where(flows, editable=True)) == {"draft", "revision_requested"}
     assert set(states_where(flows, certified=True)) == {"approved", "revoked"}
     assert {"draft"} == PRIVATE_STATES and PRIVATE_STATES_SQL == "state <> 'draft'"
-    assert {A, V, P, "officer", "reporter", "system"} == ALL_ROLES
+    assert {A, V, P, H, S, "officer", "reporter"} == ALL_ROLES
     single = get_workflow("single_approval")
     assert single.state("revision_requested").holder == "owner"
     assert single.state("in_review").holder == "authority"
@@ -268,6 +311,7 @@ def test_the_office_sees_its_own_work_first() -> None:
     assert work_order([WORKFLOWS["single_approval"], WORKFLOWS["two_level"]]) == (
         "submitted",
         "in_review",
+        "objected",
         "in_verification",
         "verified",
         "revision_requested",

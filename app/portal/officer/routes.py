@@ -43,6 +43,7 @@ def queue_page(
     service: Text = "",
     assigned: Text = "",
     overdue: Text = "",
+    escalated: Text = "",
     q: Text = "",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
@@ -51,6 +52,7 @@ def queue_page(
         service=service,
         assigned=assigned,
         overdue=overdue in ("1", "true", "on"),
+        escalated=escalated in ("1", "true", "on"),
         q=q.strip(),
     )
     view = officer_views.queue_view(
@@ -109,7 +111,10 @@ def act(application_id: uuid.UUID, web: OfficerDep, form: FormDep) -> Response:
     comment = str(form.get("comment", "")).replace("\r\n", "\n").replace("\r", "\n").strip()
     version = _number(form.get("version"))
     try:
-        request = TransitionRequest(action=action, comment=comment or None, version=version)
+        days = _number(form.get("days")) if form.get("days") else None  # extend
+        request = TransitionRequest(
+            action=action, comment=comment or None, version=version, days=days
+        )
         with transaction(web.runtime.engine) as session:
             transitions.transition(
                 session,

@@ -35,6 +35,7 @@ class QueueFilters:
     service: str = ""
     assigned: str = ""
     overdue: bool = False
+    escalated: bool = False
     q: str = ""
 
     def as_query(self) -> dict[str, str]:
@@ -43,6 +44,7 @@ class QueueFilters:
             "service": self.service,
             "assigned": self.assigned,
             "overdue": "1" if self.overdue else "",
+            "escalated": "1" if self.escalated else "",
             "q": self.q,
         }
         return {key: value for key, value in values.items() if value}
@@ -68,6 +70,7 @@ def queue_view(
                 subject=filters.service or None,
                 assigned=filters.assigned or None,
                 overdue=filters.overdue,
+                escalated=filters.escalated,
                 q=filters.q or None,
                 limit=PAGE_SIZE,
                 cursor=cursor,
