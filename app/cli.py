@@ -430,3 +430,16 @@ def stats_refresh() -> None:
 
     count = _run_service(lambda s, _r: refresh_facts(s))
     typer.echo(f"{count} applications read")
+
+
+complaints_cli = typer.Typer(help="Complaints (pengaduan).", no_args_is_help=True)
+cli.add_typer(complaints_cli, name="complaints")
+
+
+@complaints_cli.command("close-unanswered")
+def complaints_close_unanswered() -> None:
+    """Close the verified reports whose reporter neither confirmed nor reopened them in 7 days."""
+    from app.complaints.handling import close_unanswered
+
+    closed = _run_service(lambda s, _r: close_unanswered(s))
+    typer.echo(f"{len(closed)} reports closed: {', '.join(closed) or '-'}")
