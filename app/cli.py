@@ -519,3 +519,16 @@ def sla_report(
         for column in columns:
             totals[column] += row.counts[column]
     typer.echo("\t".join(["total", "", *(str(totals[column]) for column in columns)]))
+
+
+complaints_cli = typer.Typer(help="Complaints (pengaduan).", no_args_is_help=True)
+cli.add_typer(complaints_cli, name="complaints")
+
+
+@complaints_cli.command("close-unanswered")
+def complaints_close_unanswered() -> None:
+    """Close the verified reports whose reporter neither confirmed nor reopened them in 7 days."""
+    from app.complaints.handling import close_unanswered
+
+    closed = _run_service(lambda s, _r: close_unanswered(s))
+    typer.echo(f"{len(closed)} reports closed: {', '.join(closed) or '-'}")

@@ -14,6 +14,9 @@ CITIZEN = ("warga@demo.loket.id", "Pemohon-Demo-2026!", "Siti Rahmawati", "31710
 ADMIN = ("admin@demo.loket.id", "Pengelola-Demo-2026!", "Admin Loket")
 OFFICER_PASSWORD = "Petugas-Demo-2026!"
 OFFICER_DEPARTMENTS = ("DPMPTSP", "CKTRP", "DINKES")
+# Departments that handle complaints: two officers each, since the one who resolves a report
+# may not verify it. Complaint actions need no permit role; an officer account still needs one.
+COMPLAINT_DEPARTMENTS = ("DBM", "DLH", "DSDA", "DPHK", "SATPOLPP", "DISHUB")
 
 
 def seed_demo(session: Session, *, runtime: Runtime) -> list[tuple[str, str, str]]:
@@ -39,6 +42,20 @@ def seed_demo(session: Session, *, runtime: Runtime) -> list[tuple[str, str, str
                 officer_roles=frozenset({officer_role}),
             )
             logins.append((email, OFFICER_PASSWORD, f"officer ({officer_role}, {department})"))
+    for department in COMPLAINT_DEPARTMENTS:
+        for number in (1, 2):
+            email = f"petugas{number}.{department.lower()}@demo.loket.id"
+            _ensure_user(
+                session,
+                runtime,
+                email=email,
+                password=OFFICER_PASSWORD,
+                full_name=f"Petugas {number} {department}",
+                role="officer",
+                department_code=department,
+                officer_roles=frozenset({"verifier"}),
+            )
+            logins.append((email, OFFICER_PASSWORD, f"officer (complaints, {department})"))
     email, password, name = ADMIN
     _ensure_user(session, runtime, email=email, password=password, full_name=name, role="admin")
     logins.append((email, password, "admin"))

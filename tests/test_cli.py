@@ -123,6 +123,7 @@ def test_demo_is_idempotent_and_prints_logins(loket):
     assert first.exit_code == 0, first.output
     assert "warga@demo.loket.id" in first.output
     assert "verifier.dpmptsp@demo.loket.id" in first.output
+    assert "petugas1.dbm@demo.loket.id" in first.output  # complaints: street lighting
     second = loket("demo")
     assert second.exit_code == 0
     assert second.output == first.output

@@ -240,13 +240,19 @@ async def public_complaints(
     category: CodeQuery = None,
     area: AreaQuery = None,
     state: StateQuery = None,
-    near_lat: Annotated[Latitude | None, Query()] = None,
-    near_long: Annotated[Longitude | None, Query()] = None,
+    near: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="LAT,LONG: only reports within radius_m of this point",
+            json_schema_extra={"pattern": r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$"},
+        ),
+        NoControlCharacters,
+    ] = None,
     radius_m: Annotated[int, Query(ge=1, le=220)] = 200,
     limit: Annotated[int, Query(ge=1, le=public.MAX_PAGE)] = 20,
     cursor: CursorQuery = None,
 ) -> PublicComplaintPage:
-    near = (near_lat, near_long) if near_lat is not None and near_long is not None else None
     return await public_.run(
         public.public_complaints,
         category=category,

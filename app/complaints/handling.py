@@ -14,6 +14,7 @@ from app.accounts import repository as accounts_repo
 from app.accounts.principal import Principal
 from app.cases import actions
 from app.cases import repository as cases_repo
+from app.cases.access import SYSTEM
 from app.cases.kinds import workflow_of
 from app.cases.schemas import ActionList, TransitionRequest
 from app.complaints import repository
@@ -160,7 +161,7 @@ def close_unanswered(session: Session, *, now: datetime | None = None) -> list[s
     window; returns their references. The system takes the workflow's ``auto_close``."""
     moment = now or utcnow()
     workflow = get_workflow(complaint_workflow_name())
-    closing = [t for t in workflow.transitions if "system" in t.roles]
+    closing = [t for t in workflow.transitions if SYSTEM in t.roles]
     states = tuple(sorted({source for t in closing for source in t.sources}))
     system = Principal.itself(COMPLAINT.read_scope, COMPLAINT.write_scope)
     closed = []

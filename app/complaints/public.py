@@ -5,6 +5,7 @@ places private shows points rounded to about 110 m."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from app.accounts.principal import Principal
@@ -87,6 +88,18 @@ def _point(lat: float, long: float) -> None:
         raise invalid("lat", "Titik lokasi di luar DKI Jakarta", "The point is outside Jakarta")
 
 
+def _parse_point(text: str) -> tuple[float, float]:
+    try:
+        lat, long = (float(part) for part in text.split(","))
+    except ValueError:
+        raise invalid(
+            "near", "Tulis titik sebagai LAT,LONG", "Write the point as LAT,LONG"
+        ) from None
+    if not (math.isfinite(lat) and math.isfinite(long)):
+        raise invalid("near", "Tulis titik sebagai LAT,LONG", "Write the point as LAT,LONG")
+    return lat, long
+
+
 def nearby_open(
     session: Session, *, category_code: str, lat: float, long: float, lang: str = "id"
 ) -> DuplicateList:
@@ -118,7 +131,7 @@ def public_complaints(
     *,
     category: str | None = None,
     area: str | None = None,
-    near: tuple[float, float] | None = None,
+    near: str | tuple[float, float] | None = None,
     radius_m: int = 500,
     state: str | None = None,
     cursor: str | None = None,
@@ -134,6 +147,8 @@ def public_complaints(
         _public_category(session, category)
     if area and not areas.is_known_prefix(area):
         raise invalid("area", "Wilayah tidak dikenal", "Unknown area")
+    if isinstance(near, str):
+        near = _parse_point(near)
     if near is not None:
         _point(*near)
         if not 1 <= radius_m <= int(geo.CELL_METRES):

@@ -14,14 +14,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.cases.repository import OwnRow, escape_like, register_condition
 from app.db import Session, upsert
-from app.models import Case, Complaint, ComplaintCategory, ComplaintFollower, Document, User
+from app.models import Case, Complaint, ComplaintCategory, ComplaintFollower, Document
 
 COMPLAINTS: Table = Complaint.__table__  # type: ignore[attr-defined]
 _CASES: Table = Case.__table__  # type: ignore[attr-defined]
 _CATEGORIES: Table = ComplaintCategory.__table__  # type: ignore[attr-defined]
 _FOLLOWERS: Table = ComplaintFollower.__table__  # type: ignore[attr-defined]
 _DOCUMENTS: Table = Document.__table__  # type: ignore[attr-defined]
-_USERS: Table = User.__table__  # type: ignore[attr-defined]
 
 # A report is written only while its category version is the current, active one (checked
 # inside the one-statement insert on PostgreSQL, as for applications).
@@ -110,17 +109,6 @@ def follow(session: Session, *, complaint_id: uuid.UUID, user_id: uuid.UUID, at:
         {"complaint_id": complaint_id, "user_id": user_id, "created_at": at},
         key=("complaint_id", "user_id"),
     )
-
-
-def follower_emails(session: Session, complaint_id: uuid.UUID) -> list[tuple[str, str]]:
-    """(e-mail, language) of the active residents who follow a report."""
-    users = _USERS
-    rows = session.execute(
-        select(users.c.email, users.c.language)
-        .select_from(_FOLLOWERS.join(users, users.c.id == _FOLLOWERS.c.user_id))
-        .where(_FOLLOWERS.c.complaint_id == complaint_id, users.c.is_active)
-    )
-    return [(email, language or "id") for email, language in rows]
 
 
 def photo_counts(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:

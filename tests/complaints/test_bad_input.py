@@ -239,6 +239,14 @@ def test_a_resident_sees_other_reports_only_through_the_public_listing(reports, 
     assert elsewhere["items"] == []
     bad = world.client.get("/api/v1/public/complaints", params={"area": "99"})
     assert bad.status_code == 422
+    point = f"{street_light['lat']},{street_light['long']}"
+    near = world.client.get("/api/v1/public/complaints", params={"near": point, "radius_m": 50})
+    assert {item["reference"] for item in near.json()["items"]} >= {street_light["reference"]}
+    far = world.client.get("/api/v1/public/complaints", params={"near": "-6.1754,106.8272"})
+    assert far.json()["items"] == []
+    for nonsense in ("north", "-6.2,nan", "-7.5,106.8"):
+        answer = world.client.get("/api/v1/public/complaints", params={"near": nonsense})
+        assert answer.status_code == 422, nonsense
 
     # Following a public report is how a neighbour hears of it; a private one stays unknown.
     follow = world.client.post(
