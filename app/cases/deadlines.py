@@ -32,7 +32,7 @@ from app.models import Case, User
 from app.notifications.outbox import EmailDraft
 from app.office import end_of_day, office_date
 from app.workflow.calendar import WorkingCalendar, default_calendar
-from app.workflow.engine import State
+from app.workflow.engine import State, Workflow
 
 WARN, ESCALATE, DEEMED_APPROVE = "warn_sla", "escalate", "deemed_approve"
 DEEMED_GRANT_OBJECTION = "deemed_grant_objection"
@@ -159,12 +159,22 @@ def due_action(
     return None
 
 
+SYSTEM_ACTIONS = (WARN, ESCALATE, DEEMED_APPROVE, DEEMED_GRANT_OBJECTION)
+
+
+def swept_in(workflow: Workflow, state: str) -> bool:
+    """Whether the sweep has anything it may do in ``state`` of ``workflow``: a workflow that
+    offers none of its actions there (a complaint's, until its categories warn and escalate)
+    gets no deadline, so the sweep never claims a case it cannot act on."""
+    return any(workflow.transition(action, state=state) for action in SYSTEM_ACTIONS)
+
+
 def track(step: Step) -> None:
     """Keep ``deadline_at`` in step with whatever the action changes (every action calls it)."""
     target = step.changes.get("state", step.case.state)
     view = ClockView.of(step.case, step.changes)
     state = step.workflow.state(target)
-    if state.clock != "runs":
+    if state.clock != "runs" or not swept_in(step.workflow, target):
         step.changes["deadline_at"] = None
         return
     step.changes["deadline_at"] = next_deadline(

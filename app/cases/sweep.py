@@ -85,7 +85,11 @@ def sweep(
 
 def _handle(session, case: Case, *, now: datetime, env: Callable[[], object] | None) -> SweepItem:
     kind = kinds.kind_named(case.kind)
-    state = kinds.workflow_of(case).state(case.state)
+    workflow = kinds.workflow_of(case)
+    if not deadlines.swept_in(workflow, case.state):
+        repository.set_deadline(session, case_id=case.id, deadline_at=None)
+        return SweepItem(case.id, case.reference, None, "updated")
+    state = workflow.state(case.state)
     view = deadlines.ClockView.of(case)
     sla_days = kind.sla_days(session, case)
     rules = kind.deadline_rules(session, case)
