@@ -61,7 +61,14 @@ class Settings(BaseSettings):
     # Empty: nobody's, so the client address (login throttling, per-address limits) is the
     # socket's peer. Comma-separated or a JSON list; "*" trusts every peer.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = []
-    max_image_pixels: int = 40_000_000
+    # Upload checks (app/files): a document photo or scan needs far fewer pixels than 25 MP
+    # (an A4 page at 300 dpi is 8.7 MP), and decoding one costs ~0.5 s and 75+ MB. Decodes
+    # run in this many slots per process; an upload that waits longer than the wait for one
+    # gets 503 with Retry-After. A PDF's compressed streams may inflate to at most the budget.
+    max_image_pixels: Annotated[int, Field(ge=1)] = 25_000_000
+    upload_decode_slots: Annotated[int, Field(ge=1)] = 2
+    upload_decode_wait_seconds: Annotated[float, Field(ge=0)] = 1.0
+    max_pdf_inflated_bytes: Annotated[int, Field(ge=1024 * 1024)] = 256 * 1024 * 1024
 
     # The office's time zone: SLA days, due dates and the times pages show (app/office.py).
     timezone: str = "Asia/Jakarta"

@@ -144,7 +144,7 @@ async def list_events(application_id: uuid.UUID, caller: CallerDep) -> EventList
     "/{application_id}/documents",
     response_model=DocumentRead,
     status_code=201,
-    responses=problems(*CALLER, 400, 404, 409, 413, 415),
+    responses=problems(*CALLER, 400, 404, 409, 413, 415, 503),
 )
 async def upload_document(
     application_id: uuid.UUID,

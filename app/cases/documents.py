@@ -21,7 +21,7 @@ from app.config import Settings
 from app.db import Session, on_rollback
 from app.errors import Forbidden, InvalidTransition, Msg, NotFound, invalid
 from app.files.storage import FileStore
-from app.files.uploads import copy_limited, inspect_file, sanitize_filename
+from app.files.uploads import CheckLimits, copy_limited, inspect_file, sanitize_filename
 from app.models import Document
 
 
@@ -96,7 +96,7 @@ def _store(
         if copied.size == 0:
             raise invalid("file", "Berkas kosong", "The file is empty")
         content_type = inspect_file(
-            temp, accepted_types=rule.accepted_types, max_pixels=settings.max_image_pixels
+            temp, accepted_types=rule.accepted_types, limits=CheckLimits.from_settings(settings)
         )
         key = files.new_key()
         files.commit(temp, key)

@@ -16,6 +16,7 @@ from PIL import Image, ImageFile
 from app.errors import PayloadTooLarge, UnsupportedMedia
 from app.files.uploads import (
     ACCEPTED_TYPES,
+    CheckLimits,
     copy_limited,
     inspect_file,
     sanitize_filename,
@@ -23,6 +24,7 @@ from app.files.uploads import (
 )
 
 MAX_PIXELS = 40_000_000
+LIMITS = CheckLimits(max_pixels=MAX_PIXELS)
 ALL = ACCEPTED_TYPES
 PDF_ONLY = {"application/pdf"}
 
@@ -72,7 +74,7 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 def refused(path: Path, accepted=ALL, max_pixels: int = MAX_PIXELS) -> UnsupportedMedia:
     with pytest.raises(UnsupportedMedia) as caught:
-        inspect_file(path, accepted_types=accepted, max_pixels=max_pixels)
+        inspect_file(path, accepted_types=accepted, limits=CheckLimits(max_pixels=max_pixels))
     assert caught.value.status == 415
     assert caught.value.detail is not None
     return caught.value
@@ -92,12 +94,12 @@ def refused(path: Path, accepted=ALL, max_pixels: int = MAX_PIXELS) -> Unsupport
 )
 def test_valid_files_are_accepted_with_their_type(tmp_path, name, data, expected):
     path = write(tmp_path, name, data)
-    assert inspect_file(path, accepted_types=ALL, max_pixels=MAX_PIXELS) == expected
+    assert inspect_file(path, accepted_types=ALL, limits=LIMITS) == expected
 
 
 def test_jpeg_named_file_holding_png_bytes_is_png(tmp_path):
     path = write(tmp_path, "photo.jpg", image_bytes("PNG"))
-    assert inspect_file(path, accepted_types=ALL, max_pixels=MAX_PIXELS) == "image/png"
+    assert inspect_file(path, accepted_types=ALL, limits=LIMITS) == "image/png"
 
 
 def test_png_bytes_named_jpg_refused_when_only_jpeg_accepted(tmp_path):
@@ -111,7 +113,7 @@ def test_pdf_with_page_destination_open_action_is_accepted(tmp_path):
         pdf.Root.OpenAction = pikepdf.Array([pdf.pages[0].obj, pikepdf.Name.Fit])
 
     path = write(tmp_path, "lo.pdf", pdf_bytes(customise))
-    assert inspect_file(path, accepted_types=PDF_ONLY, max_pixels=MAX_PIXELS) == "application/pdf"
+    assert inspect_file(path, accepted_types=PDF_ONLY, limits=LIMITS) == "application/pdf"
 
 
 def test_pdf_with_web_link_is_accepted(tmp_path):
@@ -125,7 +127,7 @@ def test_pdf_with_web_link_is_accepted(tmp_path):
         pdf.pages[0].Annots = pdf.make_indirect(pikepdf.Array([link]))
 
     path = write(tmp_path, "link.pdf", pdf_bytes(customise))
-    assert inspect_file(path, accepted_types=ALL, max_pixels=MAX_PIXELS) == "application/pdf"
+    assert inspect_file(path, accepted_types=ALL, limits=LIMITS) == "application/pdf"
 
 
 # --- type refusals ----------------------------------------------------------------------------
@@ -161,7 +163,7 @@ def test_pdf_with_leading_junk_is_refused(tmp_path):
 def test_accepted_types_outside_allow_list_is_a_programming_error(tmp_path):
     with pytest.raises(ValueError):
         inspect_file(
-            write(tmp_path, "a.pdf", pdf_bytes()), accepted_types={"text/html"}, max_pixels=1
+            write(tmp_path, "a.pdf", pdf_bytes()), accepted_types={"text/html"}, limits=LIMITS
         )
 
 
