@@ -10,7 +10,15 @@ from sqlalchemy import case, delete, or_, update
 from sqlmodel import Session, col, select
 
 from app.db import rowcount, upsert
-from app.models import Department, LoginDevice, LoginThrottle, RefreshToken, User, WebSession
+from app.models import (
+    Department,
+    KeptForm,
+    LoginDevice,
+    LoginThrottle,
+    RefreshToken,
+    User,
+    WebSession,
+)
 from app.models.base import utcnow
 
 # Users
@@ -189,3 +197,20 @@ def delete_web_sessions_of(session: Session, user_id: uuid.UUID) -> int:
 def delete_expired_web_sessions(session: Session, *, now: datetime) -> int:
     """Delete the sessions whose absolute end is past; returns how many."""
     return rowcount(session.execute(delete(WebSession).where(col(WebSession.expires_at) <= now)))
+
+
+# Forms kept across a lost session
+
+
+def insert_kept_form(session: Session, record: KeptForm) -> None:
+    session.add(record)
+
+
+def kept_form(session: Session, token_hash: str, *, now: datetime) -> KeptForm | None:
+    """The live kept form behind a token; expired ones are deleted on the way."""
+    session.execute(delete(KeptForm).where(col(KeptForm.expires_at) <= now))
+    return session.get(KeptForm, token_hash)
+
+
+def delete_kept_form(session: Session, record: KeptForm) -> None:
+    session.delete(record)

@@ -128,6 +128,14 @@ def _duplicate(field: str, id_text: str, en_text: str) -> Conflict:
     return Conflict(errors=[field_error(field, id_text, en_text)])
 
 
+def registration_problems(
+    *, nik: str, password: str, email: str, full_name: str
+) -> list[FieldError]:
+    """The NIK's and password's problems, for a registration form whose other fields were
+    already refused: so a person is told every problem at once, not some on the next try."""
+    return _nik_errors(nik) + _password_errors(password, email=email, full_name=full_name)
+
+
 def _nik_errors(nik: str) -> list[FieldError]:
     return [FieldError("nik", problem) for problem in nik_problems(nik)]
 

@@ -17,11 +17,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app.catalogue.formschema import number_en, number_id
 from app.errors import Msg
 from app.i18n import long_date
 
 PREFIX = "data."
 _INTEGER_RE = re.compile(r"[+-]?[0-9]+")
+# Lenient reading where the meaning is clear (the same for the online form and the counter):
+# thousands grouped with dots, commas or spaces ("15.000.000", "Rp 15.000.000,-"), and the dots,
+# dashes, spaces and brackets people write in numbers such as NPWP and phone numbers.
+_GROUPED_RE = re.compile(r"[+-]?[0-9]{1,3}(?:(?P<sep>[., ])[0-9]{3})(?:(?P=sep)[0-9]{3})*")
+_ID_DECIMAL_RE = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+")
+_CURRENCY_RE = re.compile(r"^(?:rp\.?)\s*|(?:,-|,00?)$", re.IGNORECASE)
+_WRITTEN_SEPARATORS_RE = re.compile(r"[\s.\-()]")
 # Longer texts get a multi-line box.
 TEXTAREA_FROM = 200
 
@@ -52,7 +60,11 @@ def _label(prop: dict, key: str, lang: str) -> str:
 
 def _field(key: str, prop: dict, required: bool, lang: str) -> FormField:
     description = prop.get("x-description-en") if lang == "en" else prop.get("description")
-    hints = [text for text in (description, _bounds(prop).in_lang(lang)) if text]
+    example = prop.get("x-example")
+    shown_example = ""
+    if example:
+        shown_example = f"Example: {example}." if lang == "en" else f"Contoh: {example}."
+    hints = [text for text in (description, _bounds(prop).in_lang(lang), shown_example) if text]
     kind, extra, options = _input_kind(prop)
     return FormField(
         key=key,
@@ -71,9 +83,10 @@ def _input_kind(prop: dict) -> tuple[str, dict[str, str], list[tuple[str, str]]]
     if kind == "boolean":
         return "checkbox", {}, []
     if kind in ("integer", "number"):
-        # No min/max attributes: the browser would block the post and the server's own message,
-        # in the page's language, would never be shown.
-        return "number", {"step": "1" if kind == "integer" else "any", "inputmode": "decimal"}, []
+        # A text input, not type=number: the browser would drop "15.000.000" (read leniently
+        # here) and block the post with its own message; no min/max attributes for the same
+        # reason: the server's message, in the page's language, is the one shown.
+        return "text", {"inputmode": "numeric" if kind == "integer" else "decimal"}, []
     if "enum" in prop:
         return "select", {}, [(value, value) for value in prop["enum"]]
     if prop.get("format") in ("date", "email"):
@@ -88,19 +101,22 @@ def _input_kind(prop: dict) -> tuple[str, dict[str, str], list[tuple[str, str]]]
 
 def _bounds(prop: dict) -> Msg:
     """What the schema allows, said before the applicant types (not only after a refusal)."""
-    if prop["type"] == "string" and "enum" not in prop and "format" not in prop:
+    if prop["type"] == "string" and not {"enum", "format", "pattern"} & set(prop):
         low, high = prop.get("minLength", 0), prop.get("maxLength")
         if low and high:
             return Msg(f"{low}–{high} karakter.", f"{low}–{high} characters.")
         if high:
             return Msg(f"Maksimal {high} karakter.", f"At most {high} characters.")
     if prop["type"] in ("integer", "number") and ("minimum" in prop or "maximum" in prop):
+        # Written as each language groups thousands: 5.000.000.000 and 5,000,000,000.
         low, high = prop.get("minimum"), prop.get("maximum")
+        low_id, low_en = (number_id(low), number_en(low)) if low is not None else ("", "")
+        high_id, high_en = (number_id(high), number_en(high)) if high is not None else ("", "")
         if low is not None and high is not None:
-            return Msg(f"Dari {low} sampai {high}.", f"From {low} to {high}.")
+            return Msg(f"Dari {low_id} sampai {high_id}.", f"From {low_en} to {high_en}.")
         if low is not None:
-            return Msg(f"Minimal {low}.", f"At least {low}.")
-        return Msg(f"Maksimal {high}.", f"At most {high}.")
+            return Msg(f"Minimal {low_id}.", f"At least {low_en}.")
+        return Msg(f"Maksimal {high_id}.", f"At most {high_en}.")
     if prop.get("format") == "date":
         return Msg("Format TTTT-BB-HH.", "Format YYYY-MM-DD.")
     return Msg("", "")
@@ -129,6 +145,10 @@ def _value(prop: dict, text: str) -> Any:
         return True if text else None
     if not text:
         return None
+    if kind == "string":
+        return _lenient_text(prop, text)
+    if kind in ("integer", "number"):
+        text = _lenient_number(text, integer=kind == "integer")
     if kind == "integer" and _INTEGER_RE.fullmatch(text):
         return int(text)
     if kind == "number":
@@ -137,6 +157,29 @@ def _value(prop: dict, text: str) -> Any:
         except ValueError:
             return text
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    return text
+
+
+def _lenient_text(prop: dict, text: str) -> str:
+    """A patterned answer written with dots, dashes, spaces or brackets ("01.234.567.8-901.000",
+    "0812-3456-7890") as the digits the pattern asks for, when that is what they make."""
+    pattern = prop.get("pattern")
+    if pattern is None or re.fullmatch(pattern, text):
+        return text
+    bare = _WRITTEN_SEPARATORS_RE.sub("", text)
+    return bare if bare and re.fullmatch(pattern, bare) else text
+
+
+def _lenient_number(text: str, *, integer: bool) -> str:
+    """ "Rp 15.000.000,-" and "15 000 000" as 15000000; "1.500,5" as 1500.5. Anything else is
+    passed on unchanged, for the service to say what is wrong with it."""
+    text = _CURRENCY_RE.sub("", text).strip()
+    grouped = _GROUPED_RE.fullmatch(text)
+    if grouped and (integer or grouped.group("sep") != ","):
+        # In a decimal number a comma is the decimal mark: "1,500" stays one and a half.
+        return text.replace(grouped.group("sep"), "")
+    if not integer and _ID_DECIMAL_RE.fullmatch(text):
+        return text.replace(".", "").replace(",", ".")
     return text
 
 

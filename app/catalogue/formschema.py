@@ -8,7 +8,8 @@ rendered as a plain HTML form and every message can name the field in Indonesian
 where a ``prop`` has ``type`` (string, integer, number, boolean), ``title`` (Indonesian label),
 ``x-title-en`` (English label), optional ``description`` / ``x-description-en`` (help text) and,
 depending on the type, ``minLength``, ``maxLength``, ``pattern``, ``format`` (date, email),
-``enum`` (strings only), ``minimum``, ``maximum``.
+``enum`` (strings only), ``minimum``, ``maximum``, and ``x-example`` (a value as a person
+would type it, shown before the field is filled in and in the message when it is refused).
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ MAX_UNKNOWN_REPORTED = 10
 _TYPES = ("string", "integer", "number", "boolean")
 _FORMATS = ("date", "email")
 _TOP_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties"})
-_COMMON_KEYWORDS = frozenset({"type", "title", "x-title-en", "description", "x-description-en"})
+_COMMON_KEYWORDS = frozenset(
+    {"type", "title", "x-title-en", "description", "x-description-en", "x-example"}
+)
+MAX_EXAMPLE_LENGTH = 100
 _TYPE_KEYWORDS = {
     "string": frozenset({"minLength", "maxLength", "pattern", "format", "enum"}),
     "integer": frozenset({"minimum", "maximum"}),
@@ -111,6 +115,9 @@ def _property_problems(name: object, prop: object) -> list[tuple[str, str]]:
     for key in ("description", "x-description-en"):
         if key in prop and not isinstance(prop[key], str):
             problems.append((key, "must be a string"))
+    example = prop.get("x-example", "")
+    if not isinstance(example, str) or len(example) > MAX_EXAMPLE_LENGTH:
+        problems.append(("x-example", f"must be a string of at most {MAX_EXAMPLE_LENGTH}"))
     if kind == "string":
         problems += _string_keyword_problems(prop)
     elif kind in ("integer", "number"):
@@ -312,11 +319,27 @@ def _string_problem(prop: dict, value: object) -> Msg | None:
             f"{label_id} harus salah satu dari: {choices}", f"{label_en} must be one of: {choices}"
         )
     if "pattern" in prop and re.fullmatch(prop["pattern"], value) is None:
+        return _pattern_message(prop)
+    return _format_problem(prop, value)
+
+
+def _pattern_message(prop: dict) -> Msg:
+    """Which format is asked for, in words and by example: not just "not in the format"."""
+    label_id, label_en = prop["title"], prop["x-title-en"]
+    rule_id, rule_en = prop.get("description", ""), prop.get("x-description-en", "")
+    example = prop.get("x-example")
+    if example:
+        rule_id = f"{rule_id} Contoh: {example}".strip()
+        rule_en = f"{rule_en} Example: {example}".strip()
+    if not rule_id:
         return Msg(
             f"{label_id} tidak sesuai format yang diminta",
             f"{label_en} is not in the required format",
         )
-    return _format_problem(prop, value)
+    return Msg(
+        f"{label_id} belum sesuai format. {rule_id}",
+        f"{label_en} is not in the format asked for. {rule_en or rule_id}",
+    )
 
 
 def _has_forbidden_character(text: str) -> bool:
@@ -378,24 +401,24 @@ def _number_problem(prop: dict, value: object) -> Msg | None:
     if "minimum" in prop and value < prop["minimum"]:
         low = prop["minimum"]
         return Msg(
-            f"{label_id} minimal {_number_id(low)}",
-            f"{label_en} must be at least {_number_en(low)}",
+            f"{label_id} minimal {number_id(low)}",
+            f"{label_en} must be at least {number_en(low)}",
         )
     if "maximum" in prop and value > prop["maximum"]:
         high = prop["maximum"]
         return Msg(
-            f"{label_id} maksimal {_number_id(high)}",
-            f"{label_en} must be at most {_number_en(high)}",
+            f"{label_id} maksimal {number_id(high)}",
+            f"{label_en} must be at most {number_en(high)}",
         )
     return None
 
 
-def _number_en(value: float) -> str:
+def number_en(value: float) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return f"{value:,}"
 
 
-def _number_id(value: float) -> str:
+def number_id(value: float) -> str:
     # Indonesian swaps the separators: 1.000.000,5
-    return _number_en(value).translate(str.maketrans(",.", ".,"))
+    return number_en(value).translate(str.maketrans(",.", ".,"))

@@ -15,7 +15,7 @@ from app.models.integration import (
     WebhookSubscription,
 )
 from app.models.stats import ApplicationFact, StatsCount, StatsState, StatsWorkingDays
-from app.models.web import WebSession
+from app.models.web import KeptForm, WebSession
 
 __all__ = [
     "ApplicationFact",
@@ -31,6 +31,7 @@ __all__ = [
     "Department",
     "Document",
     "Event",
+    "KeptForm",
     "LoginDevice",
     "LoginThrottle",
     "OAuthClient",

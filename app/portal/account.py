@@ -121,14 +121,27 @@ def register(_: RegistrationThrottled, web: WebDep, form: FormDep, session: Sess
         )
     except (ValidationError, DomainError) as error:
         session.rollback()  # keep nothing of it, and free SQLite's write lock for the page
+        errors = field_messages(error, web.lang)
+        if isinstance(error, ValidationError):  # the account's own checks were not reached
+            more = service.registration_problems(
+                nik=values["nik"],
+                password=str(form.get("password", "")),
+                email=values["email"],
+                full_name=values["full_name"],
+            )
+            for problem in more:
+                errors.setdefault(problem.field, problem.message.in_lang(web.lang))
+        order = ("full_name", "nik", "email", "phone", "password")
+        errors = dict(sorted(errors.items(), key=lambda item: _position(order, item[0])))
         return page(
-            web,
-            "auth/register.html",
-            {"values": values, "errors": field_messages(error, web.lang)},
-            status_code=422,
+            web, "auth/register.html", {"values": values, "errors": errors}, status_code=422
         )
     web.signed_in(active)
     return see_other(web, "/services?welcome=1")
+
+
+def _position(order: tuple[str, ...], name: str) -> int:
+    return order.index(name) if name in order else len(order)
 
 
 @router.get("/account", response_class=HTMLResponse)

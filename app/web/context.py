@@ -54,6 +54,8 @@ class WebContext:
     new_token: str | None = None
     # Set when the session must be cleared in the browser (logout).
     clear_cookie: bool = False
+    # Set when the page used the form kept across a lost session (app/web/kept.py).
+    clear_kept_form: bool = False
 
     @property
     def user(self) -> User | None:
@@ -147,7 +149,7 @@ def safe_next(candidate: str | None, default: str = "/") -> str:
 
 async def checked_form(request: Request, context: WebDep) -> FormData:
     """The POSTed form, once its origin and CSRF token are known to be ours."""
-    _check_origin(request, context.runtime)
+    check_origin(request, context.runtime)
     form = await request.form()
     sent = form.get("csrf_token")
     expected = context.active.record.csrf_token if context.active else None
@@ -156,7 +158,7 @@ async def checked_form(request: Request, context: WebDep) -> FormData:
     return form
 
 
-def _check_origin(request: Request, runtime: Runtime) -> None:
+def check_origin(request: Request, runtime: Runtime) -> None:
     """Refuse cross-site posts by the browser's own word (Sec-Fetch-Site, then Origin)."""
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None:  # set by the browser itself; a page cannot forge it

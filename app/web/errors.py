@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from app.errors import DomainError, Msg
 from app.http.problems import http_exception_headers
+from app.web import kept
 from app.web.context import LoginRequired
 from app.web.pages import error_page, is_page_request, login_redirect
 
@@ -71,6 +72,8 @@ def for_pages(api_handler: Callable[[Request, E], Awaitable[Response]] | None) -
 
     async def handle(request: Request, exc: Exception) -> Response:
         if is_page_request(request) or api_handler is None:
+            if isinstance(exc, LoginRequired) and request.method == "POST":
+                return await kept.login_keeping_form(request)
             return page_for(request, exc)
         # Starlette calls a handler only for the exception class it was registered for.
         return await api_handler(request, cast(E, exc))

@@ -16,6 +16,7 @@ from app.web.i18n import page_language
 from app.web.templating import SECURITY_HEADERS, render_page
 
 log = logging.getLogger("loket")
+KEPT_FORM_COOKIE = "loket_kept_form"  # app/web/kept.py
 
 # Paths served as JSON (problem+json on error); everything else is a page.
 API_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/open-data/", "/healthz", "/readyz")
@@ -42,6 +43,10 @@ def see_other(context: WebContext, url: str) -> RedirectResponse:
 
 def _with_session_cookie(context: WebContext, response: Response) -> Any:
     settings = context.runtime.settings
+    if context.clear_kept_form:
+        response.delete_cookie(
+            KEPT_FORM_COOKIE, httponly=True, samesite="lax", secure=settings.secure_cookies
+        )
     name = sessions.cookie_name(settings)
     if context.new_token:
         response.set_cookie(

@@ -203,3 +203,57 @@ def test_changing_the_password_signs_out_other_devices_and_keeps_this_one(world,
         assert signed_in_name(client) == "Rina Wati"
         assert signed_in_name(other_device) is None
     assert sign_in(client, citizen.email, "teh hangat di sore hari").status_code == 303
+
+
+# --- a form posted after the session ended (issue 13, item 1) ---------------------------------
+
+
+def _expire_and_post(client, world, citizen, path: str, data: dict, **headers):
+    """Sign in, open ``path``'s page, lose the session, post ``data``: the answer to the post."""
+    from app.accounts import repository
+    from app.db import transaction
+
+    sign_in(client, citizen.email)
+    token = csrf_of(client.get("/account"))
+    with transaction(world.runtime.engine) as session:
+        repository.delete_web_sessions_of(session, citizen.id)
+    return client.post(
+        path,
+        data={"csrf_token": token, **data},
+        headers={"referer": "http://testserver/account", **headers},
+        follow_redirects=False,
+    )
+
+
+def test_a_post_after_the_session_ended_goes_to_login_and_back_to_its_page(client, world, citizen):
+    from app.models import KeptForm
+
+    answer = _expire_and_post(
+        client,
+        world,
+        citizen,
+        "/account/password",
+        {"current_password": "rahasia lama", "new_password": "rahasia baru", "note": "x"},
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=/account"  # the page, not the POST path
+    with world.runtime.engine.connect() as connection:
+        (kept,) = connection.execute(select(KeptForm)).all()
+    assert kept.fields == {"note": "x"}  # never a password
+    assert kept.return_path == "/account"
+
+
+def test_a_cross_site_post_after_the_session_ended_keeps_nothing(client, world, citizen):
+    from app.models import KeptForm
+
+    answer = _expire_and_post(
+        client,
+        world,
+        citizen,
+        "/account/password",
+        {"note": "x"},
+        **{"sec-fetch-site": "cross-site"},
+    )
+    assert answer.status_code == 303
+    with world.runtime.engine.connect() as connection:
+        assert connection.execute(select(KeptForm)).all() == []

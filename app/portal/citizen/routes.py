@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Path
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
@@ -25,11 +25,14 @@ from app.http import downloads
 from app.http.deps import SessionDep
 from app.http.pipeline import audited_read
 from app.portal.citizen import views as citizen_views
+from app.web import kept
 from app.web.context import CitizenDep, FormDep, WebContext
 from app.web.pages import field_messages, page, see_other
 from app.web.wording import file_size, file_types
 
 router = APIRouter(tags=["web: citizen"], include_in_schema=False)
+# The edit page's file inputs: documents.<requirement code>.
+DOCUMENT_PREFIX = "documents."
 
 STALE = Msg(
     "Permohonan ini sudah berubah sejak halaman dibuka (misalnya petugas sudah memprosesnya). "
@@ -170,6 +173,10 @@ def edit_page(
     if not view.editable:
         return see_other(web, _url(application_id))
     values = _page_values(view, web.lang, done="saved" if saved == "1" else None)
+    restored = kept.take(web)
+    if restored is not None:  # typed before the session ended: shown again, not yet saved
+        values["values"] |= raw_inputs(restored.fields)
+        values["kept_notice"] = kept.notice(restored, web.lang)
     return page(web, "citizen/edit.html", values)
 
 
@@ -177,9 +184,111 @@ def edit_page(
 def save_data(
     web: CitizenDep, form: FormDep, session: SessionDep, application_id: uuid.UUID
 ) -> Response:
+    """The whole edit page: its answers and every file chosen, whichever button was pressed."""
+    return _save_everything(web, form, session, application_id, anchor="")
+
+
+@router.post("/my/applications/{application_id}/documents", response_class=HTMLResponse)
+def upload(
+    web: CitizenDep, form: FormDep, session: SessionDep, application_id: uuid.UUID
+) -> Response:
+    """An upload button: the same as saving (the answers typed are saved with the file), back at
+    the document. Also takes one ``file`` for a ``requirement`` (a form of its own)."""
+    requirement = str(form.get("requirement", ""))[:32]
+    return _save_everything(web, form, session, application_id, anchor=f"#doc-{requirement}")
+
+
+def _save_everything(
+    web: WebContext, form, session: Session, application_id: uuid.UUID, *, anchor: str
+) -> Response:
+    """Save the answers (when the form carries them), then each chosen file, each in its own
+    savepoint: a refused file keeps the answers saved, refused answers keep the files stored,
+    and the page shows every problem at once with the input kept."""
+    errors: dict[str, str] = {}
+    answers_refused: DomainError | None = None
+    if "version" in form:
+        try:
+            with savepoint(session):
+                citizen_views.save_form(
+                    session,
+                    principal=web.principal,
+                    application_id=application_id,
+                    form=form,
+                    version=_version(form),
+                )
+        except DomainError as error:
+            answers_refused = error
+            if isinstance(error, Conflict):  # the application moved on: nothing more to do
+                return _again(web, session, application_id, "citizen/edit.html", error)
+            errors.update(_explain(error, web.lang)[0])
+    refused = _upload_chosen(web, form, session, application_id, errors)
+    if refused is not None and isinstance(refused, Conflict):
+        return _again(web, session, application_id, "citizen/edit.html", refused)
+    first = answers_refused or refused
+    if first is None:
+        suffix = "/edit?saved=1" if not anchor else f"/edit{anchor}"
+        return see_other(web, _url(application_id, suffix))
+    extra: dict[str, Any] = {"errors": errors}
+    if answers_refused is not None:
+        extra["values"] = raw_inputs(form)
+    return _again(web, session, application_id, "citizen/edit.html", first, **extra)
+
+
+def _chosen_files(form) -> list[tuple[str, UploadFile | None]]:
+    """(requirement, file) for every document input of the page; a lone ``requirement`` +
+    ``file`` pair too. A requirement named with no file chosen is an error."""
+    chosen: list[tuple[str, UploadFile | None]] = [
+        (name.removeprefix(DOCUMENT_PREFIX)[:32], sent)
+        for name, sent in form.multi_items()
+        if name.startswith(DOCUMENT_PREFIX) and isinstance(sent, UploadFile) and sent.filename
+    ]
+    requirement = str(form.get("requirement", ""))[:32]
+    if requirement and requirement not in {code for code, _ in chosen}:
+        sent = form.get("file")
+        chosen.append((requirement, sent if isinstance(sent, UploadFile) else None))
+    return chosen
+
+
+def _upload_chosen(
+    web: WebContext, form, session: Session, application_id: uuid.UUID, errors: dict[str, str]
+) -> DomainError | None:
+    """Store each chosen file; a refusal's message lands next to that document's input."""
+    first: DomainError | None = None
+    for requirement, sent in _chosen_files(form):
+        try:
+            if sent is None:
+                raise invalid("file", "Pilih berkas untuk diunggah", "Choose a file to upload")
+            # A refused upload may fail after writing (a concurrent change to the application):
+            # the savepoint takes back the superseded document and the stored file with it.
+            with savepoint(session):
+                documents.upload_document(
+                    session,
+                    files=web.runtime.files,
+                    settings=web.runtime.settings,
+                    principal=web.principal,
+                    application_id=application_id,
+                    requirement=requirement,
+                    filename=sent.filename,
+                    stream=sent.file,
+                )
+        except DomainError as error:
+            if isinstance(error, Conflict):
+                return error
+            messages, _, _ = _explain(error, web.lang)
+            errors[f"upload-{requirement}"] = " ".join(messages.values())
+            first = first or error
+    return first
+
+
+@router.post("/my/applications/{application_id}/autosave")
+def autosave(
+    web: CitizenDep, form: FormDep, session: SessionDep, application_id: uuid.UUID
+) -> JSONResponse:
+    """Where JavaScript runs, the form is saved on leaving a field: the answers that are valid
+    are kept (the rest are said when the person presses Save). Answers the new version."""
     try:
         with savepoint(session):
-            citizen_views.save_form(
+            saved = citizen_views.autosave_form(
                 session,
                 principal=web.principal,
                 application_id=application_id,
@@ -187,50 +296,8 @@ def save_data(
                 version=_version(form),
             )
     except DomainError as error:
-        return _again(
-            web, session, application_id, "citizen/edit.html", error, values=raw_inputs(form)
-        )
-    return see_other(web, _url(application_id, "/edit?saved=1"))
-
-
-@router.post("/my/applications/{application_id}/documents", response_class=HTMLResponse)
-def upload(
-    web: CitizenDep, form: FormDep, session: SessionDep, application_id: uuid.UUID
-) -> Response:
-    requirement = str(form.get("requirement", ""))[:32]
-    sent = form.get("file")
-    try:
-        if not isinstance(sent, UploadFile):
-            raise invalid("file", "Pilih berkas untuk diunggah", "Choose a file to upload")
-        # A refused upload may fail after writing (a concurrent change to the application):
-        # the savepoint takes back the superseded document and the stored file with it.
-        with savepoint(session):
-            documents.upload_document(
-                session,
-                files=web.runtime.files,
-                settings=web.runtime.settings,
-                principal=web.principal,
-                application_id=application_id,
-                requirement=requirement,
-                filename=sent.filename,
-                stream=sent.file,
-            )
-    except DomainError as error:
-        return _upload_again(web, session, application_id, requirement, error)
-    return see_other(web, _url(application_id, f"/edit#doc-{requirement}"))
-
-
-def _upload_again(
-    web: WebContext,
-    session: Session,
-    application_id: uuid.UUID,
-    requirement: str,
-    error: DomainError,
-) -> Response:
-    errors, notice, _ = _explain(error, web.lang)
-    if notice is None:  # the file's problem, shown next to that document's upload field
-        errors = {f"upload-{requirement}": " ".join(errors.values())}
-    return _again(web, session, application_id, "citizen/edit.html", error, errors=errors)
+        return JSONResponse({"saved": False}, status_code=error.status)
+    return JSONResponse({"saved": True, "version": saved.version})
 
 
 @router.get("/my/applications/{application_id}/documents/{document_id}")

@@ -19,11 +19,19 @@ from app.applications.schemas import ApplicationRead, ApplicationUpdate
 from app.cases.queue import ListQuery
 from app.cases.schemas import ActionRead, DocumentRead, EventRead, SlaRead
 from app.catalogue import service as catalogue
-from app.catalogue.forms import FormField, form_fields, parse_form
+from app.catalogue.forms import (
+    PREFIX,
+    FormField,
+    form_fields,
+    parse_form,
+    raw_inputs,
+    shown_values,
+)
 from app.certificates import views as certificate_views
 from app.certificates.issuer import CertificateIssuer
 from app.certificates.schemas import CertificateRead
-from app.db import Session
+from app.db import Session, savepoint
+from app.errors import ValidationFailed
 from app.models import Service
 from app.web.wording import actor_label, event_label, state_label
 from app.workflow.definitions import get_workflow
@@ -223,15 +231,62 @@ def save_form(
     form: Mapping[str, Any],
     version: int,
 ) -> ApplicationRead:
-    """Read the posted form by the application's own form schema and save it as one update."""
+    """Read the posted form by the application's own form schema and save it as one update
+    (none when nothing changed: every upload button posts the answers too)."""
     # The form of the service version the application was started on, not a newer one.
     schema = service.service_for(
         session, principal=principal, application_id=application_id
     ).form_schema
     data, _ = parse_form(schema, form)
+    current = service.read_application(session, principal=principal, application_id=application_id)
+    if all(current.data.get(key) == value for key, value in data.items()):
+        # Nothing to overwrite, so an older version is no conflict: the page's own autosave
+        # may have saved these very answers a moment before the button was pressed.
+        return current
     return service.update_application(
         session,
         principal=principal,
         application_id=application_id,
         request=ApplicationUpdate(data=data, version=version),
+    )
+
+
+def autosave_form(
+    session: Session,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    form: Mapping[str, Any],
+    version: int,
+) -> ApplicationRead:
+    """Save what can be saved of a form left half-typed: answers the service refuses are left
+    out (as they were) and the rest saved; a refusal that is not about a field still refuses."""
+    schema = service.service_for(
+        session, principal=principal, application_id=application_id
+    ).form_schema
+    data, _ = parse_form(schema, form)
+    try:
+        with savepoint(session):
+            return save_form(
+                session,
+                principal=principal,
+                application_id=application_id,
+                form=form,
+                version=version,
+            )
+    except ValidationFailed as error:
+        refused = {e.field.removeprefix(PREFIX) for e in error.errors}
+        if not refused & set(data):
+            raise
+    kept = {f"{PREFIX}{key}": raw for key, raw in raw_inputs(form).items() if key not in refused}
+    current = service.read_application(session, principal=principal, application_id=application_id)
+    kept.update(
+        {
+            f"{PREFIX}{key}": shown
+            for key, shown in shown_values(current.data).items()
+            if key in refused
+        }
+    )
+    return save_form(
+        session, principal=principal, application_id=application_id, form=kept, version=version
     )

@@ -20,14 +20,15 @@ from app.accounts import residents
 from app.accounts.nik import mask_nik
 from app.accounts.principal import Principal
 from app.applications import documents, service, transitions
-from app.applications.schemas import ApplicationCreate
+from app.applications.schemas import ApplicationCreate, ApplicationRead, ApplicationUpdate
 from app.cases.schemas import TransitionRequest
 from app.catalogue import service as catalogue
-from app.catalogue.forms import form_fields, parse_form
-from app.db import Session, transaction
+from app.catalogue.forms import form_fields, parse_form, raw_inputs
+from app.db import Session, savepoint, transaction
 from app.errors import DomainError, FieldError, Msg, NotFound, ValidationFailed
 from app.http.deps import SessionDep
 from app.runtime import Runtime
+from app.web import kept
 from app.web.context import FormDep, OfficerDep, WebContext
 from app.web.pages import field_messages, page, see_other
 
@@ -105,7 +106,15 @@ def apply_page(
     resident_id: uuid.UUID, web: OfficerDep, session: SessionDep, service: str = ""
 ) -> HTMLResponse:
     context = _apply_context(session, web, resident_id, service[:16])
-    return page(web, "officer/assisted_apply.html", context | {"values": {}, "errors": {}})
+    restored = kept.take(web) if context["service"] else None
+    if restored is None:
+        return page(web, "officer/assisted_apply.html", context | {"values": {}, "errors": {}})
+    # Typed before the session ended: shown again with the files a refused attempt had kept.
+    draft = _kept_draft(session, web, restored.fields, context)
+    context["kept_notice"] = kept.notice(restored, web.lang)
+    answer = _apply_again(web, context, draft, raw_inputs(restored.fields), {})
+    answer.status_code = 200
+    return answer
 
 
 def _apply_context(
@@ -130,9 +139,14 @@ def apply(resident_id: uuid.UUID, web: OfficerDep, form: FormDep) -> Response:
     code = str(form.get("service_code", ""))[:16]
     with transaction(web.runtime.engine, write=False) as session:
         context = _apply_context(session, web, resident_id, code)
+        draft = _kept_draft(session, web, form, context)
     chosen, resident = context["service"], context["resident"]
     data, raw = parse_form(chosen.form_schema, form)
-    uploads = [(d.code, form.get(f"documents.{d.code}")) for d in chosen.documents]
+    uploads = [
+        (d.code, sent)
+        for d in chosen.documents
+        if isinstance(sent := form.get(f"documents.{d.code}"), UploadFile) and sent.filename
+    ]
     try:
         with transaction(web.runtime.engine) as session:
             application_id = submit_on_behalf(
@@ -142,16 +156,87 @@ def apply(resident_id: uuid.UUID, web: OfficerDep, form: FormDep) -> Response:
                 email=resident.email,
                 code=code,
                 data=data,
-                uploads=[(c, f) for c, f in uploads if isinstance(f, UploadFile) and f.filename],
+                uploads=uploads,
+                draft=draft,
             )
     except (DomainError, ValidationError) as error:
-        return page(
-            web,
-            "officer/assisted_apply.html",
-            context | {"values": raw, "errors": field_messages(error, web.lang)},
-            status_code=422,
-        )
+        errors = field_messages(error, web.lang)
+        if uploads:  # kept as the draft's documents: nobody chooses them again
+            draft = _keep_files(web, resident.email, code, draft, uploads, errors)
+        return _apply_again(web, context, draft, raw, errors)
     return see_other(web, f"/officer/applications/{application_id}?done=submit")
+
+
+def _kept_draft(
+    session: Session, web: WebContext, form, context: dict[str, Any]
+) -> ApplicationRead | None:
+    """The draft an earlier refused attempt kept the files in, if the form names one of this
+    resident's for this service that the officer keyed in and is still a draft."""
+    try:
+        draft_id = uuid.UUID(str(form.get("application_id", "")))
+    except ValueError:
+        return None
+    try:
+        draft = service.read_application(session, principal=web.principal, application_id=draft_id)
+    except DomainError:
+        return None
+    fits = (
+        draft.applicant.id == context["resident"].id
+        and draft.service_code == context["service"].code
+        and web.user is not None
+        and draft.submitted_by_id == web.user.id
+        and draft.submitted_at is None
+    )
+    return draft if fits else None
+
+
+def _keep_files(
+    web: WebContext,
+    email: str,
+    code: str,
+    draft: ApplicationRead | None,
+    uploads: list[tuple[str, UploadFile]],
+    errors: dict[str, str],
+) -> ApplicationRead | None:
+    """Store the files that pass their checks as a draft's documents (a new draft when there is
+    none yet), so that a refused attempt loses no file; a refused file's message is kept."""
+    with transaction(web.runtime.engine) as session:
+        if draft is None:
+            draft = service.create_application(
+                session,
+                principal=web.principal,
+                request=ApplicationCreate(service_code=code, applicant_email=email),
+            )
+        for requirement, upload in uploads:
+            upload.file.seek(0)
+            try:
+                with savepoint(session):
+                    _upload(session, web.principal, web.runtime, draft.id, requirement, upload)
+            except DomainError as error:
+                errors.update(field_messages(error, web.lang))
+    return draft
+
+
+def _apply_again(
+    web: WebContext,
+    context: dict[str, Any],
+    draft: ApplicationRead | None,
+    raw: dict[str, str],
+    errors: dict[str, str],
+) -> HTMLResponse:
+    kept: dict[str, Any] = {}
+    if draft is not None:
+        with transaction(web.runtime.engine, write=False) as session:
+            listed = documents.list_documents(
+                session, principal=web.principal, application_id=draft.id
+            )
+        kept = {d.requirement: d for d in listed.items if d.is_current}
+    return page(
+        web,
+        "officer/assisted_apply.html",
+        context | {"values": raw, "errors": errors, "draft": draft, "kept": kept},
+        status_code=422,
+    )
 
 
 def submit_on_behalf(
@@ -163,34 +248,56 @@ def submit_on_behalf(
     code: str,
     data: dict,
     uploads: list[tuple[str, UploadFile]],
+    draft: ApplicationRead | None = None,
 ) -> uuid.UUID:
-    """Create, upload and submit in one transaction: the resident gets all of it or nothing."""
-    created = service.create_application(
-        session,
-        principal=principal,
-        request=ApplicationCreate(service_code=code, data=data, applicant_email=email),
-    )
+    """Create (or complete the kept draft), upload and submit in one transaction: the resident
+    gets all of it or nothing."""
+    if draft is None:
+        application_id = service.create_application(
+            session,
+            principal=principal,
+            request=ApplicationCreate(service_code=code, data=data, applicant_email=email),
+        ).id
+    else:
+        application_id = draft.id
+        service.update_application(
+            session,
+            principal=principal,
+            application_id=application_id,
+            request=ApplicationUpdate(data=data, version=draft.version),
+        )
     for requirement, upload in uploads:
-        try:
-            documents.upload_document(
-                session,
-                files=runtime.files,
-                settings=runtime.settings,
-                principal=principal,
-                application_id=created.id,
-                requirement=requirement,
-                filename=upload.filename,
-                stream=upload.file,
-            )
-        except ValidationFailed as error:  # name the file input, not the API's "file" field
-            raise ValidationFailed(
-                errors=[FieldError(f"documents.{requirement}", e.message) for e in error.errors]
-            ) from None
-    current = service.read_application(session, principal=principal, application_id=created.id)
+        _upload(session, principal, runtime, application_id, requirement, upload)
+    current = service.read_application(session, principal=principal, application_id=application_id)
     transitions.transition(
         session,
         principal=principal,
-        application_id=created.id,
+        application_id=application_id,
         request=TransitionRequest(action="submit", version=current.version),
     )
-    return created.id
+    return application_id
+
+
+def _upload(
+    session: Session,
+    principal: Principal,
+    runtime: Runtime,
+    application_id: uuid.UUID,
+    requirement: str,
+    upload: UploadFile,
+) -> None:
+    try:
+        documents.upload_document(
+            session,
+            files=runtime.files,
+            settings=runtime.settings,
+            principal=principal,
+            application_id=application_id,
+            requirement=requirement,
+            filename=upload.filename,
+            stream=upload.file,
+        )
+    except ValidationFailed as error:  # name the file input, not the API's "file" field
+        raise ValidationFailed(
+            errors=[FieldError(f"documents.{requirement}", e.message) for e in error.errors]
+        ) from None
