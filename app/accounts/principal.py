@@ -17,6 +17,9 @@ class Principal:
     client_id: str
     scopes: frozenset[str]
     client: OAuthClient | None = None  # set for machine clients (client credentials)
+    # Set when an app acts for the user (a token from the authorization code grant): the user's
+    # own access, limited further by ``scopes``, and named on every event it causes.
+    app: OAuthClient | None = None
 
     @property
     def actor_id(self) -> str:
@@ -25,6 +28,13 @@ class Principal:
     @property
     def actor_type(self) -> str:
         return "user" if self.user else "client"
+
+    @property
+    def event_details(self) -> dict[str, str]:
+        """What an event records beyond the actor: the app that acted for the user, if any."""
+        if self.app is None:
+            return {}
+        return {"via_app": self.app.client_id, "via_app_name": self.app.name}
 
     @property
     def is_client(self) -> bool:

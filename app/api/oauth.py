@@ -33,11 +33,22 @@ TOKEN_FORM = form_body(
     required={
         "grant_type": {
             "type": "string",
-            "enum": ["client_credentials", "password", "refresh_token"],
+            "enum": ["authorization_code", "client_credentials", "password", "refresh_token"],
         }
     },
     optional={
-        **{name: _TEXT for name in ("username", "password", "scope", "refresh_token")},
+        **{
+            name: _TEXT
+            for name in (
+                "username",
+                "password",
+                "scope",
+                "refresh_token",
+                "code",
+                "redirect_uri",
+                "code_verifier",
+            )
+        },
         **_CLIENT,
     },
 )
@@ -92,8 +103,12 @@ async def token(
     client_id: FormField = None,
     client_secret: FormField = None,
     refresh_token: FormField = None,
+    code: FormField = None,
+    redirect_uri: FormField = None,
+    code_verifier: FormField = None,
 ) -> JSONResponse:
     _checked(grant_type, username, password, scope, client_id, client_secret, refresh_token)
+    _checked(code, redirect_uri, code_verifier)
     response = await public.run(
         service.issue_token,
         runtime=public.runtime,
@@ -104,6 +119,9 @@ async def token(
             scope=scope,
             client_id=client_id,
             refresh_token=refresh_token,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
         ),
         credentials=_credentials(request, client_id, client_secret),
         ip=request.client.host if request.client else None,

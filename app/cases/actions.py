@@ -206,6 +206,7 @@ def take_action(
             from_state=from_state,
             to_state=transition.target or from_state,
             comment=request.comment,
+            details=principal.event_details,
         ),
     )
     for then in step.afterwards:

@@ -7,7 +7,9 @@ from app.models.cases import Case, Document, Event, ReferenceCounter
 from app.models.catalogue import Service
 from app.models.certificates import Certificate, RateLimit
 from app.models.integration import (
+    AuthorizationCode,
     OAuthClient,
+    OAuthGrant,
     OutboxMessage,
     RevokedToken,
     RevokedTokenFamily,
@@ -29,7 +31,9 @@ __all__ = [
     "Event",
     "LoginDevice",
     "LoginThrottle",
+    "AuthorizationCode",
     "OAuthClient",
+    "OAuthGrant",
     "OutboxMessage",
     "RateLimit",
     "RefreshToken",
