@@ -12,9 +12,9 @@ from app.accounts import devices
 from app.errors import Msg
 from app.http.deps import RuntimeDep
 from app.http.openapi import form_body, oauth_errors, problems
-from app.http.pipeline import PublicDep
+from app.http.pipeline import CallerDep, PublicDep
 from app.i18n import pick_language
-from app.oauth import service
+from app.oauth import oidc, service
 from app.oauth.clients import credentials_from
 from app.oauth.service import OAuthError
 
@@ -68,6 +68,7 @@ class TokenBody(BaseModel):
     expires_in: int
     scope: str
     refresh_token: str | None = None
+    id_token: str | None = None
 
 
 class IntrospectionBody(BaseModel):
@@ -210,6 +211,23 @@ def _checked(*values: str | None) -> None:
 @router.get("/.well-known/oauth-authorization-server")
 async def metadata(runtime: RuntimeDep) -> dict:
     return service.server_metadata(runtime)
+
+
+@router.get("/.well-known/openid-configuration")
+async def openid_configuration(runtime: RuntimeDep) -> dict:
+    return service.openid_configuration(runtime)
+
+
+@router.api_route(
+    "/oauth/userinfo",
+    methods=["GET", "POST"],
+    responses=problems(401, 403),
+)
+async def userinfo(caller: CallerDep) -> JSONResponse:
+    """OpenID Connect Core 5.3: the resident's claims the app's token was granted."""
+    secret = oidc.pairwise_secret(caller.runtime.settings.keys_dir)
+    claims = await caller.run(oidc.userinfo, secret=secret)
+    return JSONResponse(claims, headers=NO_STORE)
 
 
 @router.get("/.well-known/jwks.json")

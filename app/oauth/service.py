@@ -17,7 +17,7 @@ from app.db import Session, committed_on_its_own
 from app.errors import Msg
 from app.models import OAuthClient, RefreshToken, RevokedToken, User
 from app.models.base import utcnow
-from app.oauth import authorize, clients, repository
+from app.oauth import authorize, clients, oidc, repository
 from app.oauth.clients import APP_SCOPES, AUTHORIZATION_CODE, CLIENT_SCOPES, ClientCredentials
 from app.oauth.principals import family_of, forget_recent
 from app.oauth.tokens import MAX_LEEWAY_SECONDS, AccessClaims, InvalidToken
@@ -52,6 +52,7 @@ class TokenResponse:
     # The password grant's device token (an extra member, RFC 6749 5.1): sent back in the
     # Loket-Device header of later password grants, it gets past the account-wide ceiling.
     device_token: str | None = None
+    id_token: str | None = None  # OpenID Connect, for an app granted ``openid``
 
     def as_json(self) -> dict:
         body = {
@@ -64,6 +65,8 @@ class TokenResponse:
             body["refresh_token"] = self.refresh_token
         if self.device_token:
             body["device_token"] = self.device_token
+        if self.id_token:
+            body["id_token"] = self.id_token
         return body
 
 
@@ -347,9 +350,24 @@ def _tokens_for_code(
         return OAuthError(
             "invalid_grant", Msg("Akun tidak aktif", "The resident's account is not active")
         )
-    return _issue(
+    issued = _issue(
         session, runtime, user, redeemed.scopes, redeemed.family_id, client_id=client.client_id
     )
+    if "openid" not in redeemed.scopes:
+        return issued
+    subject = oidc.pairwise_subject(
+        oidc.pairwise_secret(runtime.settings.keys_dir), client=client, user_id=user.id
+    )
+    claims = oidc.id_token_claims(
+        subject=subject,
+        client=client,
+        nonce=redeemed.nonce,
+        auth_time=redeemed.auth_time,
+        user=user,
+        scopes=redeemed.scopes,
+    )
+    id_token = runtime.tokens.issue_id_token(audience=client.client_id, claims=claims)
+    return replace(issued, id_token=id_token)
 
 
 def _app_client(
@@ -498,6 +516,34 @@ def _subject_active(session: Session, claims: AccessClaims) -> bool:
     except ValueError:
         return False
     return user is not None and user.is_active
+
+
+def openid_configuration(runtime: Runtime) -> dict:
+    """OpenID Connect Discovery 1.0: the RFC 8414 document plus what OIDC adds."""
+    issuer = runtime.settings.issuer
+    return {
+        **server_metadata(runtime),
+        "userinfo_endpoint": f"{issuer}/oauth/userinfo",
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "acr_values_supported": [oidc.ACR_PASSWORD],
+        "claims_supported": [
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "acr",
+            "azp",
+            "name",
+            "email",
+            "phone_number",
+            "nik",
+        ],
+        "prompt_values_supported": ["none", "login", "consent"],
+    }
 
 
 def server_metadata(runtime: Runtime) -> dict:
