@@ -24,7 +24,10 @@ services_cli = typer.Typer(help="Service catalogue.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Audit trail.", no_args_is_help=True)
 workflows_cli = typer.Typer(help="Built-in workflows.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Certificate signing keys.", no_args_is_help=True)
-clients_cli = typer.Typer(help="OAuth clients (other government systems).", no_args_is_help=True)
+clients_cli = typer.Typer(
+    help="OAuth clients: other government systems, and apps acting for residents.",
+    no_args_is_help=True,
+)
 for name, sub in (
     ("db", db_cli),
     ("departments", departments_cli),
@@ -360,29 +363,67 @@ def outbox_resend(
 @clients_cli.command("create")
 def clients_create(
     name: Annotated[str, typer.Option()],
-    scopes: Annotated[str, typer.Option(help='space-separated, e.g. "applications:read"')],
+    scopes: Annotated[
+        list[str], typer.Option(help='repeat, or space-separated: "applications:read"')
+    ],
+    grant: Annotated[
+        str, typer.Option(help="client_credentials (a system) or authorization_code (an app)")
+    ] = "client_credentials",
+    redirect_uri: Annotated[
+        list[str] | None, typer.Option(help="an app's redirect URI (repeat for more)")
+    ] = None,
+    operator: Annotated[str, typer.Option(help="who runs the app (consent page)")] = "",
+    public: Annotated[bool, typer.Option("--public", help="an app without a secret")] = False,
+    logo_url: Annotated[str | None, typer.Option(help="https:// address of the logo")] = None,
+    allow_nik: Annotated[
+        bool, typer.Option("--allow-nik", help="the app may ask for the nik scope")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Register a client; its secret is printed once and never stored in clear."""
+    """Register a client; its secret (if it has one) is printed once and never stored in clear."""
     import json
 
-    from app.oauth.clients import create_client
+    from app.oauth.clients import AUTHORIZATION_CODE, create_app_client, create_client
 
-    created = _run_service(
-        lambda s, r: create_client(s, passwords=r.passwords, name=name, scopes=scopes.split())
-    )
+    scope_list = [part for value in scopes for part in value.split()]
+    if grant == AUTHORIZATION_CODE:
+        created = _run_service(
+            lambda s, r: create_app_client(
+                s,
+                passwords=r.passwords,
+                name=name,
+                operator=operator or name,
+                redirect_uris=redirect_uri or [],
+                scopes=scope_list,
+                public=public,
+                logo_url=logo_url,
+                nik_approved=allow_nik,
+            )
+        )
+    elif grant == "client_credentials":
+        if redirect_uri or public:
+            _fail("--redirect-uri and --public are for --grant authorization_code")
+        created = _run_service(
+            lambda s, r: create_client(s, passwords=r.passwords, name=name, scopes=scope_list)
+        )
+    else:
+        _fail(f"unknown grant {grant!r}: client_credentials or authorization_code")
     fields = {
         "client_id": created.client.client_id,
         "client_secret": created.secret,
         "name": created.client.name,
         "scopes": created.client.scopes,
     }
+    if grant == AUTHORIZATION_CODE:
+        fields["redirect_uris"] = " ".join(created.client.redirect_uri_list)
     if as_json:
         typer.echo(json.dumps(fields))
         return
     for key, value in fields.items():
-        typer.echo(f"{key:<14} {value}")
-    typer.echo("The secret is shown only now: store it safely.")
+        if value is not None:
+            typer.echo(f"{key:<14} {value}")
+    if created.secret:
+        typer.echo("The secret is shown only now: store it safely.")
 
 
 @clients_cli.command("list")
@@ -392,7 +433,8 @@ def clients_list() -> None:
 
     for client in _run_service(lambda s, _r: list_clients(s)):
         state = "active" if client.is_active else "disabled"
-        typer.echo(f"{client.client_id}  {state:<8}  {client.name}  [{client.scopes}]")
+        kind = "app" if client.redirect_uris else "system"
+        typer.echo(f"{client.client_id}  {state:<8}  {kind:<6}  {client.name}  [{client.scopes}]")
 
 
 @clients_cli.command("disable")

@@ -19,6 +19,9 @@ class Principal:
     client_id: str
     scopes: frozenset[str]
     client: OAuthClient | None = None  # set for machine clients (client credentials)
+    # Set when an app acts for the user (a token from the authorization code grant): the user's
+    # own access, limited further by ``scopes``, and named on every event it causes.
+    app: OAuthClient | None = None
     # Nobody signed in: a resident filing a complaint without an account, where its category
     # allows it. Such a caller has no user, no client and only the scopes it was given here.
     anonymous: bool = False
@@ -51,6 +54,13 @@ class Principal:
         if self.system:
             return SYSTEM_ACTOR
         return "user" if self.user else "client"
+
+    @property
+    def event_details(self) -> dict[str, str]:
+        """What an event records beyond the actor: the app that acted for the user, if any."""
+        if self.app is None:
+            return {}
+        return {"via_app": self.app.client_id, "via_app_name": self.app.name}
 
     @property
     def is_client(self) -> bool:

@@ -242,6 +242,8 @@ def read_profile(session: Session, *, principal: Principal) -> UserRead:
     user = principal.user
     if user is None:
         raise NotFound()
+    if principal.app is not None:  # an app sees the profile only when granted it
+        principal.require_scope("profile")
     return _profile(session, user, officer_roles=principal.officer_roles)
 
 

@@ -25,3 +25,15 @@ class OfficerCreate(InputModel):
 class ClientCreate(InputModel):
     name: Annotated[str, PlainText(200, min_length=2)]
     scopes: frozenset[str]
+
+
+class AppClientCreate(InputModel):
+    """An app acting for residents; its redirect URIs are checked by the oauth package."""
+
+    name: Annotated[str, PlainText(200, min_length=2)]
+    operator: Annotated[str, PlainText(200, min_length=2)]
+    redirect_uris: list[Annotated[str, StringConstraints(max_length=2000)]]
+    scopes: frozenset[str]
+    public: bool = False
+    logo_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+    nik_approved: bool = False

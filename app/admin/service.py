@@ -14,7 +14,7 @@ from app.accounts import sessions
 from app.accounts.passwords import PasswordHasher
 from app.accounts.principal import OFFICER, OFFICER_ROLES, Principal
 from app.admin import repository
-from app.admin.schemas import ClientCreate, DepartmentCreate, OfficerCreate
+from app.admin.schemas import AppClientCreate, ClientCreate, DepartmentCreate, OfficerCreate
 from app.catalogue import repository as catalogue_repo
 from app.db import Session, get_required
 from app.errors import Forbidden, Msg, NotFound, invalid
@@ -248,6 +248,24 @@ def create_client(
     require_admin(principal)
     return clients.create_client(
         session, passwords=passwords, name=request.name, scopes=request.scopes
+    )
+
+
+def create_app_client(
+    session: Session, *, principal: Principal, passwords: PasswordHasher, request: AppClientCreate
+) -> clients.NewClient:
+    """Register an app acting for residents; a confidential app's secret is shown once."""
+    require_admin(principal)
+    return clients.create_app_client(
+        session,
+        passwords=passwords,
+        name=request.name,
+        operator=request.operator,
+        redirect_uris=request.redirect_uris,
+        scopes=request.scopes,
+        public=request.public,
+        logo_url=request.logo_url or None,
+        nik_approved=request.nik_approved,
     )
 
 

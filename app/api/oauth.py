@@ -12,9 +12,9 @@ from app.accounts import devices
 from app.errors import Msg
 from app.http.deps import RuntimeDep
 from app.http.openapi import form_body, oauth_errors, problems
-from app.http.pipeline import PublicDep
+from app.http.pipeline import CallerDep, PublicDep
 from app.i18n import pick_language
-from app.oauth import service
+from app.oauth import oidc, service
 from app.oauth.clients import credentials_from
 from app.oauth.service import OAuthError
 
@@ -33,11 +33,22 @@ TOKEN_FORM = form_body(
     required={
         "grant_type": {
             "type": "string",
-            "enum": ["client_credentials", "password", "refresh_token"],
+            "enum": ["authorization_code", "client_credentials", "password", "refresh_token"],
         }
     },
     optional={
-        **{name: _TEXT for name in ("username", "password", "scope", "refresh_token")},
+        **{
+            name: _TEXT
+            for name in (
+                "username",
+                "password",
+                "scope",
+                "refresh_token",
+                "code",
+                "redirect_uri",
+                "code_verifier",
+            )
+        },
         **_CLIENT,
     },
 )
@@ -57,6 +68,7 @@ class TokenBody(BaseModel):
     expires_in: int
     scope: str
     refresh_token: str | None = None
+    id_token: str | None = None
 
 
 class IntrospectionBody(BaseModel):
@@ -92,8 +104,12 @@ async def token(
     client_id: FormField = None,
     client_secret: FormField = None,
     refresh_token: FormField = None,
+    code: FormField = None,
+    redirect_uri: FormField = None,
+    code_verifier: FormField = None,
 ) -> JSONResponse:
     _checked(grant_type, username, password, scope, client_id, client_secret, refresh_token)
+    _checked(code, redirect_uri, code_verifier)
     response = await public.run(
         service.issue_token,
         runtime=public.runtime,
@@ -104,6 +120,9 @@ async def token(
             scope=scope,
             client_id=client_id,
             refresh_token=refresh_token,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
         ),
         credentials=_credentials(request, client_id, client_secret),
         ip=request.client.host if request.client else None,
@@ -192,6 +211,23 @@ def _checked(*values: str | None) -> None:
 @router.get("/.well-known/oauth-authorization-server")
 async def metadata(runtime: RuntimeDep) -> dict:
     return service.server_metadata(runtime)
+
+
+@router.get("/.well-known/openid-configuration")
+async def openid_configuration(runtime: RuntimeDep) -> dict:
+    return service.openid_configuration(runtime)
+
+
+@router.api_route(
+    "/oauth/userinfo",
+    methods=["GET", "POST"],
+    responses=problems(401, 403),
+)
+async def userinfo(caller: CallerDep) -> JSONResponse:
+    """OpenID Connect Core 5.3: the resident's claims the app's token was granted."""
+    secret = oidc.pairwise_secret(caller.runtime.settings.keys_dir)
+    claims = await caller.run(oidc.userinfo, secret=secret)
+    return JSONResponse(claims, headers=NO_STORE)
 
 
 @router.get("/.well-known/jwks.json")

@@ -245,7 +245,7 @@ def _carry_out(step: Step, *, expected_version: int) -> Case:
             from_state=from_state,
             to_state=transition.target or from_state,
             comment=step.comment,
-            details=step.details,
+            details=step.details | principal.event_details,
         ),
     )
     for then in step.afterwards:

@@ -79,7 +79,12 @@ def upload_document(
             "document.uploaded",
             principal.actor_type,
             principal.actor_id,
-            details={"requirement": requirement, "version": version, "sha256": digest},
+            details={
+                "requirement": requirement,
+                "version": version,
+                "sha256": digest,
+                **principal.event_details,
+            },
         ),
     )
     return document_read(document)

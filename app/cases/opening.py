@@ -40,7 +40,10 @@ def new_case_rows(
         principal.actor_type,
         principal.actor_id,
         to_state=state,
-        details={"on_behalf_of": str(owner_id)} if on_behalf and owner_id else {},
+        details={
+            **({"on_behalf_of": str(owner_id)} if on_behalf and owner_id else {}),
+            **principal.event_details,
+        },
     )
     first_event = timeline.event_row(
         case_id=case_id, seq=1, prev_hash=timeline.GENESIS, draft=draft, created_at=now

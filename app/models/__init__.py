@@ -8,7 +8,9 @@ from app.models.catalogue import Service
 from app.models.certificates import Certificate, RateLimit
 from app.models.complaints import Complaint, ComplaintCategory, ComplaintFollower
 from app.models.integration import (
+    AuthorizationCode,
     OAuthClient,
+    OAuthGrant,
     OutboxMessage,
     RevokedToken,
     RevokedTokenFamily,
@@ -34,7 +36,9 @@ __all__ = [
     "KeptForm",
     "LoginDevice",
     "LoginThrottle",
+    "AuthorizationCode",
     "OAuthClient",
+    "OAuthGrant",
     "OutboxMessage",
     "RateLimit",
     "RefreshToken",

@@ -24,6 +24,56 @@ class OAuthClient(SQLModel, table=True):
     scopes: str = Field(max_length=500)  # space-separated
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # Apps acting for residents (authorization code grant); systems keep the defaults.
+    grant_types: str = Field(default="client_credentials", max_length=200)  # space-separated
+    redirect_uris: str = Field(default="", max_length=4000)  # newline-separated, matched exactly
+    public: bool = Field(default=False)  # no secret (a native or browser app); PKCE is its proof
+    operator: str = Field(default="", max_length=200)  # who runs the app, named on the consent
+    logo_url: str | None = Field(default=None, max_length=500)
+    nik_approved: bool = Field(default=False)  # an admin let this app ask for the NIK
+    # Apps of one sector share pairwise subject identifiers (OpenID Connect Core 8.1).
+    sector: str | None = Field(default=None, max_length=200)
+
+    @property
+    def redirect_uri_list(self) -> list[str]:
+        return [uri for uri in self.redirect_uris.split("\n") if uri]
+
+    @property
+    def grant_type_set(self) -> frozenset[str]:
+        return frozenset(self.grant_types.split())
+
+
+class AuthorizationCode(SQLModel, table=True):
+    """An authorization code (RFC 6749 4.1), stored as its SHA-256: single use, short-lived."""
+
+    __tablename__ = "authorization_codes"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    client_id: str = Field(max_length=64)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
+    redirect_uri: str = Field(max_length=2000)
+    scope: str = Field(max_length=500)
+    code_challenge: str = Field(max_length=128)  # S256 only
+    nonce: str | None = Field(default=None, max_length=500)
+    auth_time: datetime
+    # The refresh-token family its tokens will belong to: a replayed code revokes it.
+    family_id: uuid.UUID = Field(default_factory=new_uuid)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class OAuthGrant(SQLModel, table=True):
+    """What a resident let an app do: the scopes consented to, until revoked."""
+
+    __tablename__ = "oauth_grants"
+    __table_args__ = (Index("ux_oauth_grants_user_client", "user_id", "client_id", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id")
+    client_id: str = Field(max_length=64, index=True)
+    scope: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class RevokedToken(SQLModel, table=True):

@@ -116,7 +116,17 @@ def _loaded(session: Session, claims: AccessClaims) -> Principal:
     user = found[0] if found is not None else None
     if user is None or not user.is_active:
         raise InvalidToken(Msg("Akun tidak aktif", "The account is not active"))
-    return Principal(user=user, client_id=claims.client_id, scopes=claims.scopes)
+    app = None
+    if claims.client_id not in _FIRST_PARTY:
+        # An app acting for the user: it loses access the moment an admin disables it.
+        app = repository.client_by_id(session, claims.client_id)
+        if app is None or not app.is_active:
+            raise InvalidToken(Msg("Aplikasi tidak aktif", "The app is not active"))
+    return Principal(user=user, client_id=claims.client_id, scopes=claims.scopes, app=app)
+
+
+# Loket's own app (the password grant's tokens); every other client of a user's token is an app.
+_FIRST_PARTY = frozenset({"loket-app"})
 
 
 def _revoked_error() -> InvalidToken:

@@ -5,11 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, or_, update
+from sqlalchemy import bindparam, delete, exists, or_, update
 from sqlmodel import Session, col, select
 
 from app.db import rowcount, upsert
-from app.models import OAuthClient, RefreshToken, RevokedToken, RevokedTokenFamily, User
+from app.models import (
+    AuthorizationCode,
+    OAuthClient,
+    OAuthGrant,
+    RefreshToken,
+    RevokedToken,
+    RevokedTokenFamily,
+    User,
+)
 
 # Machine clients
 
@@ -120,3 +128,96 @@ def user_and_revocation(
 def attach_user(session: Session, user: User) -> User:
     """A copy of an account loaded by an earlier session, in this session (no query)."""
     return session.merge(user, load=False)
+
+
+# Authorization codes and residents' grants to apps
+
+
+def insert_code(session: Session, code: AuthorizationCode) -> None:
+    session.add(code)
+
+
+def code_by_hash(session: Session, code_hash: str) -> AuthorizationCode | None:
+    return session.get(AuthorizationCode, code_hash)
+
+
+def claim_code(session: Session, *, code_hash: str, now: datetime) -> bool:
+    """Mark a code used; False if it was used already (by this or a rival request)."""
+    claimed = session.execute(
+        update(AuthorizationCode)
+        .where(
+            col(AuthorizationCode.code_hash) == code_hash,
+            col(AuthorizationCode.used_at).is_(None),
+        )
+        .values(used_at=now)
+    )
+    return rowcount(claimed) > 0
+
+
+def grant_of(session: Session, *, user_id: uuid.UUID, client_id: str) -> OAuthGrant | None:
+    query = select(OAuthGrant).where(
+        col(OAuthGrant.user_id) == user_id, col(OAuthGrant.client_id) == client_id
+    )
+    return session.exec(query).first()
+
+
+def save_grant(
+    session: Session, *, user_id: uuid.UUID, client_id: str, scope: str, now: datetime
+) -> None:
+    """Create or replace the resident's grant to an app (one statement: two tabs may race)."""
+    upsert(
+        session,
+        OAuthGrant,
+        {
+            "user_id": user_id,
+            "client_id": client_id,
+            "scope": scope,
+            "created_at": now,
+            "updated_at": now,
+        },
+        key=["user_id", "client_id"],
+        replace=["scope", "updated_at"],
+    )
+
+
+def grants_of_user(session: Session, user_id: uuid.UUID) -> list[tuple[OAuthGrant, OAuthClient]]:
+    """A resident's grants with their apps, most recent first."""
+    query = (
+        select(OAuthGrant, OAuthClient)
+        .join(OAuthClient, col(OAuthClient.client_id) == col(OAuthGrant.client_id))
+        .where(col(OAuthGrant.user_id) == user_id)
+        .order_by(col(OAuthGrant.updated_at).desc())
+    )
+    return [(grant, client) for grant, client in session.exec(query).all()]
+
+
+def delete_grant(session: Session, *, user_id: uuid.UUID, client_id: str) -> bool:
+    deleted = session.execute(
+        delete(OAuthGrant).where(
+            col(OAuthGrant.user_id) == user_id, col(OAuthGrant.client_id) == client_id
+        )
+    )
+    return rowcount(deleted) > 0
+
+
+def families_of(session: Session, *, user_id: uuid.UUID, client_id: str) -> list[uuid.UUID]:
+    """Every refresh-token family of a resident with one app (each a sign-in through it)."""
+    query = (
+        select(RefreshToken.family_id)
+        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.client_id) == client_id)
+        .distinct()
+    )
+    return list(session.exec(query).all())
+
+
+def burn_codes(session: Session, *, user_id: uuid.UUID, client_id: str, now: datetime) -> None:
+    """Make the unused codes of a resident for one app unusable."""
+    session.execute(
+        update(AuthorizationCode)
+        .where(
+            col(AuthorizationCode.user_id) == user_id,
+            col(AuthorizationCode.client_id) == client_id,
+            col(AuthorizationCode.used_at).is_(None),
+        )
+        .values(used_at=now)
+    )

@@ -31,6 +31,7 @@ ALGORITHM = "ES256"
 ACCESS_TOKEN_TYP = "at+jwt"
 # Certificates get their own typ so a signed certificate can never pass as an access token.
 CERTIFICATE_TYP = "loket-cert+jwt"
+ID_TOKEN_TYP = "JWT"  # OpenID Connect Core 2 (refused by verify_access_token)
 MAX_TOKEN_LENGTH = 8 * 1024
 MAX_LEEWAY_SECONDS = 60
 
@@ -174,6 +175,24 @@ class TokenService:
         if session_id is not None:
             claims["sid"] = session_id
         return self._sign(claims, typ=ACCESS_TOKEN_TYP), self._ttl
+
+    def issue_id_token(self, *, audience: str, claims: dict[str, Any]) -> str:
+        """Sign an OpenID Connect ID token (typ ``JWT``) for the app ``audience``.
+
+        Its typ differs from an access token's, so verify_access_token refuses it: an ID token
+        can never be replayed against the API."""
+        _require_text(audience=audience)
+        if clash := {"iss", "aud", "iat", "exp"} & claims.keys():
+            raise ValueError(f"claims may not set {sorted(clash)}")
+        now = int(self._clock())
+        payload = {
+            **claims,
+            "iss": self._issuer,
+            "aud": audience,
+            "iat": now,
+            "exp": now + self._ttl,
+        }
+        return self._sign(payload, typ=ID_TOKEN_TYP)
 
     def sign_compact_jws(self, payload: dict[str, Any]) -> str:
         """Sign ``payload`` as an ES256 compact JWS (typ ``loket-cert+jwt``) for certificate QRs.

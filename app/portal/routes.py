@@ -8,6 +8,7 @@ from fastapi import APIRouter
 def web_routers() -> list[APIRouter]:
     from app.portal.account import router as account
     from app.portal.admin.routes import router as admin
+    from app.portal.apps import router as apps
     from app.portal.citizen.routes import router as citizen
     from app.portal.officer.routes import router as officer
     from app.portal.public.catalogue import router as catalogue
@@ -15,4 +16,4 @@ def web_routers() -> list[APIRouter]:
     from app.portal.public.stats import router as stats
     from app.portal.public.verify import router as verify
 
-    return [home, account, catalogue, citizen, officer, admin, verify, stats]
+    return [home, account, apps, catalogue, citizen, officer, admin, verify, stats]

@@ -20,6 +20,8 @@ KEPT_FORM_COOKIE = "loket_kept_form"  # app/web/kept.py
 
 # Paths served as JSON (problem+json on error); everything else is a page.
 API_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/open-data/", "/healthz", "/readyz")
+# ...except these, which a resident's browser opens (the app sends it there).
+PAGE_PATHS = ("/oauth/authorize", "/oauth/consent")
 
 
 def page(
@@ -80,7 +82,8 @@ def field_messages(error: DomainError | ValidationError, lang: str) -> dict[str,
 
 
 def is_page_request(request: Request) -> bool:
-    return not request.url.path.startswith(API_PREFIXES)
+    path = request.url.path
+    return path in PAGE_PATHS or not path.startswith(API_PREFIXES)
 
 
 def error_page(

@@ -83,6 +83,14 @@ def actor_label(actor_type: str, actor_id: str | None, *, viewer_id: str | None,
     return found.in_lang(lang) if found else actor_type
 
 
+def via_app_label(actor: str, details: dict, lang: str) -> str:
+    """ "App X for <actor>" when an app acted for the person (event details ``via_app_name``)."""
+    app = details.get("via_app_name")
+    if not isinstance(app, str) or not app:
+        return actor
+    return f"{app} untuk {actor}" if lang != "en" else f"{app} for {actor}"
+
+
 _TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 
 
@@ -100,3 +108,30 @@ def file_size(size: int, lang: str) -> str:
     else:
         text = f"{size} B" if lang == "en" else f"{size} bita"
     return text if lang == "en" else text.replace(".", ",")
+
+
+# What each scope lets an app do for a resident, in plain words (the consent and apps pages).
+SCOPES: dict[str, Msg] = {
+    "openid": Msg("Mengenali Anda saat masuk ke aplikasi", "Recognise you when you sign in to it"),
+    "profile": Msg("Melihat nama lengkap Anda", "See your full name"),
+    "email": Msg("Melihat alamat e-mail Anda", "See your e-mail address"),
+    "phone": Msg("Melihat nomor telepon Anda", "See your phone number"),
+    "nik": Msg("Melihat NIK (nomor induk kependudukan) Anda", "See your NIK (national ID number)"),
+    "applications:read": Msg(
+        "Melihat permohonan izin Anda dan riwayatnya", "See your permit applications and history"
+    ),
+    "applications:write": Msg(
+        "Membuat, mengisi, dan mengajukan permohonan atas nama Anda",
+        "Create, fill in and submit applications in your name",
+    ),
+    "complaints:read": Msg("Melihat pengaduan Anda", "See your complaints"),
+    "complaints:write": Msg("Mengajukan pengaduan atas nama Anda", "File complaints in your name"),
+    "certificates:read": Msg(
+        "Melihat dan mengunduh sertifikat izin Anda", "See and download your permit certificates"
+    ),
+}
+
+
+def scope_label(scope: str, lang: str) -> str:
+    words = SCOPES.get(scope)
+    return words.in_lang(lang) if words else scope

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.admin import service
-from app.admin.schemas import ClientCreate
+from app.admin.schemas import AppClientCreate, ClientCreate
 from app.errors import DomainError
 from app.http.deps import SessionDep
-from app.oauth.clients import CLIENT_SCOPES
+from app.oauth.clients import APP_SCOPES, CLIENT_SCOPES
 from app.portal.admin import diagram
 from app.web.context import AdminDep, FormDep, WebContext
 from app.web.pages import field_messages, page, see_other
@@ -71,6 +71,8 @@ def _clients_page(
     done: str | None = None,
     created=None,
     status_code: int = 200,
+    app_values: dict | None = None,
+    app_errors: dict | None = None,
 ) -> HTMLResponse:
     rows = service.list_clients(session, principal=web.principal)
     return page(
@@ -83,6 +85,9 @@ def _clients_page(
             "done": done,
             "created": created,
             "scopes": sorted(CLIENT_SCOPES),
+            "app_scopes": sorted(APP_SCOPES),
+            "app_values": app_values or {},
+            "app_errors": app_errors or {},
         },
         status_code=status_code,
     )
@@ -122,3 +127,37 @@ def client_active(web: AdminDep, form: FormDep, session: SessionDep, client_id: 
         session, principal=web.principal, client_id=client_id[:64], active=active
     )
     return see_other(web, f"/admin/clients?done={'enabled' if active else 'disabled'}")
+
+
+@router.post("/admin/clients/apps", response_class=HTMLResponse)
+def create_app_client(web: AdminDep, form: FormDep, session: SessionDep) -> Response:
+    """Register an app acting for residents; answered with a page for the same reason as
+    create_client (a confidential app's secret is shown once)."""
+    values: dict[str, Any] = {
+        "name": str(form.get("name", "")),
+        "operator": str(form.get("operator", "")),
+        "redirect_uris": str(form.get("redirect_uris", "")).split(),
+        "scopes": frozenset(str(scope) for scope in form.getlist("scopes")),
+        "public": form.get("public") == "true",
+        "logo_url": str(form.get("logo_url", "")).strip() or None,
+        "nik_approved": form.get("nik_approved") == "true",
+    }
+    try:
+        created = service.create_app_client(
+            session,
+            principal=web.principal,
+            passwords=web.runtime.passwords,
+            request=AppClientCreate(**values),
+        )
+    except (ValidationError, DomainError) as error:
+        session.rollback()
+        return _clients_page(
+            web,
+            session,
+            values={},
+            errors={},
+            app_values=values,
+            app_errors=field_messages(error, web.lang),
+            status_code=getattr(error, "status", 422),
+        )
+    return _clients_page(web, session, values={}, errors={}, created=created)

@@ -33,7 +33,7 @@ from app.certificates.schemas import CertificateRead
 from app.db import Session, savepoint
 from app.errors import ValidationFailed
 from app.models import Service
-from app.web.wording import actor_label, event_label, state_label
+from app.web.wording import actor_label, event_label, state_label, via_app_label
 from app.workflow.definitions import get_workflow
 from app.workflow.engine import State
 
@@ -195,7 +195,9 @@ def _timeline(
     return [
         TimelineEntry(
             label=event_label(e.action, lang),
-            actor=actor_label(e.actor_type, e.actor_id, viewer_id=viewer, lang=lang),
+            actor=via_app_label(
+                actor_label(e.actor_type, e.actor_id, viewer_id=viewer, lang=lang), e.details, lang
+            ),
             comment=e.comment,
             created_at=e.created_at,
             detail=_event_detail(e, workflow, lang),

@@ -22,7 +22,7 @@ from app.catalogue.forms import display_fields
 from app.db import Session
 from app.errors import ValidationFailed
 from app.http.downloads import VIEWABLE_TYPES
-from app.web.wording import event_label, state_label
+from app.web.wording import event_label, state_label, via_app_label
 from app.workflow.definitions import WORKFLOWS, get_workflow, work_order
 from app.workflow.engine import allowed_actions
 
@@ -201,7 +201,7 @@ def _event(event, workflow: str, people: dict, lang: str) -> dict[str, Any]:
     return {
         "event": event,
         "label": event_label(event.action, lang),
-        "actor": actor or event.actor_id or "",
+        "actor": via_app_label(actor or event.actor_id or "", event.details, lang),
         "on_behalf": bool(event.details.get("on_behalf_of")),
         "to_state": state_label(workflow, event.to_state, lang, officer=True)
         if event.to_state and event.to_state != event.from_state
