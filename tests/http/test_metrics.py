@@ -104,6 +104,22 @@ def test_login_failures_are_counted(scraper, runtime):
     assert value(scrape(scraper), "loket_login_failures_total") - before == 2
 
 
+def test_an_approval_counts_one_certificate_and_its_signing_time(scraper, runtime):
+    world = World(runtime=runtime, client=scraper)
+    citizen, officer = world.user("citizen"), world.user("officer")
+    before = scrape(scraper)
+    world.in_state("approved", citizen=citizen, officer=officer)
+    after = scrape(scraper)
+
+    def grew(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    issued = [grew("loket_certificates_issued_total", path=p) for p in ("fast", "full")]
+    assert sum(issued) == 1, issued
+    assert grew("loket_certificate_signing_seconds_count") == 1
+    assert grew("loket_certificate_signing_seconds_sum") > 0
+
+
 def test_the_outbox_and_overdue_cases_are_read_from_the_database(scraper, runtime, db):
     world = World(runtime=runtime, client=scraper)
     citizen = world.user("citizen")
