@@ -79,7 +79,11 @@ def serve(
     """Run the HTTP server (applies migrations first on the embedded SQLite default)."""
     import uvicorn
 
+    from app.metrics import use_multiprocess_dir
+
     settings = Settings()
+    # Before anything imports prometheus_client: the workers must add up (app/metrics).
+    use_multiprocess_dir(settings.data_dir)
     if settings.is_sqlite:
         from app.migrate import upgrade
 

@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     audit_checkpoint_minutes: float = 10.0
     auditor_email: str | None = None
 
+    # GET /metrics answers loopback peers, and others only with this bearer token.
+    metrics_token: SecretStr | None = None
+
     # Public endpoints (certificate verification): requests per client address per minute.
     public_rate_limit_per_minute: int = 60
 

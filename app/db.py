@@ -42,6 +42,7 @@ __all__ = [
     "table_of",
     "transaction",
     "upsert",
+    "watch_pool",
 ]
 
 T = TypeVar("T")
@@ -165,6 +166,20 @@ def commit_progress(session: Session) -> None:
     Request work never commits itself (``transaction`` does, once).
     """
     session.commit()
+
+
+def watch_pool(engine: Engine, report: Callable[[int, int], None]) -> None:
+    """Call ``report(in_use, size)`` with the engine's pool now and whenever a connection is
+    checked out or in (the metrics' pool gauges)."""
+    pool = engine.pool
+    size = pool.size() if hasattr(pool, "size") else 1
+
+    def _changed(*_args: Any) -> None:
+        report(pool.checkedout() if hasattr(pool, "checkedout") else 0, size)
+
+    event.listen(engine, "checkout", _changed)
+    event.listen(engine, "checkin", _changed)
+    _changed()
 
 
 def ping(engine: Engine) -> None:

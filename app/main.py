@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,7 +30,7 @@ from app.api.webhooks import router as webhooks_router
 from app.config import Settings
 from app.db import ping
 from app.errors import DomainError
-from app.http import openapi, problems
+from app.http import metrics, openapi, problems
 from app.http.front import HttpFront
 from app.notifications import outbox
 from app.oauth.service import OAuthError
@@ -67,8 +67,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
     openapi.install(app)
+    metrics.watch(runtime)
     app.add_middleware(
-        HttpFront, max_body_bytes=runtime.settings.max_upload_bytes + BODY_MARGIN_BYTES
+        HttpFront,
+        max_body_bytes=runtime.settings.max_upload_bytes + BODY_MARGIN_BYTES,
+        observe=metrics.record_request,
+        untimed=metrics.UNTIMED,
     )
     return app
 
@@ -146,6 +150,20 @@ def _add_ops_routes(app: FastAPI, runtime: Runtime) -> None:
                 "description": "The database or the signing keys are not available",
                 "content": {"application/json": {"schema": {"type": "object"}}},
             }
+        },
+    )
+    app.add_api_route(
+        "/metrics",
+        metrics.metrics_route(runtime),
+        methods=["GET"],
+        tags=["ops"],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "Prometheus text exposition format",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            },
+            404: {"description": "Not on this machine and without LOKET_METRICS_TOKEN"},
         },
     )
 

@@ -27,6 +27,7 @@ from app.accounts import repository
 from app.config import Settings
 from app.db import Session
 from app.errors import Msg, TooManyRequests
+from app.metrics.instruments import LOGIN_FAILURES
 from app.models.base import utcnow
 
 IP_FREE_FAILURE_FACTOR = 4
@@ -80,6 +81,7 @@ def ensure_allowed(session: Session, *, limits: Limits, now: datetime | None = N
 
 
 def record_failure(session: Session, *, limits: Limits, settings: Settings) -> None:
+    LOGIN_FAILURES.inc()
     now = utcnow()
     for key, free in limits.free.items():
         failures = repository.count_login_failure(

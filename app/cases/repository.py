@@ -8,7 +8,7 @@ than the statements themselves.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -38,7 +38,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.db import Session, upsert
-from app.models import Case, Document, Event, ReferenceCounter, User
+from app.models import Case, Department, Document, Event, ReferenceCounter, User
 from app.workflow.definitions import PRIVATE_STATES_SQL
 
 _CASES: Table = Case.__table__  # type: ignore[attr-defined]
@@ -560,3 +560,25 @@ def overdue_count(
             c.due_at < today,
         )
     ).scalar_one()
+
+
+def overdue_by_department(
+    session: Session, *, running: Mapping[str, Iterable[str]], today: date
+) -> dict[str, int]:
+    """Cases whose due working day has passed in a running-clock state of their workflow
+    (``running``: workflow name to those states), per department code, 0 where none."""
+    c = _CASES.c
+    departments: Table = Department.__table__  # type: ignore[attr-defined]
+    clock_runs = or_(
+        *(and_(c.workflow == name, c.state.in_(sorted(states))) for name, states in running.items())
+    )
+    query = (
+        select(departments.c.code, func.count(c.id))
+        .select_from(
+            departments.outerjoin(
+                _CASES, and_(c.department_id == departments.c.id, c.due_at < today, clock_runs)
+            )
+        )
+        .group_by(departments.c.code)
+    )
+    return {code: count for code, count in session.execute(query)}

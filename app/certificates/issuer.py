@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from app import resources
@@ -14,6 +15,7 @@ from app.certificates.signing import DocumentSigner, Edit, make_timestamper
 from app.certificates.slots import CannotStamp
 from app.config import Settings
 from app.files.storage import FileStore
+from app.metrics.instruments import CERTIFICATE_SIGNING_SECONDS, CERTIFICATES_ISSUED
 from app.oauth.tokens import TokenService
 
 log = logging.getLogger(__name__)
@@ -37,9 +39,16 @@ class CertificateIssuer:
         prepared = self._stamped(facts, template=template)
         if prepared is not None:
             pdf, edit = prepared
-            return self.signer.sign(pdf, reason=reason, location=location, edit=edit)
+            return self._signed(pdf, path="fast", reason=reason, location=location, edit=edit)
         pdf = self.renderer.render(facts, template=template)
-        return self.signer.sign(pdf, reason=reason, location=location)
+        return self._signed(pdf, path="full", reason=reason, location=location)
+
+    def _signed(self, pdf: bytes, *, path: str, reason: str, location: str, **edit) -> bytes:
+        started = time.perf_counter()
+        signed = self.signer.sign(pdf, reason=reason, location=location, **edit)
+        CERTIFICATE_SIGNING_SECONDS.observe(time.perf_counter() - started)
+        CERTIFICATES_ISSUED.labels(path).inc()
+        return signed
 
     def _stamped(self, facts: CertificateFacts, *, template: str) -> tuple[bytes, Edit] | None:
         if self.stamper is None:

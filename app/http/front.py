@@ -1,4 +1,5 @@
-"""What every HTTP request passes first: the default response headers and the body cap.
+"""What every HTTP request passes first: the default response headers, the body cap, and
+(except the probes) the measurement of its status and duration.
 
 One pure ASGI middleware does both, with everything that does not depend on the request
 (the headers to add, the 413 answers in each language) built once per process: two separate
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from time import perf_counter
 from typing import Any
 
 from app.errors import Msg, PayloadTooLarge
@@ -23,6 +25,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Headers = Sequence[tuple[bytes, bytes]]
+# Called once per answered request with its scope (the matched route is in it), its status
+# and its duration in seconds.
+Observe = Callable[[Scope, int, float], None]
 
 PROBLEM_TYPE = f"urn:loket:problem:{PayloadTooLarge.slug}"
 # nosniff everywhere; no-store unless a response chose its own caching (API answers carry
@@ -46,15 +51,48 @@ class HttpFront:
     """Add ``DEFAULT_HEADERS`` to every HTTP response that lacks them, and answer 413
     problem+json to any request whose body exceeds ``max_body_bytes``."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        observe: Observe | None = None,
+        untimed: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.observe = observe
+        self.untimed = untimed
         self._too_large = {lang: _too_large_answer(lang, max_body_bytes) for lang in SUPPORTED}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
+        elif self.observe is None or scope["path"] in self.untimed:
+            await self.serve(scope, receive, send)
+        else:
+            await self.timed(scope, receive, send)
+
+    async def timed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``serve``, then ``observe(scope, status, seconds)``: 500 if the app raised before
+        answering (the server's error middleware, outside this one, answers it)."""
+        started = perf_counter()
+        status = 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.serve(scope, receive, send_noting_status)
+        finally:
+            assert self.observe is not None
+            self.observe(scope, status, perf_counter() - started)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The headers and the body cap."""
         declared = _declared_length(scope)
         if declared is None:  # chunked, or HTTP/2 without a length: count what arrives
             await _CountedRequest(self, scope, receive, send).run()

@@ -34,6 +34,7 @@ log = logging.getLogger("loket")
 APP = "app.main:create_app"
 # Each header costs its name, its value and ": " plus CRLF on the wire.
 HEADER_OVERHEAD = 4
+WORKER_PING_SECONDS = 30
 TOO_LARGE_TYPE = "urn:loket:problem:request-header-fields-too-large"
 
 
@@ -52,6 +53,9 @@ def server_options(settings: Settings, *, host: str, port: int, workers: int) ->
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": list(trusted),
         "log_level": "info",
+        # uvicorn kills a worker that does not answer its supervisor's ping within this time;
+        # the default 5 s is less than a worker's start-up (imports, keys) on a busy machine.
+        "timeout_worker_healthcheck": WORKER_PING_SECONDS,
     }
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, or_, update
+from sqlalchemy import Row, bindparam, func, or_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -205,3 +205,15 @@ def revive(session: Session, *, now: datetime, message_id: uuid.UUID | None = No
         .execution_options(**_CORE)
     )
     return rowcount(result)
+
+
+def backlog(session: Session) -> list[Row]:
+    """Pending and dead messages per status and kind, with the oldest one's creation time
+    (the metrics' outbox gauges; sent messages are left out by the status index)."""
+    status, kind = col(OutboxMessage.status), col(OutboxMessage.kind)
+    query = (
+        select(status, kind, func.count(), func.min(col(OutboxMessage.created_at)))
+        .where(status.in_((PENDING, DEAD)))
+        .group_by(status, kind)
+    )
+    return list(session.execute(query).all())

@@ -15,7 +15,7 @@ import sqlmodel  # noqa: F401  (sqlmodel's UTC datetime column type)
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0013"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -30,8 +30,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def loket_serve(data_dir: Path, **env: str) -> Iterator[int]:
-    """`loket serve` on SQLite in ``data_dir`` with ``env`` (LOKET_ settings); yields its port."""
+def loket_serve(
+    data_dir: Path, *, workers: int = 1, start_seconds: float = 60, **env: str
+) -> Iterator[int]:
+    """`loket serve` on SQLite in ``data_dir`` with ``env`` (LOKET_ settings); yields its port
+    once a worker answers (``start_seconds`` at most)."""
     port = free_port()
     log = (data_dir.parent / f"serve-{port}.log").open("wb")
     settings = {
@@ -41,16 +44,29 @@ def loket_serve(data_dir: Path, **env: str) -> Iterator[int]:
         **env,
     }
     # The test's own environment may point at another database or trust other proxies.
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LOKET_", "FORWARDED_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LOKET_", "FORWARDED_", "PROMETHEUS_"))
+    }
     server = subprocess.Popen(
-        [str(LOKET), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(LOKET),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env={**clean, **settings},
         cwd=data_dir.parent,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_until_up(port, server, data_dir.parent / f"serve-{port}.log")
+        _wait_until_up(port, server, data_dir.parent / f"serve-{port}.log", start_seconds)
         yield port
     finally:
         server.terminate()
@@ -62,8 +78,8 @@ def loket_serve(data_dir: Path, **env: str) -> Iterator[int]:
         log.close()
 
 
-def _wait_until_up(port: int, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60  # migrations and keys on first start; CI may be busy
+def _wait_until_up(port: int, server: subprocess.Popen, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds  # migrations and keys on first start; CI may be busy
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"loket serve exited:\n{log.read_text()}")
