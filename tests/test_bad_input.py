@@ -696,7 +696,11 @@ def assert_oauth_error(response, error: str | set[str], status: int = 400) -> di
 
 
 TOKEN_REFUSALS = {
-    "other-grant": ({"grant_type": "authorization_code", "code": "x"}, "unsupported_grant_type"),
+    # A grant OAuth defines that Loket does not offer (authorization_code it now does).
+    "other-grant": (
+        {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": "x"},
+        "unsupported_grant_type",
+    ),
     "unknown-grant": ({"grant_type": "magic"}, "unsupported_grant_type"),
     "nul-grant": ({"grant_type": f"password{NUL}"}, "invalid_request"),
     # RFC 6749 5.2: a missing parameter is invalid_request, whichever parameter it is.

@@ -394,7 +394,7 @@ def staff_emails(session: Session, case: Case, event: dict[str, Any]) -> list[Em
     if template is None:
         return []
     if template == "sla_warned" and case.assigned_to_id is not None:
-        officer = session.get(User, case.assigned_to_id)
+        officer = _user(session, case.assigned_to_id)
         recipients = [officer] if officer is not None and officer.is_active else []
     else:
         recipients = [
@@ -416,6 +416,12 @@ def staff_emails(session: Session, case: Case, event: dict[str, Any]) -> list[Em
         )
         for user in recipients
     ]
+
+
+def _user(session: Session, user_id: uuid.UUID) -> User | None:
+    from app.cases import repository
+
+    return repository.get_user(session, user_id)
 
 
 def _department_officers(session: Session, department_id: int) -> list[User]:

@@ -166,6 +166,10 @@ def department_officers(session: Session, department_id: int) -> list[User]:
     return list(session.execute(query).scalars().all())
 
 
+def get_user(session: Session, user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)
+
+
 def person_name(session: Session, user_id: uuid.UUID) -> str:
     return session.execute(select(_USERS.c.full_name).where(_USERS.c.id == user_id)).scalar_one()
 
