@@ -234,7 +234,7 @@ def _apply_again(
     return page(
         web,
         "officer/assisted_apply.html",
-        context | {"values": raw, "errors": errors, "draft": draft, "kept": kept},
+        context | {"values": raw, "errors": errors, "unfinished": draft, "kept": kept},
         status_code=422,
     )
 
