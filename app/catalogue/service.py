@@ -62,11 +62,7 @@ def _store_category(session: Session, definition: CategoryDefinition) -> str:
     department = accounts_repo.department_by_code(session, definition.department_code)
     assert department is not None and department.id is not None  # checked just above
     current = repository.current_category(session, definition.code)
-    active = (
-        definition.active
-        if definition.active is not None
-        else (current.active if current is not None else True)
-    )
+    active = _active_after_reload(definition.active, current)
     if current is not None and current.content_hash == definition.content_hash():
         if current.active != active:
             current.active = active
@@ -114,13 +110,7 @@ def _store_definition(session: Session, definition: ServiceDefinition) -> str:
             ]
         )
     current = repository.current_service(session, definition.code)
-    # A file that says nothing about `active` leaves an admin's switch alone (`loket demo` and
-    # deployments reload the catalogue; that must not switch a withdrawn service back on).
-    active = (
-        definition.active
-        if definition.active is not None
-        else (current.active if current is not None else True)
-    )
+    active = _active_after_reload(definition.active, current)
     if current is not None and current.content_hash == definition.content_hash():
         if current.active != active:
             current.active = active
@@ -255,3 +245,12 @@ def service_names(session: Session, *, lang: str) -> dict[str, str]:
         service.code: _pick(service.name_id, service.name_en, lang)
         for service, _ in repository.current_services(session, only_active=False)
     }
+
+
+def _active_after_reload(stated: bool | None, current: Service | ComplaintCategory | None) -> bool:
+    """Whether a service or category is on after a catalogue load. A file that says nothing
+    about ``active`` leaves an admin's switch alone (``loket demo`` and deployments reload the
+    catalogue; that must not switch a withdrawn service or category back on)."""
+    if stated is not None:
+        return stated
+    return current.active if current is not None else True
