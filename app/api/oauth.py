@@ -218,16 +218,23 @@ async def openid_configuration(runtime: RuntimeDep) -> dict:
     return service.openid_configuration(runtime)
 
 
-@router.api_route(
-    "/oauth/userinfo",
-    methods=["GET", "POST"],
-    responses=problems(401, 403),
-)
+# OpenID Connect Core 5.3 allows GET and POST; two routes, so that each has its own operation
+# id in the OpenAPI document (one route with two methods gives both the same id).
+@router.get("/oauth/userinfo", responses=problems(401, 403), operation_id="userinfo_get")
 async def userinfo(caller: CallerDep) -> JSONResponse:
     """OpenID Connect Core 5.3: the resident's claims the app's token was granted."""
     secret = oidc.pairwise_secret(caller.runtime.settings.keys_dir)
     claims = await caller.run(oidc.userinfo, secret=secret)
     return JSONResponse(claims, headers=NO_STORE)
+
+
+router.add_api_route(
+    "/oauth/userinfo",
+    userinfo,
+    methods=["POST"],
+    responses=problems(401, 403),
+    operation_id="userinfo_post",
+)
 
 
 @router.get("/.well-known/jwks.json")
