@@ -160,3 +160,159 @@ def test_signing_in_is_needed_to_report(app, reports):
     stranger = TestClient(app, raise_server_exceptions=False)
     answer = stranger.get("/lapor", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+# --- handling -----------------------------------------------------------------------------------
+
+
+def act_form(response, action: str) -> dict:
+    form = soup(response).find("form", attrs={"data-action": action})
+    assert form is not None, f"no form for {action}: {text_of(response)[:400]}"
+    return {
+        f["name"]: f.get("value", "") for f in form.find_all("input") if f.get("type") != "file"
+    }
+
+
+def act(client, page_url: str, action: str, *, files=None, **fields):
+    shown = client.get(page_url)
+    data = act_form(shown, action) | fields
+    url = page_url.split("?")[0] + "/act"
+    return client.post(url, data=data, files=files, follow_redirects=False)
+
+
+@pytest.fixture
+def lighting(world, reports):
+    return {
+        "first": world.user("officer", department="DBM", name="Petugas Rudi"),
+        "second": world.user("officer", department="DBM", name="Petugas Wati"),
+        "outsider": world.user("officer", department="DSDA", name="Petugas Air"),
+    }
+
+
+def test_the_street_lighting_officers_resolve_and_verify_and_the_resident_confirms(
+    app, client, resident, reports, lighting, db
+):
+    report = reports.file(resident, phone="0812 3456 7890")
+    reports.photo(resident, report, jpeg_with_gps())
+    first = browser_of(app, lighting["first"])
+    listed = soup(first.get("/officer/complaints"))
+    rows = listed.select("table.queue tbody tr")
+    assert [r["data-reference"] for r in rows] == [report["reference"]]
+    assert "Lampu penerangan jalan mati" in rows[0].get_text()
+    assert not soup(first.get("/officer/complaints?category=BANJIR")).select("tbody tr")
+    assert soup(first.get("/officer/complaints?area=31.74")).select("tbody tr")
+    assert not soup(first.get("/officer/complaints?area=31.71")).select("tbody tr")
+    assert not soup(first.get("/officer/complaints?assigned=me")).select("tbody tr")
+    assert first.get("/officer/complaints?area=99.99").status_code == 422
+
+    url = f"/officer/complaints/{report['id']}"
+    page = soup(first.get(url))
+    assert "Siti Aminah" in page.find(attrs={"data-testid": "reporter"}).get_text()
+    assert page.select("ul.photos img")
+    for action in ("accept", "start_work"):
+        assert act(first, url, action).status_code == 303
+    resolved = act(
+        first,
+        url,
+        "resolve",
+        comment="Lampu diganti baru.",
+        files=[("after_photo", ("sesudah.png", png_bytes(), "image/png"))],
+    )
+    assert resolved.status_code == 303
+    # The officer who resolved is not offered "verify", and posting it anyway is refused.
+    resolver_page = first.get(url)
+    assert not soup(resolver_page).select("form[data-action=verify]")
+    version = reports.get(lighting["first"], report)["version"]
+    refused = first.post(
+        url + "/act",
+        data={"csrf_token": csrf_of(resolver_page), "action": "verify", "version": version},
+    )
+    assert refused.status_code in (403, 409)
+    assert soup(refused).find(attrs={"data-testid": "action-message"}) is not None
+    second = browser_of(app, lighting["second"])
+    assert act(second, url, "verify").status_code == 303
+    assert len(soup(second.get(url)).select("ul.photos img")) == 2
+
+    mine = f"/my/complaints/{report['id']}"
+    shown = soup(client.get(mine))
+    assert {f["data-action"] for f in shown.select("form[data-action]")} == {"confirm", "reopen"}
+    assert act(client, mine, "confirm").status_code == 303
+    after = client.get(mine)
+    assert soup(after).find(attrs={"data-testid": "state"}).get_text() == "Selesai"
+    timeline = soup(after).find(attrs={"data-testid": "timeline"}).get_text(" ")
+    assert "Lampu diganti baru." in timeline and "petugas kedua" in timeline
+    token = csrf_of(after)
+    rated = client.post(
+        f"{mine}/rating", data={"csrf_token": token, "score": "5"}, follow_redirects=False
+    )
+    assert rated.status_code == 303
+    again = client.post(f"{mine}/rating", data={"csrf_token": token, "score": "4"})
+    assert again.status_code == 409
+    assert soup(client.get(mine)).find(attrs={"data-testid": "rating"}).get_text() == "5 / 5"
+
+
+def test_triage_refers_declines_and_joins_duplicates_with_their_reasons(
+    app, client, resident, reports, lighting
+):
+    first = browser_of(app, lighting["first"])
+    original, referred, declined, again = (reports.file(resident) for _ in range(4))
+
+    def url(report):
+        return f"/officer/complaints/{report['id']}"
+
+    no_reason = act(first, url(referred), "refer", department_code="DSDA", comment="")
+    assert no_reason.status_code in (400, 422)
+    answer = act(first, url(referred), "refer", department_code="DSDA", comment="Saluran air.")
+    assert answer.status_code == 303
+    assert first.get(url(referred)).status_code == 404  # now the other department's
+    water = browser_of(app, lighting["outsider"])
+    assert soup(water.get("/officer/complaints")).select("tbody tr")
+    assert act(first, url(declined), "decline", comment="Jalan tol.").status_code == 303
+    unknown = act(first, url(again), "mark_duplicate", duplicate_of="LPR-1999-0000001")
+    assert unknown.status_code == 422 or unknown.status_code == 400
+    joined = act(first, url(again), "mark_duplicate", duplicate_of=original["reference"])
+    assert joined.status_code == 303
+    shown = soup(client.get(f"/my/complaints/{again['id']}"))
+    assert original["reference"] in shown.get_text()
+
+
+def test_officer_forms_need_their_csrf_token_and_the_department(app, reports, lighting, resident):
+    report = reports.file(resident)
+    first = browser_of(app, lighting["first"])
+    url = f"/officer/complaints/{report['id']}"
+    data = act_form(first.get(url), "accept")
+    forged = first.post(url + "/act", data=data | {"csrf_token": "forged"})
+    assert forged.status_code == 403
+    water = browser_of(app, lighting["outsider"])
+    assert water.get(url).status_code == 404
+    assert (
+        water.post(
+            url + "/act", data=data | {"csrf_token": csrf_of(water.get("/officer/complaints"))}
+        ).status_code
+        == 404
+    )
+
+
+def test_reopening_after_the_window_is_refused(app, client, resident, reports, lighting, db):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from app.models import Case
+
+    report = reports.file(resident)
+    first, second = lighting["first"], lighting["second"]
+    for action in ("accept", "start_work"):
+        reports.act(first, report, action)
+    reports.act(first, report, "resolve", comment="Sudah.")
+    reports.act(second, report, "verify")
+    with db() as session:
+        session.execute(
+            update(Case)
+            .where(Case.reference == report["reference"])
+            .values(decided_at=datetime.now(UTC) - timedelta(days=8))
+        )
+    mine = f"/my/complaints/{report['id']}"
+    answer = act(client, mine, "reopen", comment="Mati lagi.")
+    assert answer.status_code == 409
+    assert "7 hari" in text_of(answer)
