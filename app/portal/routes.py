@@ -11,6 +11,7 @@ def web_routers() -> list[APIRouter]:
     from app.portal.apps import router as apps
     from app.portal.citizen.routes import router as citizen
     from app.portal.complaints.officer import router as officer_complaints
+    from app.portal.complaints.public_pages import router as public_reports
     from app.portal.complaints.resident import router as complaints
     from app.portal.officer.routes import router as officer
     from app.portal.public.catalogue import router as catalogue
@@ -27,6 +28,7 @@ def web_routers() -> list[APIRouter]:
         complaints,
         officer,
         officer_complaints,
+        public_reports,
         admin,
         verify,
         stats,

@@ -316,3 +316,54 @@ def test_reopening_after_the_window_is_refused(app, client, resident, reports, l
     answer = act(client, mine, "reopen", comment="Mati lagi.")
     assert answer.status_code == 409
     assert "7 hari" in text_of(answer)
+
+
+# --- public -------------------------------------------------------------------------------------
+
+
+def test_public_reports_show_no_person_and_exact_points_only_where_allowed(
+    app, reports, world, monkeypatch
+):
+    from app.portal.complaints import public_pages
+
+    siti = world.user("citizen", name="Siti Rahayu")
+    light = reports.file(siti, email="siti@example.id", phone="0812 1111 2222")
+    reports.photo(siti, light, jpeg_with_gps(), name="rumah-siti-rahayu.jpg")
+    flood = reports.file(
+        siti, category_code="BANJIR", data={"depth": "low"}, lat=-6.23456, long=106.85678
+    )
+    vendors = reports.file(siti, category_code="PKL")
+    anyone = TestClient(app, raise_server_exceptions=False)
+    listed = anyone.get("/laporan")
+    assert listed.status_code == 200
+    rows = soup(listed).select("[data-testid=public-reports] tbody tr")
+    assert {r["data-reference"] for r in rows} == {light["reference"], flood["reference"]}
+    words = text_of(listed)
+    assert "Siti" not in words and "0812" not in words and "siti@" not in words
+    dots = soup(listed).select("[data-testid=map] a")
+    assert {a["data-reference"] for a in dots} == {light["reference"], flood["reference"]}
+
+    shown = anyone.get(f"/laporan/{light['reference']}")
+    assert soup(shown).find(attrs={"data-testid": "point"}).get_text() == "-6.233, 106.856"
+    rounded = soup(anyone.get(f"/laporan/{flood['reference']}"))
+    assert rounded.find(attrs={"data-testid": "point"}).get_text() != "-6.23456, 106.85678"
+    assert "Siti" not in text_of(shown)
+    image = anyone.get(soup(shown).select_one("ul.photos img")["src"])
+    assert image.status_code == 200 and b"KameraPonsel" not in image.content
+    assert "siti" not in image.headers["content-disposition"].lower()
+    assert anyone.get(f"/laporan/{light['reference']}/foto/2").status_code == 404
+    assert anyone.get(f"/laporan/{vendors['reference']}").status_code == 404
+
+    only_floods = soup(anyone.get("/laporan?category=BANJIR")).select("tbody tr")
+    assert [r["data-reference"] for r in only_floods] == [flood["reference"]]
+    assert anyone.get("/laporan?area=99.99").status_code == 422
+    monkeypatch.setattr(public_pages, "PAGE_SIZE", 1)
+    first_page = soup(anyone.get("/laporan"))
+    older = first_page.find("a", attrs={"rel": "next"})
+    second_page = soup(anyone.get(older["href"]))
+    seen = [
+        r["data-reference"]
+        for p in (first_page, second_page)
+        for r in p.select("[data-testid=public-reports] tbody tr")
+    ]
+    assert seen == [flood["reference"], light["reference"]]
