@@ -95,6 +95,7 @@ def test_a_report_with_photos_gets_a_reference_and_a_timeline(client, resident, 
     # HTML in the description is shown as the characters typed, never as markup.
     assert page.find(attrs={"data-testid": "description"}).get_text() == "<b>Lampu</b> mati"
     assert not page.select("[data-testid=description] b")
+    assert "Nomor tiang PJU-77" in text_of(shown)  # the category's extra question, in words
     photos = page.select("ul.photos img")
     assert len(photos) == 2
     image = client.get(photos[0]["src"])
@@ -367,3 +368,13 @@ def test_public_reports_show_no_person_and_exact_points_only_where_allowed(
         for r in p.select("[data-testid=public-reports] tbody tr")
     ]
     assert seen == [flood["reference"], light["reference"]]
+
+
+def test_the_pages_speak_english_by_the_switch(app, client, resident, reports):
+    client.get("/lang/en?next=/")
+    report = soup(client.get("/lapor"))
+    assert report.find("h1").get_text() == "Report a problem"
+    assert "Street light out" in report.select_one("#field-category_code").get_text()
+    links = {a.get_text() for a in report.select("header nav a")}
+    assert {"Report a problem", "My reports", "Public reports"} <= links
+    assert soup(client.get("/laporan")).find("h1").get_text() == "Public reports"

@@ -19,7 +19,7 @@ from app.complaints.kind import complaint_workflow_name
 from app.db import Session
 from app.errors import ValidationFailed
 from app.portal.citizen.views import timeline_entries
-from app.portal.complaints.views import PAGE_SIZE, REPORTER_ACTIONS, categories
+from app.portal.complaints.views import PAGE_SIZE, REPORTER_ACTIONS, answers, categories
 from app.web.wording import state_label
 from app.workflow.definitions import get_workflow
 
@@ -130,5 +130,6 @@ def officer_view(
         "timeline": timeline_entries(events.items, workflow.name, principal, lang),
         "actions": [a for a in offered.items if a.action not in REPORTER_ACTIONS],
         "departments": departments,
+        "answers": answers(session, read, lang),
         "assignee": people.get(read.assigned_to_id) if read.assigned_to_id else None,
     }

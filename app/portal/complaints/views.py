@@ -17,7 +17,7 @@ from app.accounts.principal import Principal
 from app.cases.queue import ListQuery
 from app.cases.schemas import ActionRead
 from app.catalogue import areas
-from app.catalogue.forms import FormField, form_fields, parse_form
+from app.catalogue.forms import FormField, ShownAnswer, display_fields, form_fields, parse_form
 from app.complaints import handling, public, service
 from app.complaints.kind import complaint_workflow_name
 from app.complaints.schemas import (
@@ -76,6 +76,11 @@ class Place:
         lat, lat_error = _coordinate(self.lat, "lat")
         long, long_error = _coordinate(self.long, "long")
         return lat, long, lat_error + long_error
+
+    @property
+    def area_name(self) -> str | None:
+        found = areas.area(self.area_code) if self.area_code else None
+        return found.name if found else None
 
     def as_query(self) -> dict[str, str]:
         return {
@@ -164,6 +169,14 @@ def report_request(category: CategoryRead, place: Place, form: Mapping[str, Any]
     )
 
 
+def answers(session: Session, read: ComplaintRead, lang: str) -> list[ShownAnswer]:
+    """The extra questions' answers in words, labelled by the category's form."""
+    found = next((c for c in categories(session, lang=lang) if c.code == read.category_code), None)
+    if found is None or not found.form_schema:
+        return []
+    return [a for a in display_fields(found.form_schema, read.data, lang) if a.key in read.data]
+
+
 # --- the resident's reports ---------------------------------------------------------------------
 
 
@@ -173,6 +186,7 @@ class ResidentView:
     timeline: list[TimelineEntry]
     actions: list[ActionRead]
     rateable: bool
+    answers: list[ShownAnswer]
 
 
 def resident_view(
@@ -191,6 +205,7 @@ def resident_view(
         timeline=timeline_entries(events.items, workflow.name, principal, lang),
         actions=[a for a in offered.items if a.action in REPORTER_ACTIONS],
         rateable=read.rating is None and handling.fixed(workflow, read.state),
+        answers=answers(session, read, lang),
     )
 
 
