@@ -26,6 +26,7 @@ from app.errors import Conflict, InvalidTransition, Msg, NotFound, invalid
 from app.models import Case
 from app.models.base import utcnow
 from app.workflow.definitions import get_workflow
+from app.workflow.engine import Workflow
 
 REFER, MARK_DUPLICATE, VERIFY = "refer", "mark_duplicate", "verify"
 
@@ -132,7 +133,7 @@ def rate(
     )
     if COMPLAINT.owner_role not in roles:
         raise NotFound(COMPLAINT.not_found)
-    if not _fixed(case):
+    if not fixed(workflow_of(case), case.state):
         raise InvalidTransition(
             Msg(
                 "Penanganan dapat dinilai setelah penyelesaian diverifikasi",
@@ -147,13 +148,13 @@ def rate(
     return present(session, case, roles=roles, lang=lang, principal=principal)
 
 
-def _fixed(case: Case) -> bool:
-    """Whether the report's state counts as its fix verified (the outcome ``verify`` leads to)."""
-    workflow = workflow_of(case)
+def fixed(workflow: Workflow, state: str) -> bool:
+    """Whether a report in ``state`` counts as its fix verified (the outcome ``verify`` leads
+    to): when its reporter may rate the handling."""
     verify = workflow.transition(VERIFY)
     if verify is None or verify.target is None:
         return False
-    return workflow.state(case.state).outcome == workflow.state(verify.target).outcome
+    return workflow.state(state).outcome == workflow.state(verify.target).outcome
 
 
 def close_unanswered(session: Session, *, now: datetime | None = None) -> list[str]:

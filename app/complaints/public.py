@@ -6,10 +6,12 @@ places private shows points rounded to about 110 m."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from app.accounts.principal import Principal
 from app.cases import queue
+from app.cases import repository as cases_repo
 from app.catalogue import areas
 from app.catalogue import repository as catalogue_repo
 from app.complaints import geo, repository
@@ -26,7 +28,8 @@ from app.complaints.schemas import (
 )
 from app.db import Session
 from app.errors import Msg, NotFound, invalid
-from app.models import ComplaintCategory, Department
+from app.files.storage import FileStore
+from app.models import ComplaintCategory, Department, Document
 from app.models.base import utcnow
 from app.workflow.definitions import get_workflow
 
@@ -221,3 +224,24 @@ def follow(session: Session, *, principal: Principal, reference: str) -> FollowR
     if case.owner_id != principal.user.id:
         repository.follow(session, complaint_id=case.id, user_id=principal.user.id, at=utcnow())
     return FollowRead(reference=case.reference, following=True)
+
+
+def public_report(session: Session, *, reference: str, lang: str = "id") -> PublicComplaint:
+    """One public report as anyone may see it (a private category's report is not found)."""
+    row = repository.public_by_reference(session, reference.upper())
+    if row is None:
+        raise NotFound(COMPLAINT.not_found)
+    counts = repository.photo_counts(session, [row.id])
+    return _public(session, row, lang=lang, photos=counts.get(row.id, 0))
+
+
+def public_photo(
+    session: Session, *, files: FileStore, reference: str, number: int
+) -> tuple[Document, Path]:
+    """The ``number``-th photo (from 1) of a public report, already stripped of its metadata."""
+    row = repository.public_by_reference(session, reference.upper())
+    shown = cases_repo.documents(session, row.id, current_only=True) if row is not None else []
+    if not 1 <= number <= len(shown):
+        raise NotFound(Msg("Foto tidak ditemukan", "Photo not found"))
+    document = shown[number - 1]
+    return document, files.path(document.storage_key)

@@ -212,3 +212,14 @@ def verified_before(
         .limit(limit)
     )
     return [case_id for (case_id,) in rows]
+
+
+def public_by_reference(session: Session, reference: str) -> Any | None:
+    """One public report's row in the public listing's shape, or None."""
+    c = COMPLAINTS.c
+    query = (
+        select(*_PUBLIC_COLUMNS)
+        .select_from(COMPLAINTS.join(_CASES, _CASES.c.id == c.id))
+        .where(_CASES.c.reference == reference, c.public.is_(True))
+    )
+    return session.execute(query).first()

@@ -69,9 +69,9 @@ def file_complaint(
     caller.require_scope(COMPLAINT.write_scope)
     category = _current_category(session, request.category_code)
     owner_id = _reporter(caller, category, request)
-    errors = _location_errors(request) + validate_data(
-        category.form_schema, request.data, partial=False
-    )
+    errors = location_errors(
+        lat=request.lat, long=request.long, area_code=request.area_code
+    ) + validate_data(category.form_schema, request.data, partial=False)
     if errors:
         raise ValidationFailed(errors=errors)
     # Counted only for a report that passed every check, in the report's own transaction: the
@@ -146,16 +146,20 @@ def _reporter(caller: Principal, category: ComplaintCategory, request: Complaint
     )
 
 
-def _location_errors(request: ComplaintCreate) -> list[FieldError]:
+def location_errors(
+    *, lat: float | None, long: float | None, area_code: str | None
+) -> list[FieldError]:
+    """What is wrong with a report's place: a point half given or outside Jakarta, an unknown
+    kelurahan, or neither a point nor a kelurahan (the web form asks this before the rest)."""
     errors: list[FieldError] = []
-    has_point = request.lat is not None or request.long is not None
-    if (request.lat is None) != (request.long is None):
+    has_point = lat is not None or long is not None
+    if (lat is None) != (long is None):
         errors.append(_error("lat", "Isi lintang dan bujur bersama", "Give lat and long together"))
-    elif has_point and not areas.in_jakarta(cast(float, request.lat), cast(float, request.long)):
+    elif has_point and not areas.in_jakarta(cast(float, lat), cast(float, long)):
         errors.append(
             _error("lat", "Titik lokasi berada di luar DKI Jakarta", "The point is outside Jakarta")
         )
-    if request.area_code is not None and areas.kelurahan(request.area_code) is None:
+    if area_code is not None and areas.kelurahan(area_code) is None:
         errors.append(
             _error(
                 "area_code",
@@ -163,7 +167,7 @@ def _location_errors(request: ComplaintCreate) -> list[FieldError]:
                 "Unknown kelurahan (use its Kemendagri code, e.g. 31.71.01.1001)",
             )
         )
-    if not has_point and request.area_code is None:
+    if not has_point and area_code is None:
         errors.append(
             _error(
                 "area_code",

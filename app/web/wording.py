@@ -45,6 +45,28 @@ EVENTS: dict[str, Msg] = {
         "Keberatan dikabulkan demi hukum karena tidak dijawab dalam tenggat",
         "Objection granted by operation of law: not answered in time",
     ),
+    "complaint.created": Msg("Laporan dikirim", "Report filed"),
+    "complaint.accepted": Msg("Laporan diterima petugas", "Report accepted by an officer"),
+    "complaint.referred": Msg("Laporan dialihkan ke dinas lain", "Referred to another department"),
+    "complaint.marked_duplicate": Msg(
+        "Digabung dengan laporan yang sama", "Joined to an earlier report of the same problem"
+    ),
+    "complaint.declined": Msg(
+        "Dinyatakan bukan kewenangan Pemprov DKI", "Found not to be the city's responsibility"
+    ),
+    "complaint.work_started": Msg("Mulai dikerjakan", "Work started"),
+    "complaint.resolved": Msg("Dinyatakan selesai dikerjakan", "Marked as fixed"),
+    "complaint.verified": Msg(
+        "Penyelesaian diverifikasi petugas kedua", "Fix verified by a second officer"
+    ),
+    "complaint.confirmed": Msg(
+        "Pelapor mengonfirmasi sudah beres", "The reporter confirmed the fix"
+    ),
+    "complaint.reopened": Msg("Dibuka kembali: belum beres", "Reopened: not fixed"),
+    "complaint.closed_unanswered": Msg(
+        "Ditutup otomatis setelah 7 hari tanpa jawaban pelapor",
+        "Closed automatically after 7 days without the reporter's answer",
+    ),
     "document.uploaded": Msg("Dokumen diunggah", "Document uploaded"),
     "document.viewed": Msg("Dokumen dibuka petugas", "Document opened by an officer"),
     "certificate.issued": Msg("Sertifikat diterbitkan", "Certificate issued"),

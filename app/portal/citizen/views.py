@@ -153,7 +153,7 @@ def application_view(
         state_label=state_label(read.workflow, read.state, lang),
         fields=form_fields(svc.form_schema, lang),
         requirements=_requirements(svc, uploads.items, lang),
-        timeline=_timeline(events.items, read.workflow, principal, lang),
+        timeline=timeline_entries(events.items, read.workflow, principal, lang),
         actions=[a for a in actions.items if a.action in CITIZEN_ACTIONS],
         revision=_open_revision_request(events.items, read),
     )
@@ -188,9 +188,10 @@ def _requirements(svc: Service, uploads: list[DocumentRead], lang: str) -> list[
     return result
 
 
-def _timeline(
+def timeline_entries(
     events: list[EventRead], workflow: str, principal: Principal, lang: str
 ) -> list[TimelineEntry]:
+    """A case's timeline in words for its owner, newest first (applications and complaints)."""
     viewer = principal.actor_id
     return [
         TimelineEntry(
