@@ -20,6 +20,7 @@ import weasyprint  # type: ignore[import-untyped]
 from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
+from app.certificates.codes import display as display_code
 from app.certificates.facts import CertificateFacts
 from app.certificates.qr import qr_data_uri
 from app.i18n import long_date
@@ -70,6 +71,7 @@ def _template_context(facts: CertificateFacts, *, qr: bool = True) -> dict[str, 
         "valid_until_en": format_date(valid_until, language="en") if valid_until else None,
         "qr_src": qr_data_uri(facts.verify_url) if qr else _qr_stand_in(),
         "verify_page": verify_page_url(facts.verify_url),
+        "code_display": display_code(facts.verification_code),
     }
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, cast
 
 from app.cases import numbering, timeline
 from app.cases.timeline import EventDraft
-from app.certificates import repository
+from app.certificates import codes, repository
 from app.certificates.facts import CertificateFacts
 from app.db import Engine, Session, after_commit, get_required, transaction
 from app.errors import DomainError, Msg
@@ -87,7 +86,7 @@ def prepare(
     department = get_required(session, Department, case.department_id)
     holder = get_required(session, User, case.owner_id)
     number = _number(session, department=department, service=service, year=now.year)
-    code = secrets.token_urlsafe(20)  # 160 bits
+    code = codes.new_code()
     facts = _facts(
         issuer,
         case=case,

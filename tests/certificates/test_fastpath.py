@@ -26,6 +26,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from app.certificates.codes import display as display_code
 from app.certificates.fastpath import Stamper
 from app.certificates.issuer import CertificateIssuer
 from app.certificates.keys import init_chain, load_material
@@ -147,7 +148,7 @@ def test_text_is_extractable(produced):
         facts.service_name_id,
         facts.service_name_en,
         facts.approved_by,
-        facts.verification_code,
+        display_code(facts.verification_code),
         "Warung Makan Sederhana Bu Siti",
         "Kelurahan Senayan",
         "28 November 2026",

@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from sqlmodel import select
 
+from app.certificates import codes
 from app.certificates.verify import check_pdf
 from app.models import Certificate
 from tests.certificates.pdfs import (
@@ -252,3 +253,29 @@ def test_with_a_timestamp_authority_certificates_are_pades_b_t(world):
     assert status.bottom_line
     assert status.timestamp_validity is not None and status.timestamp_validity.trusted
     assert check_pdf(pdf, material=world.runtime.certificates.material).authentic
+
+
+def test_the_code_is_crockford_and_read_in_any_spelling(world, approved, db):
+    with db() as session:
+        certificate = session.exec(select(Certificate)).one()
+        code = certificate.verification_code
+    assert codes.normalise(code) == code and len(code) == 20
+    sloppy = codes.display(code).lower().replace("0", "o").replace("1", "l")
+    for typed in (code, code.lower(), codes.display(code), sloppy):
+        answer = world.client.get(f"/api/v1/verify/{typed}")
+        assert answer.status_code == 200, typed
+        assert answer.json()["number"] == approved["number"]
+        assert world.client.get(f"/verify/{typed}").status_code == 200
+    typed = world.client.get("/verify", params={"code": sloppy}, follow_redirects=False)
+    assert typed.headers["location"] == f"/verify/{code}"
+
+
+def test_a_certificate_with_an_old_code_still_verifies(world, approved, db):
+    legacy = "Zk3xQ9_aLm2VbR7tYc0pWe4sHn1"  # secrets.token_urlsafe(20), as issued before
+    with db() as session:
+        certificate = session.exec(select(Certificate)).one()
+        certificate.verification_code = legacy
+        session.add(certificate)
+    assert world.client.get(f"/api/v1/verify/{legacy}").json()["number"] == approved["number"]
+    assert world.client.get(f"/verify/{legacy}?t=a.b.c").status_code == 200
+    assert world.client.get(f"/api/v1/verify/{legacy.upper()}").status_code == 404

@@ -16,6 +16,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from app.certificates.codes import display as display_code
 from app.certificates.render import (
     CertificateFacts,
     CertificateRenderer,
@@ -163,7 +164,7 @@ def test_text_is_extractable(pdf_bytes: bytes, facts: CertificateFacts) -> None:
         facts.service_name_id,
         facts.service_name_en,
         facts.approved_by,
-        facts.verification_code,
+        display_code(facts.verification_code),
         "28 November 2026",
         "28 Agustus 2027",
         "28 August 2027",
