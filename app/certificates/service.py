@@ -286,18 +286,14 @@ def _facts(
     by_law: Msg | None = None,
 ) -> CertificateFacts:
     valid_until = _add_months(office_date(now), service.validity_months)
-    claims = {
-        "num": number,
-        "name": holder.full_name,
-        "svc": service.code,
-        "iat": int(now.timestamp()),
-        "exp_date": valid_until.isoformat() if valid_until else None,
-    }
-    token = issuer.tokens.sign_compact_jws(claims)
+    seal = _seal(
+        issuer, number=number, code=code, holder=holder, service=service, now=now, until=valid_until
+    )
     return CertificateFacts(
         number=number,
         verification_code=code,
-        verify_url=f"{issuer.settings.issuer}/verify/{code}?t={token}",
+        verify_url=f"{issuer.settings.issuer}/verify/{code}",
+        seal=seal,
         authority_name=issuer.settings.authority_name,
         department_name=department.name,
         service_code=service.code,
@@ -309,6 +305,28 @@ def _facts(
         valid_until=valid_until,
         approved_by=approver.full_name if approver is not None else BY_LAW_APPROVER,
     )
+
+
+def _seal(
+    issuer: CertificateIssuer,
+    *,
+    number: str,
+    code: str,
+    holder: User,
+    service: Service,
+    now: datetime,
+    until: date | None,
+) -> str:
+    """The key facts as an ES256 compact JWS, checkable offline against the published JWKS."""
+    claims = {
+        "num": number,
+        "code": code,
+        "name": holder.full_name,
+        "svc": service.code,
+        "iat": int(now.timestamp()),
+        "exp_date": until.isoformat() if until else None,
+    }
+    return issuer.tokens.sign_compact_jws(claims)
 
 
 # Who approved a deemed approval: nobody in person; the law, through Loket.
