@@ -78,8 +78,10 @@ def _template_context(facts: CertificateFacts, *, qr: bool = True) -> dict[str, 
 class CertificateRenderer:
     """Renders certificates; holds the parsed templates, fonts and stylesheets between renders."""
 
-    def __init__(self, *, templates_dir: Path) -> None:
-        """Load the templates under `templates_dir`/certificates and parse the default CSS."""
+    def __init__(self, *, templates_dir: Path, tags: bool = False) -> None:
+        """Load the templates under `templates_dir`/certificates and parse the default CSS;
+        ``tags``: write tagged PDFs (a structure tree for screen readers, ``/MarkInfo``)."""
+        self.tags = tags
         self._dir = Path(templates_dir).resolve() / "certificates"
         self._env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates_dir),
@@ -108,6 +110,7 @@ class CertificateRenderer:
                 stylesheets=[self._stylesheet(name)],
                 font_config=self._fonts,
                 pdf_variant=PDF_VARIANT,
+                pdf_tags=self.tags,
                 attachments=[_facts_attachment(facts)],
                 finisher=_list_associated_files_once,
             )
