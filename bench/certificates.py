@@ -30,10 +30,11 @@ Goals (issue 11): naive / fast path median stamp + sign B-T >= 6x in the same ru
 1 worker >= 1.8x certificates per second; also reported: the fast path median <= 150 ms and
 naive / full render >= 4x (issue 9's goal, which the fallback still has to meet).
 
-Every certificate gets its own facts (number, code, holder, 5 key fields, and a verify URL of
-~420 characters whose token, shaped like TokenService.sign_compact_jws output with a 43-character
-kid, is ~355 characters). The first output of each pipeline is checked with
-the app's own verifier (``check_pdf``: trusted chain, intact, timestamped) after timing.
+Every certificate gets its own facts (number, Crockford code, holder, 5 key fields, the short
+verify URL the QR code carries, and a seal in certificate.json shaped like
+TokenService.sign_compact_jws output with a 43-character kid, ~390 characters). The first
+output of each pipeline is checked with the app's own verifier (``check_pdf``: trusted chain,
+intact, timestamped) after timing.
 Results go to ``bench/results/certificates-<timestamp>.json`` (gitignored).
 
 Heavy imports (WeasyPrint, pyHanko) happen inside functions so that the workers load
@@ -231,11 +232,12 @@ def _b64url(data: bytes) -> str:
 
 def make_facts(index: int, *, now: datetime):
     """Realistic, distinct facts for certificate ``index`` (what service._facts builds)."""
+    from app.certificates import codes
     from app.certificates.facts import CertificateFacts
 
     holder = f"{FIRST_NAMES[index % 10]} {LAST_NAMES[(index // 10) % 10]}"
     number = f"DPMPTSP/IUMK/{now.year}/{index + 1:06d}"
-    code = base64.urlsafe_b64encode(os.urandom(20)).rstrip(b"=").decode()  # token_urlsafe(20)
+    code = codes.new_code()
     issued = now + timedelta(seconds=index)
     valid_until = date(issued.year + 5, issued.month, min(issued.day, 28))
     # Shaped like TokenService.sign_compact_jws: ES256 header with a thumbprint kid, the claims
@@ -243,6 +245,7 @@ def make_facts(index: int, *, now: datetime):
     header = {"alg": "ES256", "kid": _b64url(os.urandom(32)), "typ": "loket-cert+jwt"}
     claims = {
         "num": number,
+        "code": code,
         "name": holder,
         "svc": "IUMK",
         "iat": int(issued.timestamp()),
@@ -267,7 +270,8 @@ def make_facts(index: int, *, now: datetime):
     return CertificateFacts(
         number=number,
         verification_code=code,
-        verify_url=f"{ISSUER_URL}/verify/{code}?t={token}",
+        verify_url=f"{ISSUER_URL}/verify/{code}",
+        seal=token,
         authority_name=AUTHORITY,
         department_name="Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
         service_code="IUMK",

@@ -29,6 +29,10 @@ class CertificateFacts:
     issued_at: datetime
     valid_until: date | None
     approved_by: str
+    # The offline-checkable seal: an ES256 compact JWS of the key facts (``service._seal``),
+    # checked against the published JWKS. It travels in certificate.json, not in the QR code,
+    # which carries only the short verification URL so that it scans from a phone.
+    seal: str = ""
 
     def __post_init__(self) -> None:
         # A naive time would silently be read as server-local time and shift the printed date.
@@ -63,6 +67,7 @@ class CertificateFacts:
             ],
             "issued_at": self.issued_at_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "seal": self.seal or None,
         }
 
     def stored(self) -> dict[str, Any]:
@@ -90,4 +95,5 @@ class CertificateFacts:
             ),
             valid_until=date.fromisoformat(valid_until) if valid_until else None,
             approved_by=stored.get("approved_by", ""),
+            seal=stored.get("seal") or "",
         )

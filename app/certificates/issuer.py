@@ -81,7 +81,8 @@ def build_issuer(
 ) -> CertificateIssuer:
     """Load keys once and build the renderer and signer (both are slow to import and set up)."""
     material = signing_material(settings)
-    renderer = CertificateRenderer(templates_dir=resources.templates_dir())
+    tags = settings.certificate_pdf_tags
+    renderer = CertificateRenderer(templates_dir=resources.templates_dir(), tags=tags)
     return CertificateIssuer(
         settings=settings,
         material=material,
@@ -91,5 +92,6 @@ def build_issuer(
         ),
         files=files,
         tokens=tokens,
-        stamper=Stamper(renderer),
+        # The fast path stamps untagged text: a tagged certificate is always rendered in full.
+        stamper=None if tags else Stamper(renderer),
     )

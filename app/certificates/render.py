@@ -20,6 +20,7 @@ import weasyprint  # type: ignore[import-untyped]
 from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
+from app.certificates.codes import display as display_code
 from app.certificates.facts import CertificateFacts
 from app.certificates.qr import qr_data_uri
 from app.i18n import long_date
@@ -70,14 +71,17 @@ def _template_context(facts: CertificateFacts, *, qr: bool = True) -> dict[str, 
         "valid_until_en": format_date(valid_until, language="en") if valid_until else None,
         "qr_src": qr_data_uri(facts.verify_url) if qr else _qr_stand_in(),
         "verify_page": verify_page_url(facts.verify_url),
+        "code_display": display_code(facts.verification_code),
     }
 
 
 class CertificateRenderer:
     """Renders certificates; holds the parsed templates, fonts and stylesheets between renders."""
 
-    def __init__(self, *, templates_dir: Path) -> None:
-        """Load the templates under `templates_dir`/certificates and parse the default CSS."""
+    def __init__(self, *, templates_dir: Path, tags: bool = False) -> None:
+        """Load the templates under `templates_dir`/certificates and parse the default CSS;
+        ``tags``: write tagged PDFs (a structure tree for screen readers, ``/MarkInfo``)."""
+        self.tags = tags
         self._dir = Path(templates_dir).resolve() / "certificates"
         self._env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates_dir),
@@ -106,6 +110,7 @@ class CertificateRenderer:
                 stylesheets=[self._stylesheet(name)],
                 font_config=self._fonts,
                 pdf_variant=PDF_VARIANT,
+                pdf_tags=self.tags,
                 attachments=[_facts_attachment(facts)],
                 finisher=_list_associated_files_once,
             )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Table, select, update
 
+from app.certificates import codes
 from app.db import Session
 from app.models import Certificate
 
@@ -30,9 +31,13 @@ def by_number(session: Session, number: str) -> Certificate | None:
     ).scalar_one_or_none()
 
 
-def by_verification_code(session: Session, code: str) -> Certificate | None:
+def by_verification_code(session: Session, typed: str) -> Certificate | None:
+    """The certificate a typed or scanned code names, in any spelling ``codes`` accepts."""
+    forms = codes.lookup_forms(typed)
+    if not forms:
+        return None
     return session.execute(
-        select(Certificate).where(_CERTIFICATES.c.verification_code == code)
+        select(Certificate).where(_CERTIFICATES.c.verification_code.in_(forms))
     ).scalar_one_or_none()
 
 

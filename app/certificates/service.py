@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, cast
 
 from app.cases import numbering, timeline
 from app.cases.timeline import EventDraft
-from app.certificates import repository
+from app.certificates import codes, repository
 from app.certificates.facts import CertificateFacts
 from app.db import Engine, Session, after_commit, get_required, transaction
 from app.errors import DomainError, Msg
@@ -87,7 +86,7 @@ def prepare(
     department = get_required(session, Department, case.department_id)
     holder = get_required(session, User, case.owner_id)
     number = _number(session, department=department, service=service, year=now.year)
-    code = secrets.token_urlsafe(20)  # 160 bits
+    code = codes.new_code()
     facts = _facts(
         issuer,
         case=case,
@@ -287,18 +286,14 @@ def _facts(
     by_law: Msg | None = None,
 ) -> CertificateFacts:
     valid_until = _add_months(office_date(now), service.validity_months)
-    claims = {
-        "num": number,
-        "name": holder.full_name,
-        "svc": service.code,
-        "iat": int(now.timestamp()),
-        "exp_date": valid_until.isoformat() if valid_until else None,
-    }
-    token = issuer.tokens.sign_compact_jws(claims)
+    seal = _seal(
+        issuer, number=number, code=code, holder=holder, service=service, now=now, until=valid_until
+    )
     return CertificateFacts(
         number=number,
         verification_code=code,
-        verify_url=f"{issuer.settings.issuer}/verify/{code}?t={token}",
+        verify_url=f"{issuer.settings.issuer}/verify/{code}",
+        seal=seal,
         authority_name=issuer.settings.authority_name,
         department_name=department.name,
         service_code=service.code,
@@ -310,6 +305,28 @@ def _facts(
         valid_until=valid_until,
         approved_by=approver.full_name if approver is not None else BY_LAW_APPROVER,
     )
+
+
+def _seal(
+    issuer: CertificateIssuer,
+    *,
+    number: str,
+    code: str,
+    holder: User,
+    service: Service,
+    now: datetime,
+    until: date | None,
+) -> str:
+    """The key facts as an ES256 compact JWS, checkable offline against the published JWKS."""
+    claims = {
+        "num": number,
+        "code": code,
+        "name": holder.full_name,
+        "svc": service.code,
+        "iat": int(now.timestamp()),
+        "exp_date": until.isoformat() if until else None,
+    }
+    return issuer.tokens.sign_compact_jws(claims)
 
 
 # Who approved a deemed approval: nobody in person; the law, through Loket.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import uuid
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from app.cases import repository as cases_repo
 from app.cases.access import roles_on
 from app.cases.kinds import kind_named
 from app.cases.schemas import TransitionRequest
-from app.certificates import repository
+from app.certificates import codes, repository
 from app.certificates.issuer import CertificateIssuer
 from app.certificates.schemas import CertificateRead, PublicStatus, UploadCheck
 from app.certificates.service import status_of, verification_url
@@ -166,7 +165,7 @@ def _certificate_for(session: Session, check, data: bytes) -> Certificate | None
     if not isinstance(number, str) or not isinstance(code, str):
         return None
     certificate = repository.by_number(session, number)
-    if certificate is None or not hmac.compare_digest(certificate.verification_code, code):
+    if certificate is None or certificate.verification_code not in codes.lookup_forms(code):
         return None
     if hashlib.sha256(data).hexdigest() != certificate.pdf_sha256:
         return None

@@ -195,7 +195,7 @@ class TokenService:
         return self._sign(payload, typ=ID_TOKEN_TYP)
 
     def sign_compact_jws(self, payload: dict[str, Any]) -> str:
-        """Sign ``payload`` as an ES256 compact JWS (typ ``loket-cert+jwt``) for certificate QRs.
+        """Sign ``payload`` as an ES256 compact JWS (typ ``loket-cert+jwt``): a certificate seal.
 
         Anyone can check it offline against our published JWKS, picking the key by ``kid``.
         Verifiers must insist on typ ``loket-cert+jwt``; verify_access_token refuses this typ, so a

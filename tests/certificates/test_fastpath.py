@@ -26,6 +26,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from app.certificates.codes import display as display_code
 from app.certificates.fastpath import Stamper
 from app.certificates.issuer import CertificateIssuer
 from app.certificates.keys import init_chain, load_material
@@ -147,7 +148,7 @@ def test_text_is_extractable(produced):
         facts.service_name_id,
         facts.service_name_en,
         facts.approved_by,
-        facts.verification_code,
+        display_code(facts.verification_code),
         "Warung Makan Sederhana Bu Siti",
         "Kelurahan Senayan",
         "28 November 2026",
@@ -160,7 +161,7 @@ def test_text_is_extractable(produced):
 
 
 @needs_poppler
-@pytest.mark.parametrize("dpi", [150, 100])
+@pytest.mark.parametrize("dpi", [150, 100, 72])
 def test_qr_decodes_to_the_verify_url(produced, dpi, tmp_path):
     facts, pdf = produced
     assert decode_qr(pdf, dpi=dpi, tmp_path=tmp_path) == [facts.verify_url]
@@ -257,7 +258,8 @@ def test_a_second_certificate_of_the_same_shape_needs_no_layout(stamper, signer,
     other = make_facts(
         number="DPMPTSP/SKDU/2026/000124",
         holder_name="Budi Santoso",
-        verify_url=realistic_verify_url(seed=7),
+        verify_url=(url := realistic_verify_url(seed=7)),
+        verification_code=url.rsplit("/", 1)[1],
     )
     pdf = stamped(stamper, signer, other)
     assert stamper.layouts == before

@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from sqlmodel import select
 
+from app.certificates import codes
 from app.certificates.verify import check_pdf
 from app.models import Certificate
 from tests.certificates.pdfs import (
@@ -66,7 +67,7 @@ def _qr_url(pdf: bytes, tmp_path) -> str:
         [
             "pdftoppm",
             "-r",
-            "150",
+            "72",
             "-png",
             "-singlefile",
             str(tmp_path / "c.pdf"),
@@ -131,11 +132,15 @@ def test_qr_code_leads_to_a_page_that_tracks_revocation(world, approved, tmp_pat
     assert url.startswith("http://testserver/verify/")
     assert _page_status(world, url) == "valid"
 
-    # The token in the QR verifies offline with PyJWT against our published JWKS.
-    token = url.split("?t=", 1)[1]
+    # The QR holds only the verification URL; the seal in certificate.json verifies offline
+    # with PyJWT against our published JWKS.
+    code = urlsplit(url).path.rsplit("/", 1)[1]
+    assert url == f"http://testserver/verify/{code}"
+    token = check_pdf(pdf, material=world.runtime.certificates.material).attachment["seal"]
     jwks = jwt.PyJWKSet.from_dict(world.client.get("/.well-known/jwks.json").json())
     claims = jwt.decode(token, jwks[jwt.get_unverified_header(token)["kid"]], algorithms=["ES256"])
     assert claims["num"] == approved["number"] and claims["name"] == "Siti Rahmawati"
+    assert claims["code"] == code
 
     revoked = world.client.post(
         f"/api/v1/certificates/{approved['number']}/revoke",
@@ -145,7 +150,6 @@ def test_qr_code_leads_to_a_page_that_tracks_revocation(world, approved, tmp_pat
     assert revoked.status_code == 200, revoked.text
     assert revoked.json()["state"] == "revoked"
     assert _page_status(world, url) == "revoked"
-    code = urlsplit(url).path.rsplit("/", 1)[1]
     public = world.client.get(f"/api/v1/verify/{code}").json()
     assert public["status"] == "revoked" and public["holder_name_masked"] == "S*** R********"
     assert "nik" not in str(public).lower()
@@ -252,3 +256,29 @@ def test_with_a_timestamp_authority_certificates_are_pades_b_t(world):
     assert status.bottom_line
     assert status.timestamp_validity is not None and status.timestamp_validity.trusted
     assert check_pdf(pdf, material=world.runtime.certificates.material).authentic
+
+
+def test_the_code_is_crockford_and_read_in_any_spelling(world, approved, db):
+    with db() as session:
+        certificate = session.exec(select(Certificate)).one()
+        code = certificate.verification_code
+    assert codes.normalise(code) == code and len(code) == 20
+    sloppy = codes.display(code).lower().replace("0", "o").replace("1", "l")
+    for typed in (code, code.lower(), codes.display(code), sloppy):
+        answer = world.client.get(f"/api/v1/verify/{typed}")
+        assert answer.status_code == 200, typed
+        assert answer.json()["number"] == approved["number"]
+        assert world.client.get(f"/verify/{typed}").status_code == 200
+    typed = world.client.get("/verify", params={"code": sloppy}, follow_redirects=False)
+    assert typed.headers["location"] == f"/verify/{code}"
+
+
+def test_a_certificate_with_an_old_code_still_verifies(world, approved, db):
+    legacy = "Zk3xQ9_aLm2VbR7tYc0pWe4sHn1"  # secrets.token_urlsafe(20), as issued before
+    with db() as session:
+        certificate = session.exec(select(Certificate)).one()
+        certificate.verification_code = legacy
+        session.add(certificate)
+    assert world.client.get(f"/api/v1/verify/{legacy}").json()["number"] == approved["number"]
+    assert world.client.get(f"/verify/{legacy}?t=a.b.c").status_code == 200
+    assert world.client.get(f"/api/v1/verify/{legacy.upper()}").status_code == 404

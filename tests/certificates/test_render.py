@@ -13,9 +13,13 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+import segno
 import zxingcpp
 from PIL import Image
 
+from app.certificates import codes
+from app.certificates.codes import display as display_code
+from app.certificates.qr import ERROR_LEVEL
 from app.certificates.render import (
     CertificateFacts,
     CertificateRenderer,
@@ -43,21 +47,27 @@ def _url_safe(rng: random.Random, length: int) -> str:
     return "".join(rng.choice(URL_SAFE) for _ in range(length))
 
 
-def realistic_verify_url(*, seed: int = 1, jws_length: int = 300) -> str:
-    """A verify URL shaped like production: 160-bit code and an ES256 compact JWS."""
+def realistic_verify_url(*, seed: int = 1) -> str:
+    """A verify URL shaped like production: a 20-symbol Crockford code under the public URL."""
     rng = random.Random(seed)
-    # header.payload.signature; an ES256 signature is 64 bytes = 86 base64url characters.
-    payload = jws_length - 36 - 86 - 2
-    jws = ".".join(_url_safe(rng, n) for n in (36, payload, 86))
-    return f"https://perizinan.jakarta.go.id/verify/{_url_safe(rng, 27)}?t={jws}"
+    code = "".join(rng.choice(codes.ALPHABET) for _ in range(codes.LENGTH))
+    return f"https://perizinan.jakarta.go.id/verify/{code}"
+
+
+def realistic_seal(*, seed: int = 1, length: int = 300) -> str:
+    """An ES256 compact JWS as long as production's (header.payload.signature)."""
+    rng = random.Random(seed)
+    # An ES256 signature is 64 bytes = 86 base64url characters.
+    return ".".join(_url_safe(rng, n) for n in (36, length - 36 - 86 - 2, 86))
 
 
 def make_facts(**overrides: object) -> CertificateFacts:
     url = realistic_verify_url()
     facts = CertificateFacts(
         number="DPMPTSP/SKDU/2026/000123",
-        verification_code=url.split("/verify/")[1].split("?")[0],
+        verification_code=url.rsplit("/", 1)[1],
         verify_url=url,
+        seal=realistic_seal(),
         authority_name="Pemerintah Provinsi DKI Jakarta",
         department_name="Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
         service_code="SKDU",
@@ -163,7 +173,7 @@ def test_text_is_extractable(pdf_bytes: bytes, facts: CertificateFacts) -> None:
         facts.service_name_id,
         facts.service_name_en,
         facts.approved_by,
-        facts.verification_code,
+        display_code(facts.verification_code),
         "28 November 2026",
         "28 Agustus 2027",
         "28 August 2027",
@@ -194,8 +204,9 @@ def test_json_facts_carry_no_officer_and_no_nik(facts: CertificateFacts) -> None
     # Only the holder is named: the officer and any identity number stay out of the file.
     assert set(data) == {
         "schema", "number", "verification_code", "verify_url", "authority", "department",
-        "service", "holder_name", "fields", "issued_at", "valid_until",
+        "service", "holder_name", "fields", "issued_at", "valid_until", "seal",
     }  # fmt: skip
+    assert data["seal"] == facts.seal
     assert facts.approved_by not in json.dumps(data)
 
 
@@ -222,22 +233,30 @@ def test_holder_name_is_escaped_not_markup(renderer: CertificateRenderer) -> Non
 
 
 @needs_poppler
-@pytest.mark.parametrize("dpi", [150, 100])
+@pytest.mark.parametrize("dpi", [150, 100, 72])
 def test_qr_on_the_page_decodes_to_the_verify_url(
     pdf_bytes: bytes, facts: CertificateFacts, dpi: int, tmp_path: Path
 ) -> None:
-    assert len(facts.verify_url) > 350
     assert decode_qr(pdf_bytes, dpi=dpi, tmp_path=tmp_path) == [facts.verify_url]
+
+
+def test_the_qr_code_carries_only_the_short_verification_url(facts: CertificateFacts) -> None:
+    # 59 bytes for this public URL: a version-4 symbol (33 modules) at level M; the old URL with
+    # the seal in it (~418 bytes) needed version 15 (77 modules).
+    assert facts.verify_url == f"https://perizinan.jakarta.go.id/verify/{facts.verification_code}"
+    assert len(facts.verify_url.encode()) == 59
+    assert segno.make(facts.verify_url, error=ERROR_LEVEL, micro=False).version <= 4
+    assert facts.seal not in facts.verify_url
 
 
 @needs_poppler
 @pytest.mark.parametrize("seed", [2, 3])
-def test_qr_decodes_for_a_longer_token_at_100_dpi(
+def test_qr_decodes_at_72_dpi_for_other_codes(
     renderer: CertificateRenderer, seed: int, tmp_path: Path
 ) -> None:
-    url = realistic_verify_url(seed=seed, jws_length=400)
-    data = renderer.render(make_facts(verify_url=url))
-    assert decode_qr(data, dpi=100, tmp_path=tmp_path) == [url]
+    url = realistic_verify_url(seed=seed)
+    data = renderer.render(make_facts(verify_url=url, verification_code=url.rsplit("/", 1)[1]))
+    assert decode_qr(data, dpi=72, tmp_path=tmp_path) == [url]
 
 
 def test_long_values_stay_on_one_page(renderer: CertificateRenderer) -> None:
@@ -302,5 +321,7 @@ def test_format_date_uses_month_names_of_the_language() -> None:
 
 
 def test_verify_page_is_derived_from_the_qr_url() -> None:
-    url = "https://perizinan.jakarta.go.id/verify/abc?t=x.y.z"
+    url = "https://perizinan.jakarta.go.id/verify/7K3MQ9XA0T1VZ4HR8NWC"
     assert verify_page_url(url) == "https://perizinan.jakarta.go.id/verify"
+    old = "https://perizinan.jakarta.go.id/verify/abc?t=x.y.z"  # from before the short QR
+    assert verify_page_url(old) == "https://perizinan.jakarta.go.id/verify"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from tests.certificates.pdfs import append_content_edit
@@ -20,7 +22,13 @@ def certificate(world):
         f"/api/v1/certificates/{number}/pdf", headers=world.headers(citizen)
     )
     assert response.status_code == 200
-    return {"number": number, "pdf": response.content}
+    metadata = world.client.get(f"/api/v1/certificates/{number}", headers=world.headers(citizen))
+    return {
+        "number": number,
+        "pdf": response.content,
+        "path": urlsplit(metadata.json()["verification_url"]).path,
+        "officer": officer,
+    }
 
 
 def upload(client, data: bytes, name: str = "sertifikat.pdf"):
@@ -90,3 +98,48 @@ def test_uploading_a_genuine_pdf_in_the_browser(live_server, page, certificate, 
     assert status.get_attribute("data-status") == "valid"
     assert "SAH" in status.inner_text()
     screenshot(page, "verification")
+
+
+def _revoke(world, certificate) -> None:
+    revoked = world.client.post(
+        f"/api/v1/certificates/{certificate['number']}/revoke",
+        json={"reason": "Data usaha tidak benar"},
+        headers=world.headers(certificate["officer"]),
+    )
+    assert revoked.status_code == 200, revoked.text
+
+
+def test_a_valid_certificates_page_says_until_when(client, certificate):
+    page = soup(client.get(certificate["path"]))
+    assert page.find(attrs={"data-status": True})["data-status"] == "valid"
+    assert "Berlaku sampai" in page.get_text(" ")
+    assert page.find(attrs={"data-testid": "status-explained"}) is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "plainly", "as_if_valid"),
+    [
+        ("id", "Sertifikat ini tidak berlaku lagi: sudah dicabut pada", "Berlaku sampai"),
+        ("en", "This certificate is no longer valid: it was revoked on", "Valid until"),
+    ],
+)
+def test_a_revoked_certificate_says_plainly_it_is_no_longer_valid(
+    world, client, certificate, lang, plainly, as_if_valid
+):
+    _revoke(world, certificate)
+    headers = {"Accept-Language": lang}
+    qr_page = soup(client.get(certificate["path"], headers=headers))
+    token = csrf_of(client.get("/verify", headers=headers))
+    uploaded = client.post(
+        "/verify",
+        data={"csrf_token": token},
+        files={"file": ("sertifikat.pdf", certificate["pdf"], "application/pdf")},
+        headers=headers,
+    )
+    for page in (qr_page, soup(uploaded)):
+        assert page.find(attrs={"data-status": True})["data-status"] == "revoked"
+        said = page.find(attrs={"data-testid": "status-explained"}).get_text(" ", strip=True)
+        assert said.startswith(plainly)
+        text = page.get_text(" ")
+        assert as_if_valid not in text
+        assert ("SAH / BERLAKU" if lang == "id" else "VALID") not in text.replace("REVOKED", "")

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from app.certificates import views
+from app.certificates import codes, views
 from app.certificates.views import MAX_VERIFY_UPLOAD
 from app.errors import Msg, NotFound
 from app.http.deps import RuntimeDep, SessionDep, VerifyThrottled
@@ -30,7 +30,7 @@ TOO_LARGE = Msg(
 @router.get("/verify", response_class=HTMLResponse)
 def verify_form(web: WebDep, code: str | None = None) -> Response:
     """The upload form; with ``?code=`` (the second form) it leads to the code's own page."""
-    typed = _code_from(code or "")
+    typed = codes.from_typed(code or "")
     if typed:
         return see_other(web, f"/verify/{quote(typed, safe='')}")
     return _form(web, errors={})
@@ -61,12 +61,6 @@ def _form(web: WebContext, *, errors: dict, status_code: int = 200) -> Response:
         {"result": None, "errors": errors},
         status_code=status_code,
     )
-
-
-def _code_from(typed: str) -> str:
-    """The code itself, also when someone pastes the whole address printed under the QR."""
-    cleaned = typed.strip().rstrip("/")
-    return cleaned.rsplit("/", 1)[-1][:64]
 
 
 @router.get("/verify/{code}", response_class=HTMLResponse)
