@@ -306,10 +306,11 @@ def worker(
     import signal
     import threading
 
+    from app import logs
     from app.jobs import Schedule, background_jobs
     from app.notifications.dispatcher import Dispatcher
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(Settings().log_format)
     runtime = _runtime()
     dispatcher = Dispatcher(runtime.engine, runtime.settings)
     schedule = Schedule(background_jobs(runtime))
