@@ -31,32 +31,47 @@ from typing import Any, Literal
 
 LogFormat = Literal["json", "text", "auto"]
 
+# A NIK: 16 digits on their own. Written to start with ``\d`` (then the lookbehind checks the
+# character before it), so that the scan skips non-digits in C: 3x faster than ``\b\d{16}\b``.
+_NIK_PATTERN = r"\d(?<!\w\d)\d{15}(?!\w)"
+
 # The one redaction rule. Order matters: a JWT or bearer token is replaced whole before any
-# digits in it could look like a NIK.
+# digits in it could look like a NIK. Every line passes through it, so ``redact`` runs the
+# whole rule only on a line that holds an "@" or one of the keywords (a C-speed ``in``), and
+# else only its NIK part: the whole rule costs ~5x more per character.
 _SECRET = re.compile(
-    r"(?i:bearer)\s+[A-Za-z0-9._~+/=-]+"  # Authorization: Bearer <token>
-    r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"  # a JWT anywhere
-    r"|(?i:password|passwd|secret|token|nik)[\"']?\s*[:=]\s*[\"']?[^\s\"'&,;}]+"
-    r"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"  # e-mail
-    r"|(?<!\d)\d{16}(?!\d)"  # a NIK: 16 digits on their own
+    r"(?i:bearer)\s++[A-Za-z0-9._~+/=-]++"  # Authorization: Bearer <token>
+    r"|eyJ[A-Za-z0-9_-]++\.[A-Za-z0-9_-]++\.[A-Za-z0-9_-]*+"  # a JWT anywhere
+    r"|(?i:password|passwd|secret|token|nik)[\"']?\s*[:=]\s*[\"']?[^\s\"'&,;}]++"
+    r"|(?<![\w.+-])[\w.+-]++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)++"  # an e-mail address
+    r"|" + _NIK_PATTERN
 )
+_NIK = re.compile(_NIK_PATTERN)
+_KEYWORDS = ("bearer", "eyj", "password", "passwd", "secret", "token", "nik")
 REDACTED = "[redacted]"
 
 # An incoming X-Request-ID is kept when it looks like an id (a proxy's or a client's), so
 # that one request can be followed across systems; anything else is replaced by our own.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
-# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+# Attributes every LogRecord has; anything else on a record came from ``extra=``
+# (but uvicorn's ``color_message``, its message with terminal colours).
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
     "taskName",
+    "color_message",
 }
 
 
 def redact(text: str) -> str:
     """``text`` with NIKs, e-mail addresses, tokens and passwords replaced by ``[redacted]``."""
-    return _SECRET.sub(REDACTED, text)
+    if "@" in text:
+        return _SECRET.sub(REDACTED, text)
+    lowered = text.lower()
+    if any(keyword in lowered for keyword in _KEYWORDS):
+        return _SECRET.sub(REDACTED, text)
+    return _NIK.sub(REDACTED, text)
 
 
 @dataclass
