@@ -20,6 +20,10 @@ PASSWORD = "rahasia-panjang-sekali"
 
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
+    yield from captured_logs()
+
+
+def captured_logs() -> Iterator[io.StringIO]:
     """Everything logged at info and above while the test runs, as Loket's JSON lines."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
