@@ -24,6 +24,9 @@ services_cli = typer.Typer(help="Service catalogue.", no_args_is_help=True)
 audit_cli = typer.Typer(help="Audit trail.", no_args_is_help=True)
 workflows_cli = typer.Typer(help="Built-in workflows.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Certificate signing keys.", no_args_is_help=True)
+backup_cli = typer.Typer(
+    help="Backups: the database, the data directory and the signing keys.", no_args_is_help=True
+)
 clients_cli = typer.Typer(
     help="OAuth clients: other government systems, and apps acting for residents.",
     no_args_is_help=True,
@@ -36,6 +39,7 @@ for name, sub in (
     ("audit", audit_cli),
     ("workflows", workflows_cli),
     ("keys", keys_cli),
+    ("backup", backup_cli),
     ("clients", clients_cli),
 ):
     cli.add_typer(sub, name=name)
@@ -243,6 +247,45 @@ def audit_key() -> None:
     typer.echo(key.public_pem().rstrip())
 
 
+@backup_cli.command("create")
+def backup_create(directory: Annotated[Path, typer.Argument(file_okay=False)]) -> None:
+    """Back up the database (SQLite's online backup, or pg_dump), the data directory and the
+    key files into DIRECTORY (absent or empty), with a manifest of SHA-256 hashes."""
+    from app.backup import BackupError, create
+
+    try:
+        manifest = create(Settings(), directory)
+    except BackupError as error:
+        _fail(str(error))
+    typer.echo(
+        f"backed up the {manifest['database']['kind']} database and "
+        f"{len(manifest['files']) - 1} files to {directory}"
+    )
+
+
+@backup_cli.command("restore")
+def backup_restore(
+    directory: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
+    force: Annotated[
+        bool, typer.Option(help="overwrite a database with tables or a data directory with files")
+    ] = False,
+) -> None:
+    """Verify the backup in DIRECTORY against its manifest, then restore it into the configured
+    database and data directory (stop the servers and workers first)."""
+    from app.backup import BackupError, restore
+
+    try:
+        restored = restore(Settings(), directory, force=force)
+    except BackupError as error:
+        _fail(str(error))
+    for warning in restored.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(
+        f"restored the {restored.database} database and {restored.files} files; "
+        "run `loket db upgrade`, then `loket audit verify`"
+    )
+
+
 @workflows_cli.command("show")
 def workflows_show(name: str, lang: Annotated[str | None, typer.Option(help="id | en")] = None):
     """Print a workflow as a Mermaid state diagram (for docs and reviews)."""
@@ -306,10 +349,11 @@ def worker(
     import signal
     import threading
 
+    from app import logs
     from app.jobs import Schedule, background_jobs
     from app.notifications.dispatcher import Dispatcher
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(Settings().log_format)
     runtime = _runtime()
     dispatcher = Dispatcher(runtime.engine, runtime.settings)
     schedule = Schedule(background_jobs(runtime))

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     audit_checkpoint_minutes: float = 10.0
     auditor_email: str | None = None
 
+    # Log lines (app/logs.py): JSON objects, text, or auto (text on a terminal, else JSON).
+    log_format: Literal["json", "text", "auto"] = "auto"
+
     # GET /metrics answers loopback peers, and others only with this bearer token.
     metrics_token: SecretStr | None = None
 

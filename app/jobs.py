@@ -6,6 +6,9 @@ files a crash left half-received, the audit log's checkpoints, the deadline swee
 to run in several processes at once: a job claims what it works on in the database, so two
 workers never do the same item twice. A failing job is logged and tried again at its next
 turn; it never stops the others.
+
+Each run logs one line (app/logs.py) like a request's: its own id, the job, ok or failed, its
+duration, and how many items it handled where the job says.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from app import logs
 from app.audit import service as audit
-from app.cases.sweep import sweep
+from app.cases.sweep import SweepReport, sweep
 from app.certificates.service import store_unstored
 from app.db import transaction
 from app.models.base import utcnow
@@ -77,8 +82,32 @@ class Schedule:
         for job in self.jobs:
             if self.clock() < self._next[job.name]:
                 continue
-            try:
-                job.run()
-            except Exception:  # the database restarting, say: try again at the next turn
-                log.exception("background job %r failed", job.name)
+            run_job(job)
             self._next[job.name] = self.clock() + job.every_seconds
+
+
+def run_job(job: Job) -> None:
+    """Run ``job`` once under its own id, and log its line; a failure is logged, not raised."""
+    with logs.job_context():
+        started = time.perf_counter()
+        fields: dict[str, Any] = {"job": job.name}
+        try:
+            result = job.run()
+        except Exception:  # the database restarting, say: try again at the next turn
+            fields.update(status="failed", duration_ms=_ms_since(started))
+            log.exception("background job %r failed", job.name, extra=fields)
+            return
+        fields.update(status="ok", duration_ms=_ms_since(started), **_counts(result))
+        log.info("background job %r done", job.name, extra=fields)
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _counts(result: object) -> dict[str, int]:
+    if isinstance(result, SweepReport):
+        return {"items": len(result.items), "failed": result.failed}
+    if isinstance(result, int) and not isinstance(result, bool):
+        return {"items": result}
+    return {}

@@ -30,7 +30,7 @@ from app.api.webhooks import router as webhooks_router
 from app.config import Settings
 from app.db import ping
 from app.errors import DomainError
-from app.http import metrics, openapi, problems
+from app.http import metrics, openapi, problems, requestlog
 from app.http.front import HttpFront
 from app.notifications import outbox
 from app.oauth.service import OAuthError
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_middleware(
         HttpFront,
         max_body_bytes=runtime.settings.max_upload_bytes + BODY_MARGIN_BYTES,
-        observe=metrics.record_request,
+        observe=requestlog.observe,
         untimed=metrics.UNTIMED,
     )
     return app

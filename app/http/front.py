@@ -1,5 +1,6 @@
-"""What every HTTP request passes first: the default response headers, the body cap, and
-(except the probes) the measurement of its status and duration.
+"""What every HTTP request passes first: its request id (``X-Request-ID``, app/logs.py), the
+default response headers, the body cap, and (except the probes) the measurement of its status
+and duration (its metrics and its log line).
 
 One pure ASGI middleware does both, with everything that does not depend on the request
 (the headers to add, the 413 answers in each language) built once per process: two separate
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from time import perf_counter
 from typing import Any
 
+from app import logs
 from app.errors import Msg, PayloadTooLarge
 from app.files.uploads import format_mb
 from app.i18n import SUPPORTED, pick_language
@@ -36,6 +38,7 @@ DEFAULT_HEADERS: Headers = (
     (b"x-content-type-options", b"nosniff"),
     (b"cache-control", b"no-store"),
 )
+REQUEST_ID = b"x-request-id"
 
 
 # In HTTP/1.x a request without Content-Length or Transfer-Encoding has no body (RFC 9112,
@@ -68,7 +71,9 @@ class HttpFront:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-        elif self.observe is None or scope["path"] in self.untimed:
+            return
+        logs.begin_request(_header(scope, REQUEST_ID))
+        if self.observe is None or scope["path"] in self.untimed:
             await self.serve(scope, receive, send)
         else:
             await self.timed(scope, receive, send)
@@ -115,12 +120,18 @@ class HttpFront:
         # ASGI: response header names must be lowercased (Starlette does).
         present = [name for name, _ in headers]
         missing = [header for header in DEFAULT_HEADERS if header[0] not in present]
+        request_id = logs.current_request_id()
+        if request_id is not None and REQUEST_ID not in present:
+            missing.append((REQUEST_ID, request_id.encode("ascii")))
         return {**start, "headers": [*headers, *missing]} if missing else start
 
     async def refuse(self, scope: Scope, send: Send) -> None:
         """Send the complete 413 answer, in the caller's language."""
         headers, body = self._too_large[_lang(scope)]
-        await send({"type": "http.response.start", "status": 413, "headers": list(headers)})
+        start = self.with_defaults(
+            {"type": "http.response.start", "status": 413, "headers": headers}
+        )
+        await send(start)
         await send({"type": "http.response.body", "body": body})
 
 
@@ -186,10 +197,15 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 def _lang(scope: Scope) -> str:
+    value = _header(scope, b"accept-language")
+    return pick_language(value)
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope.get("headers", ()):
-        if name.lower() == b"accept-language":
-            return pick_language(value.decode("latin-1"))
-    return pick_language(None)
+        if name.lower() == wanted:
+            return value.decode("latin-1")
+    return None
 
 
 def _too_large_answer(lang: str, max_body_bytes: int) -> tuple[Headers, bytes]:

@@ -47,6 +47,10 @@ class ProblemDetails(BaseModel):
     errors: list[FieldProblem] | None = Field(
         None, description="one entry per refused field (validation)"
     )
+    request_id: str | None = Field(
+        None,
+        description="the request's id, also in the X-Request-ID header and the server's log",
+    )
 
 
 class OAuthErrorBody(BaseModel):

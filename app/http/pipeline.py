@@ -24,6 +24,7 @@ from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from app import logs
 from app.config import Settings
 from app.db import transaction
 from app.errors import Msg, NotAuthenticated
@@ -150,6 +151,7 @@ async def get_caller(request: Request) -> Pipeline:
     client's request counts against its rate limit even when its body is refused)."""
     runtime: Runtime = request.app.state.runtime
     claims = runtime.tokens.verify_access_token(bearer_token(request))  # CPU only, cached
+    logs.note_actor(claims.subject)  # a user's or a machine client's id, for the log line
     if is_client_token(claims):
         await run_in_threadpool(throttle_client, runtime, claims)
     return Pipeline(request, claims)

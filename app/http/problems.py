@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import get_route_path
 
+from app import logs
 from app.errors import DomainError, Msg
 from app.i18n import pick_language
 
@@ -74,6 +75,13 @@ def problem(
         body["detail"] = detail.in_lang(lang)
     if errors:
         body["errors"] = errors
+    request_id = logs.current_request_id()
+    if request_id is not None:
+        # An extension member (RFC 9457, 3.2): what a caller quotes to the help desk, and
+        # what finds the request's log lines. In the header too: a 500 is answered outside
+        # the middleware that adds it to every other response.
+        body["request_id"] = request_id
+        headers = {**(headers or {}), "X-Request-ID": request_id}
     return ProblemResponse(body, status_code=status, headers=headers)
 
 

@@ -28,6 +28,7 @@ from app.config import Settings
 from app.errors import Msg
 from app.http.front import DEFAULT_HEADERS
 from app.i18n import pick_language
+from app.logs import logging_config
 
 log = logging.getLogger("loket")
 
@@ -53,6 +54,9 @@ def server_options(settings: Settings, *, host: str, port: int, workers: int) ->
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": list(trusted),
         "log_level": "info",
+        # Loket's own format in every worker; its per-request lines replace the access log.
+        "log_config": logging_config(settings.log_format),
+        "access_log": False,
         # uvicorn kills a worker that does not answer its supervisor's ping within this time;
         # the default 5 s is less than a worker's start-up (imports, keys) on a busy machine.
         "timeout_worker_healthcheck": WORKER_PING_SECONDS,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from email.message import EmailMessage
 from functools import partial
 from typing import Any
 
+from app import logs
 from app.config import Settings
 from app.db import Engine, Row, transaction
 from app.models.base import utcnow
@@ -82,10 +84,12 @@ class Dispatcher:
             if message.subscription_id in failing:
                 self._release([message], retry_at=self._retry_at(1))
                 continue
-            outcome = self._attempt(message, targets)
-            if outcome.error and message.subscription_id:
-                failing.add(message.subscription_id)
-            self._record(message, outcome)
+            with logs.job_context():  # the id of this delivery's log lines
+                started = time.perf_counter()
+                outcome = self._attempt(message, targets)
+                if outcome.error and message.subscription_id:
+                    failing.add(message.subscription_id)
+                self._record(message, outcome, seconds=time.perf_counter() - started)
             tried += 1
         return tried
 
@@ -158,19 +162,31 @@ class Dispatcher:
             resolver=self.resolver,
         )
 
-    def _record(self, message: Row, outcome: Outcome) -> None:
+    def _record(self, message: Row, outcome: Outcome, *, seconds: float) -> None:
+        fields = {
+            "job": "outbox",
+            "kind": message.kind,
+            "message_id": str(message.id),
+            "attempt": message.attempts,
+            "duration_ms": round(seconds * 1000, 2),
+        }
         with transaction(self.engine) as session:
             if outcome.error is None:
                 repository.mark_sent(session, message_id=message.id, now=self.clock())
-                return
-            give_up = outcome.permanent or message.attempts >= self.settings.outbox_max_attempts
-            repository.mark_failed(
-                session,
-                message_id=message.id,
-                attempts=message.attempts,
-                error=outcome.error[:MAX_ERROR_CHARS],
-                retry_at=None if give_up else self._retry_at(message.attempts),
+            else:
+                give_up = outcome.permanent or message.attempts >= self.settings.outbox_max_attempts
+                repository.mark_failed(
+                    session,
+                    message_id=message.id,
+                    attempts=message.attempts,
+                    error=outcome.error[:MAX_ERROR_CHARS],
+                    retry_at=None if give_up else self._retry_at(message.attempts),
+                )
+        if outcome.error is None:
+            log.info(
+                "outbox: %s %s sent", message.kind, message.id, extra={**fields, "status": "sent"}
             )
+            return
         # E-mail server answers may quote the recipient's address: only last_error keeps them.
         shown = outcome.error if message.kind == "webhook" else "see last_error"
         log.warning(
@@ -180,6 +196,7 @@ class Dispatcher:
             message.attempts,
             " (dead)" if give_up else "",
             shown,
+            extra={**fields, "status": "dead" if give_up else "failed"},
         )
 
     def _retry_at(self, attempts: int) -> datetime:

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
+from app import logs
 from app.accounts import sessions
 from app.accounts.principal import ADMIN, CITIZEN, OFFICER, Principal
 from app.db import transaction
@@ -94,6 +95,8 @@ def web_context(request: Request) -> WebContext:
         # Its own short transaction: the page's transaction may be a read-only one.
         with transaction(runtime.engine) as session:
             active = sessions.load(session, runtime.settings, token)
+        if active is not None and active.user is not None:
+            logs.note_actor(active.user.id)
     context = WebContext(
         request=request, runtime=runtime, lang=page_language(request), active=active
     )

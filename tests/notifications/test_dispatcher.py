@@ -24,6 +24,7 @@ from app.main import create_app
 from app.models import OutboxMessage, WebhookSubscription
 from app.notifications.dispatcher import Dispatcher
 from tests.notifications.helpers import Receiver, messages, put_messages, subscribe
+from tests.test_logs import captured_logs, parsed
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -68,6 +69,35 @@ def test_a_receiver_failing_twice_gets_the_message_later(world, receiver, clock)
     assert {r.webhook_id for r in receiver.requests} == {str(message.id)}
     for received in receiver.requests:
         assert received.verified(subscription.secret)["type"] == "application.submitted"
+
+
+@pytest.fixture
+def log_lines():
+    yield from captured_logs()
+
+
+def test_each_delivery_logs_one_structured_line(world, receiver, clock, log_lines):
+    engine, settings = world.runtime.engine, world.runtime.settings
+    subscribe(engine, receiver.url, ("application.submitted",))
+    receiver.statuses = [500]
+    world.submitted(world.user("citizen"))
+    dispatcher = Dispatcher(engine, settings, clock=clock)
+    assert dispatcher.run_once() == 1
+    clock.advance(settings.outbox_backoff_seconds * 1.11)
+    assert dispatcher.run_once() == 1
+
+    [message] = messages(engine)
+    failed, sent = [line for line in parsed(log_lines) if line["logger"] == "loket.outbox"]
+    assert (failed["status"], failed["attempt"], failed["level"]) == ("failed", 1, "warning")
+    assert (sent["status"], sent["attempt"], sent["level"]) == ("sent", 2, "info")
+    for line in (failed, sent):
+        assert (line["job"], line["kind"], line["message_id"]) == (
+            "outbox",
+            "webhook",
+            str(message.id),
+        )
+        assert line["duration_ms"] >= 0
+    assert failed["request_id"] != sent["request_id"]
 
 
 def test_dead_after_max_attempts_listed_and_resent_by_the_cli(world, receiver, clock, loket):
