@@ -4,15 +4,12 @@ same answer whether the address has an account, one use, 30 minutes, every sessi
 from __future__ import annotations
 
 import re
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import select
@@ -22,54 +19,27 @@ from app.models import OutboxMessage, PasswordReset, RefreshToken
 from app.models.base import utcnow
 from app.notifications.dispatcher import Dispatcher
 from tests.factories import PASSWORD
+from tests.web.mail import Inbox, mail_settings, running_inbox
 from tests.web.pages import csrf_of, post_form, sign_in, soup
 
 NEW_PASSWORD = "sate padang pedas sekali"
 
 
-class Inbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        self.received.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler, port = Inbox(), _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+    yield from running_inbox()
 
 
 @pytest.fixture
 def settings(settings, inbox) -> Settings:
-    return settings.model_copy(
-        update={
-            "smtp_host": "127.0.0.1",
-            "smtp_port": inbox[1],
-            "smtp_starttls": False,
-            "mail_from": "Loket DKI <no-reply@loket.jakarta.go.id>",
-            "public_base_url": "http://loket.example.id",
-        }
+    return mail_settings(settings, inbox[1]).model_copy(
+        update={"public_base_url": "http://loket.example.id"}
     )
 
 
-def deliver(world, inbox: Inbox) -> list[tuple[list[str], EmailMessage]]:
+def deliver(world, mailbox: Inbox) -> list[tuple[list[str], EmailMessage]]:
     Dispatcher(world.runtime.engine, world.runtime.settings).run_once()
-    return inbox.received
+    return mailbox.received
 
 
 def link_in(mail: EmailMessage) -> str:
