@@ -2,8 +2,8 @@
 
 Asking for a link and getting no account behind the address look the same from outside; the
 e-mail goes through the outbox like every other, so it leaves after the request's transaction
-commits and is retried if the mail server is down. The outbox keeps the link until it is sent:
-it works for LOKET_PASSWORD_RESET_MINUTES and once, and the table of links keeps only hashes.
+commits and is retried if the mail server is down. The outbox keeps the link only until it is
+sent (``email.SECRET_FIELDS``); the table of links keeps only hashes.
 """
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ CERTIFICATE_PATH = "/my/applications/{id}/certificate"
 API_CERTIFICATE_PATH = "/api/v1/certificates/{number}/pdf"
 VERIFY_PATH = "/verify/{code}"
 RESET_PATH = "/password/reset?token={token}"
+# Payload fields that are secrets: the outbox forgets them once the message is sent.
+SECRET_FIELDS = frozenset({"reset_token"})
 
 
 class PermanentMailError(Exception):

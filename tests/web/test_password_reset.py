@@ -104,6 +104,8 @@ def test_a_password_is_reset_through_the_link_in_the_mail(world, app, client, db
     with db() as session:
         stored = session.exec(select(PasswordReset)).one()
         assert token not in stored.token_hash and len(stored.token_hash) == 64  # a hash only
+        sent = session.exec(select(OutboxMessage)).one()
+        assert sent.status == "sent" and token not in str(sent.payload)  # forgotten once sent
 
     weak = set_password(client, path, "12345678")
     assert weak.status_code == 422
