@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # Failures per account from every address together (a botnet) before devices the account
     # has not signed in with wait too; known devices do not. NIST SP 800-63B's ceiling is 100.
     login_account_free_failures: int = 100
+    # A password-reset link works once, for this long. Requests for one address (account or
+    # not) are throttled like logins: this many are free, then each further one waits longer.
+    password_reset_minutes: int = 30
+    password_reset_free_requests: int = 3
 
     # Web sessions end after this much inactivity, and in any case this long after login.
     session_idle_minutes: int = 30

@@ -36,7 +36,7 @@ from app.notifications import outbox
 from app.oauth.service import OAuthError
 from app.portal.routes import web_routers
 from app.runtime import Runtime, build_runtime
-from app.web.context import LoginRequired
+from app.web.context import LoginRequired, PasswordChangeRequired
 from app.web.errors import for_pages
 from app.workflow.calendar import default_calendar
 
@@ -189,4 +189,5 @@ def _add_error_handlers(app: FastAPI) -> None:
     # Starlette types handlers as taking any Exception; this one only gets OAuthError.
     app.add_exception_handler(OAuthError, oauth_error_handler)  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, for_pages(None))
+    app.add_exception_handler(PasswordChangeRequired, for_pages(None))
     app.add_exception_handler(Exception, for_pages(problems.unhandled_error_handler))

@@ -1,4 +1,5 @@
-"""Queries for accounts: users, departments, login throttles, known devices, web sessions."""
+"""Queries for accounts: users, departments, login throttles, known devices, web sessions,
+password resets."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from app.models import (
     KeptForm,
     LoginDevice,
     LoginThrottle,
+    PasswordReset,
     RefreshToken,
     User,
     WebSession,
@@ -214,3 +216,38 @@ def kept_form(session: Session, token_hash: str, *, now: datetime) -> KeptForm |
 
 def delete_kept_form(session: Session, record: KeptForm) -> None:
     session.delete(record)
+
+
+# Password resets
+
+
+def insert_password_reset(session: Session, record: PasswordReset) -> None:
+    session.add(record)
+
+
+def password_reset(session: Session, token_hash: str) -> PasswordReset | None:
+    return session.get(PasswordReset, token_hash)
+
+
+def use_password_reset(session: Session, token_hash: str, *, now: datetime) -> bool:
+    """Mark a live reset used; False when it was used (perhaps a moment ago) or has expired.
+    One UPDATE, so two tabs posting the same link cannot both get through."""
+    used = session.execute(
+        update(PasswordReset)
+        .where(
+            col(PasswordReset.token_hash) == token_hash,
+            col(PasswordReset.used_at).is_(None),
+            col(PasswordReset.expires_at) > now,
+        )
+        .values(used_at=now)
+    )
+    return rowcount(used) == 1
+
+
+def end_password_resets_of(session: Session, user_id: uuid.UUID, *, now: datetime) -> None:
+    """Every link still open for an account stops working (its password just changed)."""
+    session.execute(
+        update(PasswordReset)
+        .where(col(PasswordReset.user_id) == user_id, col(PasswordReset.used_at).is_(None))
+        .values(used_at=now)
+    )

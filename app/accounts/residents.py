@@ -57,4 +57,6 @@ def create_resident(
         email=email, full_name=full_name, nik=nik, phone=phone, password=password, language="id"
     )
     user = accounts_service.register_citizen(session, passwords=passwords, request=request)
+    user.must_change_password = True  # the officer saw it: the resident chooses their own
+    repository.save_user(session, user)
     return user, password

@@ -15,6 +15,7 @@ from app.config import Settings
 from app.db import Session
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error
 from app.models import Department, User
+from app.models.base import utcnow
 
 ROLES = (CITIZEN, OFFICER, ADMIN)
 LANGUAGES = ("id", "en")
@@ -225,7 +226,9 @@ def change_password(
     if problems:
         raise ValidationFailed(errors=[FieldError("new_password", p) for p in problems])
     user.password_hash = passwords.hash(new)
+    user.must_change_password = False
     repository.save_user(session, user)
+    repository.end_password_resets_of(session, user.id, now=utcnow())
     repository.revoke_refresh_tokens(session, user_id=user.id)
     devices.forget_all(session, user=user)
     return user

@@ -64,6 +64,17 @@ def limits_for(
     return Limits(rows, (pair, ceiling))
 
 
+def reset_limits(*, email: str, ip: str | None, settings: Settings) -> Limits:
+    """The rows a password-reset request counts against: the address typed (account or not,
+    so that nobody can flood one inbox) and the network address (many times as many: a
+    carrier-grade NAT). A request is never "successful": nothing clears them but time."""
+    free = settings.password_reset_free_requests
+    rows = {f"reset:{_digest(email.strip().lower())}": free}
+    if ip:
+        rows[f"reset-ip:{ip[:64]}"] = free * IP_FREE_FAILURE_FACTOR * 5
+    return Limits(rows, ())
+
+
 def ensure_allowed(session: Session, *, limits: Limits, now: datetime | None = None) -> None:
     """Refuse the attempt with 429 and Retry-After while any of its rows is still waiting."""
     now = now or utcnow()
@@ -82,6 +93,11 @@ def ensure_allowed(session: Session, *, limits: Limits, now: datetime | None = N
 
 def record_failure(session: Session, *, limits: Limits, settings: Settings) -> None:
     LOGIN_FAILURES.inc()
+    record_request(session, limits=limits, settings=settings)
+
+
+def record_request(session: Session, *, limits: Limits, settings: Settings) -> None:
+    """Count an attempt against each row; past its free ones, the next attempt waits."""
     now = utcnow()
     for key, free in limits.free.items():
         failures = repository.count_login_failure(

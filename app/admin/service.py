@@ -153,6 +153,15 @@ def officer_department(session: Session, *, principal: Principal, user_id: uuid.
     return _department_of(session, _officer(session, user_id))
 
 
+def officer_account(
+    session: Session, *, principal: Principal, user_id: uuid.UUID
+) -> tuple[User, Department]:
+    """An officer and their department, as an admin sees them before changing the account."""
+    require_admin(principal)
+    officer = _officer(session, user_id)
+    return officer, _department_of(session, officer)
+
+
 def _officer(session: Session, user_id: uuid.UUID) -> User:
     user = accounts_repo.user_by_id(session, user_id)
     if user is None or user.role != OFFICER:

@@ -1,6 +1,13 @@
 """Every table, imported in one place so that Alembic's metadata sees them all."""
 
-from app.models.accounts import Department, LoginDevice, LoginThrottle, RefreshToken, User
+from app.models.accounts import (
+    Department,
+    LoginDevice,
+    LoginThrottle,
+    PasswordReset,
+    RefreshToken,
+    User,
+)
 from app.models.applications import Application
 from app.models.audit import AuditCheckpoint, AuditLeaf, AuditState
 from app.models.cases import Case, Document, Event, ReferenceCounter
@@ -40,6 +47,7 @@ __all__ = [
     "OAuthClient",
     "OAuthGrant",
     "OutboxMessage",
+    "PasswordReset",
     "RateLimit",
     "RefreshToken",
     "RevokedToken",

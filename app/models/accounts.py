@@ -36,7 +36,22 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     language: str = Field(default="id", max_length=2)
     is_active: bool = Field(default=True)
+    # A password someone else chose (the counter's one-time password): replaced at first sign-in.
+    must_change_password: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A password-reset link sent by e-mail: only the token's hash is kept; it works once,
+    until ``expires_at`` (LOKET_PASSWORD_RESET_MINUTES)."""
+
+    __tablename__ = "password_resets"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
 
 
 class LoginThrottle(SQLModel, table=True):

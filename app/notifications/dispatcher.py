@@ -173,6 +173,13 @@ class Dispatcher:
         with transaction(self.engine) as session:
             if outcome.error is None:
                 repository.mark_sent(session, message_id=message.id, now=self.clock())
+                if message.kind == "email" and email.SECRET_FIELDS & message.payload.keys():
+                    repository.forget_payload_fields(
+                        session,
+                        message_id=message.id,
+                        payload=message.payload,
+                        fields=email.SECRET_FIELDS,
+                    )
             else:
                 give_up = outcome.permanent or message.attempts >= self.settings.outbox_max_attempts
                 repository.mark_failed(

@@ -26,6 +26,9 @@ APPLICATION_PATH = "/my/applications/{id}"
 CERTIFICATE_PATH = "/my/applications/{id}/certificate"
 API_CERTIFICATE_PATH = "/api/v1/certificates/{number}/pdf"
 VERIFY_PATH = "/verify/{code}"
+RESET_PATH = "/password/reset?token={token}"
+# Payload fields that are secrets: the outbox forgets them once the message is sent.
+SECRET_FIELDS = frozenset({"reset_token"})
 
 
 class PermanentMailError(Exception):
@@ -49,6 +52,8 @@ def links(payload: dict[str, Any], *, public_base_url: str) -> dict[str, str]:
     and comes back), and on approval the certificate download and its public verification."""
     base = public_base_url.rstrip("/")
     found: dict[str, str] = {}
+    if "reset_token" in payload:
+        found["reset_url"] = base + RESET_PATH.format(token=quote(payload["reset_token"], safe=""))
     application_id = payload.get("application_id")  # absent in messages queued before 0.2
     if application_id:
         found["application_url"] = base + APPLICATION_PATH.format(id=application_id)

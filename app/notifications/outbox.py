@@ -109,6 +109,18 @@ def enqueue(
     return len(rows)
 
 
+def enqueue_email(session: Session, *, event_type: str, email: EmailDraft) -> None:
+    """Queue one e-mail that is no public event (a person's own account): no webhook hears it."""
+    row = _message(
+        kind="email",
+        event_type=event_type,
+        payload={"template": email.template, **email.context},
+        now=utcnow(),
+        recipient=email.recipient,
+    )
+    repository.insert_messages(session, [row])
+
+
 def _message(*, kind: str, event_type: str, payload: dict, now: datetime, **target) -> dict:
     # Every column spelled out: a Core bulk INSERT does not run the model's default factories.
     return {

@@ -141,6 +141,19 @@ def mark_sent(session: Session, *, message_id: uuid.UUID, now: datetime) -> None
     )
 
 
+def forget_payload_fields(
+    session: Session, *, message_id: uuid.UUID, payload: dict[str, Any], fields: frozenset[str]
+) -> None:
+    """Keep a sent message without ``fields`` (secrets such as a password-reset link)."""
+    kept = {key: value for key, value in payload.items() if key not in fields}
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .values(payload=kept)
+        .execution_options(**_CORE)
+    )
+
+
 def mark_failed(
     session: Session,
     *,

@@ -13,6 +13,7 @@ from app.errors import DomainError, Msg
 from app.http.deps import RegistrationThrottled, SessionDep
 from app.models import User
 from app.web.context import FormDep, SignedInDep, WebContext, WebDep, safe_next
+from app.web.errors import FIRST_PASSWORD_URL
 from app.web.pages import field_messages, page, see_other
 
 router = APIRouter(tags=["web: accounts"], include_in_schema=False)
@@ -30,7 +31,16 @@ def home_of(user: User) -> str:
 def login_page(web: WebDep, next: str | None = None) -> Response:
     if web.user is not None:
         return see_other(web, safe_next(next, home_of(web.user)))
-    return page(web, "auth/login.html", {"next": safe_next(next, ""), "values": {}, "errors": {}})
+    return page(
+        web,
+        "auth/login.html",
+        {
+            "next": safe_next(next, ""),
+            "values": {},
+            "errors": {},
+            "reset": "reset" in web.request.query_params,
+        },
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -54,7 +64,10 @@ def login(request: Request, web: WebDep, form: FormDep) -> Response:
     if active is None or active.user is None:
         return _login_again(web, email, next_url, {"form": REFUSED.in_lang(web.lang)}, 400)
     web.signed_in(active)
-    return _with_device_cookie(web, see_other(web, next_url or home_of(active.user)), active)
+    # A password someone else chose (at the counter) is replaced before anything else.
+    target = FIRST_PASSWORD_URL if active.user.must_change_password else None
+    target = target or next_url or home_of(active.user)
+    return _with_device_cookie(web, see_other(web, target), active)
 
 
 def _login_again(web: WebContext, email: str, next_url: str, errors: dict, status: int):

@@ -14,6 +14,7 @@ def web_routers() -> list[APIRouter]:
     from app.portal.complaints.public_pages import router as public_reports
     from app.portal.complaints.resident import router as complaints
     from app.portal.officer.routes import router as officer
+    from app.portal.passwords import router as passwords
     from app.portal.public.catalogue import router as catalogue
     from app.portal.public.home import router as home
     from app.portal.public.stats import router as stats
@@ -22,6 +23,7 @@ def web_routers() -> list[APIRouter]:
     return [
         home,
         account,
+        passwords,
         apps,
         catalogue,
         citizen,

@@ -36,6 +36,15 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
+class PasswordChangeRequired(Exception):
+    """The account's password was chosen by someone else (the counter's one-time password):
+    every signed-in page sends the person to choose their own first."""
+
+
+# Where an account that must change its password may go (signing out needs no account).
+PASSWORD_CHANGE_PATHS = ("/account", "/account/password")
+
+
 class CsrfRejected(DomainError):
     status = 403
     slug = "csrf-rejected"
@@ -110,6 +119,8 @@ WebDep = Annotated[WebContext, Depends(web_context)]
 def _signed_in(context: WebDep) -> WebContext:
     if context.user is None:
         raise LoginRequired(_here(context.request))
+    if context.user.must_change_password and context.request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     return context
 
 

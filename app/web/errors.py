@@ -14,18 +14,20 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from app.errors import DomainError, Msg
 from app.http.problems import http_exception_headers
 from app.web import kept
-from app.web.context import LoginRequired
+from app.web.context import LoginRequired, PasswordChangeRequired
 from app.web.pages import error_page, is_page_request, login_redirect
 
 log = logging.getLogger("loket")
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 E = TypeVar("E", bound=Exception)
+
+FIRST_PASSWORD_URL = "/account?first=1"
 
 HTTP_TITLES = {
     404: Msg("Halaman tidak ditemukan", "Page not found"),
@@ -37,6 +39,8 @@ def page_for(request: Request, exc: Exception) -> Response:
     """The error page for ``exc``."""
     if isinstance(exc, LoginRequired):
         return login_redirect(request, exc.next_url)
+    if isinstance(exc, PasswordChangeRequired):
+        return RedirectResponse(FIRST_PASSWORD_URL, status_code=303)
     if isinstance(exc, DomainError):
         return error_page(
             request, status=exc.status, title=exc.title, detail=exc.detail, headers=exc.headers

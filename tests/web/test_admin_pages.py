@@ -96,7 +96,7 @@ def test_disabling_an_officer_ends_their_session_and_api_access(world, app, clie
     answer = post_form(
         client,
         f"/admin/officers/{officer.id}/active",
-        {"active": "false"},
+        {"active": "false", "confirm": "yes"},  # tests/web/test_confirmations.py asks first
         csrf_from="/admin/departments/DINASA",
     )
     assert answer.headers["location"] == "/admin/departments/DINASA?done=officer-disabled"
@@ -129,7 +129,7 @@ def test_deactivating_a_service_hides_it_and_refuses_new_applications(world, cli
     answer = post_form(
         client,
         "/admin/services/SIMPLE/active",
-        {"active": "false"},
+        {"active": "false", "confirm": "yes"},
         csrf_from="/admin/services/SIMPLE",
     )
     assert answer.headers["location"] == "/admin/services/SIMPLE?done=deactivated"

@@ -42,7 +42,9 @@ def apply_and_submit(page, base: str) -> str:
     return page.url.split("?")[0].split("#")[0]
 
 
-def officer_acts(page, base: str, reference: str, button: str, comment: str | None = None):
+def officer_acts(
+    page, base: str, reference: str, button: str, comment: str | None = None, confirm: str = ""
+):
     page.goto(f"{base}/officer?q={reference}")
     page.get_by_role("link", name=reference).click()
     page.wait_for_load_state()
@@ -51,6 +53,9 @@ def officer_acts(page, base: str, reference: str, button: str, comment: str | No
         form.locator("textarea").fill(comment)
     form.get_by_role("button", name=button).click()
     page.wait_for_load_state()
+    if confirm:  # an irreversible step asks on a page of its own
+        page.get_by_role("button", name=confirm).click()
+        page.wait_for_load_state()
     return page.get_by_test_id("state").inner_text()
 
 
@@ -92,7 +97,8 @@ def test_the_whole_journey_on_a_two_level_service(live_server, browser, page, wo
     assert verified == "Terverifikasi, menunggu persetujuan"
     sign_out(page)
     sign_in(page, live_server, approver.email)
-    assert officer_acts(page, live_server, reference, "Setujui") == "Disetujui"
+    approved = officer_acts(page, live_server, reference, "Setujui", confirm="Ya, setujui")
+    assert approved == "Disetujui"
     sign_out(page)
 
     sign_in(page, live_server, "wulan@example.id", "nasi uduk betawi enak")
@@ -116,7 +122,12 @@ def test_the_whole_journey_on_a_two_level_service(live_server, browser, page, wo
     sign_in(page, live_server, approver.email)
     assert (
         officer_acts(
-            page, live_server, reference, "Cabut izin", "Usaha tidak lagi beroperasi di alamat ini."
+            page,
+            live_server,
+            reference,
+            "Cabut izin",
+            "Usaha tidak lagi beroperasi di alamat ini.",
+            confirm="Ya, cabut izin",
         )
         == "Izin dicabut"
     )

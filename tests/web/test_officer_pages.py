@@ -206,7 +206,7 @@ def test_reject_without_a_reason_keeps_the_form_with_an_error(client, world, peo
 
     done = client.post(
         f"/officer/applications/{application['id']}/act",
-        data=act_form(page, "reject") | {"comment": "Data usaha\r\ntidak sah"},
+        data=act_form(page, "reject") | {"comment": "Data usaha\r\ntidak sah", "confirm": "yes"},
         follow_redirects=False,
     )
     assert done.status_code == 303

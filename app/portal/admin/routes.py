@@ -13,9 +13,10 @@ from pydantic import ValidationError
 
 from app.admin import service
 from app.admin.schemas import DepartmentCreate, OfficerCreate
-from app.errors import DomainError
+from app.errors import DomainError, Msg
 from app.http.deps import SessionDep
 from app.portal.admin.system import router as system_router
+from app.web.confirm import Confirmation, confirm_page, confirmed
 from app.web.context import AdminDep, FormDep, WebContext
 from app.web.pages import field_messages, page, see_other
 
@@ -23,6 +24,19 @@ router = APIRouter(tags=["web: admin"], include_in_schema=False)
 router.include_router(system_router)
 
 OFFICER_FIELDS = ("email", "full_name")
+
+DISABLE_OFFICER = Confirmation(
+    Msg("Nonaktifkan akun petugas ini?", "Deactivate this officer's account?"),
+    Msg(
+        "Petugas langsung keluar dari semua perangkat, akses API-nya berhenti, dan ia tidak dapat "
+        "masuk lagi sampai akunnya diaktifkan kembali. Berkas yang sedang ia pegang tetap "
+        "tercatat atas namanya sampai dialihkan.",
+        "The officer is signed out on every device at once, their API access stops, and they "
+        "cannot sign in again until the account is activated again. Files they hold stay in "
+        "their name until reassigned.",
+    ),
+    Msg("Ya, nonaktifkan", "Yes, deactivate"),
+)
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -167,6 +181,16 @@ def officer_active(
     web: AdminDep, form: FormDep, session: SessionDep, user_id: uuid.UUID
 ) -> Response:
     active = form.get("active") == "true"
+    if not active and not confirmed(form):
+        officer, home = service.officer_account(session, principal=web.principal, user_id=user_id)
+        return confirm_page(
+            web,
+            DISABLE_OFFICER,
+            action=f"/admin/officers/{user_id}/active",
+            fields={"active": "false"},
+            back=f"/admin/departments/{home.code}",
+            subject=f"{officer.full_name} · {officer.email} · {home.name}",
+        )
     department = service.set_officer_active(
         session, principal=web.principal, user_id=user_id, active=active
     )

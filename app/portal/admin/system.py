@@ -10,14 +10,26 @@ from pydantic import ValidationError
 
 from app.admin import service
 from app.admin.schemas import AppClientCreate, ClientCreate
-from app.errors import DomainError
+from app.errors import DomainError, Msg
 from app.http.deps import SessionDep
 from app.oauth.clients import APP_SCOPES, CLIENT_SCOPES
 from app.portal.admin import diagram
+from app.web.confirm import Confirmation, confirm_page, confirmed
 from app.web.context import AdminDep, FormDep, WebContext
 from app.web.pages import field_messages, page, see_other
 
 router = APIRouter(include_in_schema=False)
+
+STOP_SERVICE = Confirmation(
+    Msg("Hentikan layanan ini?", "Stop offering this service?"),
+    Msg(
+        "Layanan hilang dari katalog dan tidak menerima permohonan baru sejak saat ini. "
+        "Permohonan yang sudah dimulai tetap diproses. Layanan dapat ditawarkan lagi nanti.",
+        "The service leaves the catalogue and takes no new applications from now on. "
+        "Applications already started carry on. The service can be offered again later.",
+    ),
+    Msg("Ya, hentikan layanan", "Yes, stop the service"),
+)
 
 
 @router.get("/admin/services", response_class=HTMLResponse)
@@ -50,6 +62,17 @@ def _drawing(web: WebContext, version: service.VersionView) -> dict:
 @router.post("/admin/services/{code}/active")
 def service_active(web: AdminDep, form: FormDep, session: SessionDep, code: str) -> Response:
     active = form.get("active") == "true"
+    if not active and not confirmed(form):
+        detail = service.service_detail(session, principal=web.principal, code=code[:16])
+        current = detail.current
+        return confirm_page(
+            web,
+            STOP_SERVICE,
+            action=f"/admin/services/{current.code}/active",
+            fields={"active": "false"},
+            back=f"/admin/services/{current.code}",
+            subject=f"{current.code} · {current.name_en if web.lang == 'en' else current.name_id}",
+        )
     changed = service.set_service_active(
         session, principal=web.principal, code=code[:16], active=active
     )

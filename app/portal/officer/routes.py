@@ -24,6 +24,7 @@ from app.http.pipeline import audited_read
 from app.portal.officer import views as officer_views
 from app.portal.officer.counter import router as assisted_router
 from app.portal.officer.stats import router as stats_router
+from app.web.confirm import Confirmation, confirm_page, confirmed
 from app.web.context import FormDep, OfficerDep, WebContext
 from app.web.pages import field_messages, page, see_other
 from app.web.wording import state_label
@@ -33,6 +34,50 @@ router.include_router(assisted_router)
 router.include_router(stats_router)
 
 Text = Annotated[str, Query(max_length=100)]
+
+_GRANTED = Msg(
+    "Izin akan diterbitkan dan ditandatangani atas nama dinas, dan pemohon diberi tahu. "
+    "Keputusan ini tidak dapat dibatalkan: sesudahnya izin hanya dapat dicabut.",
+    "The certificate will be issued and signed for the department, and the applicant is told. "
+    "This decision cannot be undone: afterwards the certificate can only be revoked.",
+)
+# Decisions that cannot be taken back: asked again on a page of their own (app/web/confirm.py).
+CONFIRM = {
+    "approve": Confirmation(
+        Msg("Setujui permohonan ini?", "Approve this application?"),
+        _GRANTED,
+        Msg("Ya, setujui", "Yes, approve"),
+        danger=False,
+    ),
+    "grant_objection_approve": Confirmation(
+        Msg("Terima keberatan dan setujui permohonan?", "Grant the objection and approve?"),
+        _GRANTED,
+        Msg("Ya, terima dan setujui", "Yes, grant and approve"),
+        danger=False,
+    ),
+    "reject": Confirmation(
+        Msg("Tolak permohonan ini?", "Reject this application?"),
+        Msg(
+            "Permohonan ditutup sebagai ditolak dan pemohon menerima alasan di bawah ini. "
+            "Keputusan ini tidak dapat dibatalkan; pemohon hanya dapat mengajukan keberatan.",
+            "The application is closed as rejected and the applicant receives the reason below. "
+            "This decision cannot be undone; the applicant can only object to it.",
+        ),
+        Msg("Ya, tolak permohonan", "Yes, reject the application"),
+    ),
+    "revoke": Confirmation(
+        Msg("Cabut izin ini?", "Revoke this certificate?"),
+        Msg(
+            "Izin tidak berlaku lagi sejak saat ini: halaman verifikasi publik akan menyatakannya "
+            "dicabut, dan pemohon diberi tahu alasan di bawah ini. Pencabutan tidak dapat "
+            "dibatalkan.",
+            "The certificate stops being valid now: the public verification page will say it "
+            "was revoked, and the applicant is told the reason below. A revocation cannot be "
+            "undone.",
+        ),
+        Msg("Ya, cabut izin", "Yes, revoke the certificate"),
+    ),
+}
 
 
 @router.get("/officer", response_class=HTMLResponse)
@@ -115,6 +160,10 @@ def act(application_id: uuid.UUID, web: OfficerDep, form: FormDep) -> Response:
         request = TransitionRequest(
             action=action, comment=comment or None, version=version, days=days
         )
+        if action in CONFIRM and not confirmed(form):
+            asked = _confirmation(web, application_id, request, back=str(form.get("back", "")))
+            if asked is not None:
+                return asked
         with transaction(web.runtime.engine) as session:
             transitions.transition(
                 session,
@@ -132,6 +181,34 @@ def act(application_id: uuid.UUID, web: OfficerDep, form: FormDep) -> Response:
     if form.get("back") == "queue":
         return see_other(web, "/officer")
     return see_other(web, f"/officer/applications/{application_id}?done={action}")
+
+
+def _confirmation(
+    web: WebContext, application_id: uuid.UUID, request: TransitionRequest, *, back: str
+) -> HTMLResponse | None:
+    """The confirm page, or None when the action cannot run as asked (the engine says why)."""
+    with transaction(web.runtime.engine, write=False) as session:
+        view = officer_views.review_view(
+            session, principal=web.principal, application_id=application_id, lang=web.lang
+        )
+    offered = next((a for a in view["actions"] if a.action == request.action), None)
+    current = view["application"]
+    if offered is None or current.version != request.version:
+        return None
+    if offered.needs_comment and not request.comment:
+        return None
+    fields = {"action": request.action, "version": str(request.version)}
+    fields |= {"comment": request.comment} if request.comment else {}
+    fields |= {"back": "queue"} if back == "queue" else {}
+    return confirm_page(
+        web,
+        CONFIRM[request.action],
+        action=f"/officer/applications/{application_id}/act",
+        fields=fields,
+        back=f"/officer/applications/{application_id}",
+        subject=f"{current.reference} · {view['service_name']} · {current.applicant.full_name}",
+        quoted=(request.comment or "") if offered.needs_comment else "",
+    )
 
 
 def _number(raw: object) -> int:

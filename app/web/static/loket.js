@@ -1,6 +1,6 @@
 // Loket's only script: everything works without it; where it runs, it saves a form's answers
 // when a field is left (so a lost connection or session loses at most one field), and moves
-// focus to a form's error summary. Loaded with defer; no inline script anywhere (the CSP).
+// focus to a form's error summary, and shows that a long action is under way. Loaded with defer; no inline script anywhere (the CSP).
 "use strict";
 
 // A moment after a field is left, so that leaving it by pressing one of the form's buttons
@@ -76,5 +76,36 @@ function focusErrorSummary() {
   if (summary) summary.focus();
 }
 
+// Long actions (approving signs a certificate): a moment after the post leaves, the button
+// says the server is working and cannot be pressed twice. Not at once, so that the button is
+// still part of the form data the browser collects, and fast answers show no flicker.
+const BUSY_DELAY_MS = 300;
+const BUSY_TEXT = { id: "Memproses...", en: "Working..." };
+
+function showBusy(event) {
+  const form = event.target;
+  if (event.defaultPrevented || !form.matches || !form.matches("form[data-busy]")) return;
+  const button = event.submitter || form.querySelector("button[type=submit], button:not([type])");
+  if (!button) return;
+  setTimeout(() => {
+    button.dataset.idleText = button.textContent;
+    button.textContent = BUSY_TEXT[document.documentElement.lang] || BUSY_TEXT.id;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+  }, BUSY_DELAY_MS);
+}
+
+// A page restored by the back button must not keep a button that says it is working.
+function resetBusy() {
+  for (const button of document.querySelectorAll("button[aria-busy=true]")) {
+    button.textContent = button.dataset.idleText || button.textContent;
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+}
+
 for (const form of document.querySelectorAll("form[data-autosave]")) autosave(form);
+// On the document, so that it runs after each form's own handlers (which may cancel a post).
+document.addEventListener("submit", showBusy);
+window.addEventListener("pageshow", resetBusy);
 focusErrorSummary();
