@@ -1,0 +1,145 @@
+"""Open311 GeoReport v2 under ``/open311/v2``: a sub-application with its own error handlers,
+so that every refusal is the standard's error array (``[{code, description}]``, or
+``<errors><error>`` in XML) with its status codes: 404 for what does not exist, 403 for a
+missing or wrong ``api_key``, 400 for any other bad input, rather than problem+json.
+
+Each route takes its format from the path's suffix (``.json`` or ``.xml``), hands the database
+work to the request pipeline with one service function, and renders the plain answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from sqlalchemy.exc import DataError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.api.open311_format import FORMATS, errors, format_of, render
+from app.complaints.open311 import services
+from app.complaints.open311.common import check_jurisdiction
+from app.errors import DomainError, NotAuthenticated, TooManyRequests
+from app.http.deps import LanguageDep
+from app.http.pipeline import PublicDep
+from app.http.problems import pydantic_message
+from app.i18n import pick_language
+from app.runtime import Runtime
+
+log = logging.getLogger("loket")
+
+PREFIX = "/open311/v2"
+Format = Annotated[str, Path(pattern=f"^({'|'.join(FORMATS)})$")]
+Jurisdiction = Annotated[str | None, Query(max_length=100)]
+Code = Annotated[str, Path(min_length=1, max_length=16)]
+
+
+def open311_app(runtime: Runtime) -> FastAPI:
+    """The GeoReport v2 endpoints as an application of their own (mounted at ``PREFIX``)."""
+    app = FastAPI(
+        title="Loket Open311 GeoReport v2", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.runtime = runtime
+    _routes(app)
+    app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(IntegrityError, _conflict)
+    app.add_exception_handler(DataError, _bad_data)
+    app.add_exception_handler(Exception, _unhandled)
+    return app
+
+
+def _jurisdiction(request: Request, given: str | None) -> None:
+    runtime: Runtime = request.app.state.runtime
+    check_jurisdiction(given, ours=runtime.settings.open311_jurisdiction)
+
+
+def _routes(app: FastAPI) -> None:
+    @app.get("/discovery.{fmt}")
+    async def discovery(request: Request, fmt: Format, lang: LanguageDep) -> Response:
+        settings = request.app.state.runtime.settings
+        body = services.discovery(
+            url=f"{settings.issuer}{PREFIX}", contact=settings.open311_contact, lang=lang
+        )
+        return render("discovery", body, fmt)
+
+    @app.get("/services.{fmt}")
+    async def list_services(
+        request: Request,
+        fmt: Format,
+        public: PublicDep,
+        lang: LanguageDep,
+        jurisdiction_id: Jurisdiction = None,
+    ) -> Response:
+        _jurisdiction(request, jurisdiction_id)
+        return render("services", await public.run(services.list_services, lang=lang), fmt)
+
+    @app.get("/services/{code}.{fmt}")
+    async def service_definition(
+        request: Request,
+        code: Code,
+        fmt: Format,
+        public: PublicDep,
+        lang: LanguageDep,
+        jurisdiction_id: Jurisdiction = None,
+    ) -> Response:
+        _jurisdiction(request, jurisdiction_id)
+        body = await public.run(services.service_definition, code=code, lang=lang)
+        return render("service_definition", body, fmt)
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def _status(exc: DomainError) -> int:
+    if isinstance(exc, NotAuthenticated) or exc.status == 403:
+        return 403
+    if exc.status in (404, 413, 429):
+        return exc.status
+    return 400
+
+
+async def _domain_error(request: Request, exc: DomainError) -> Response:
+    lang = pick_language(request.headers.get("accept-language"))
+    descriptions = [f"{e.field}: {e.message.in_lang(lang)}" for e in exc.errors]
+    if not descriptions:
+        descriptions = [(exc.detail or exc.title).in_lang(lang)]
+    headers = exc.headers if isinstance(exc, TooManyRequests) else None
+    return errors(_status(exc), descriptions, format_of(request.url.path), headers)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    lang = pick_language(request.headers.get("accept-language"))
+    descriptions = []
+    for error in exc.errors():
+        where = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
+        text = pydantic_message(error, lang)
+        if where == ["fmt"]:
+            text = "format: .json or .xml"
+        descriptions.append(f"{'.'.join(where)}: {text}" if where else text)
+    return errors(400, descriptions, format_of(request.url.path))
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    words = {404: "Not found", 405: "Method not allowed"}
+    headers = getattr(exc, "headers", None)
+    text = words.get(exc.status_code, str(exc.detail))
+    return errors(exc.status_code, [text], format_of(request.url.path), headers)
+
+
+async def _conflict(request: Request, exc: Exception) -> Response:
+    log.warning("open311: integrity error mapped to 409: %s", type(exc).__name__)
+    return errors(409, ["Conflict with existing data; please retry"], format_of(request.url.path))
+
+
+async def _bad_data(request: Request, exc: Exception) -> Response:
+    log.warning("open311: data error mapped to 400: %s", type(exc).__name__)
+    return errors(400, ["Invalid input"], format_of(request.url.path))
+
+
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    log.exception("open311: unhandled error on %s %s", request.method, request.url.path)
+    return errors(500, ["Server error; nothing was changed"], format_of(request.url.path))
