@@ -10,17 +10,22 @@ work to the request pipeline with one service function, and renders the plain an
 from __future__ import annotations
 
 import logging
+import re
 from typing import Annotated
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.open311_format import FORMATS, errors, format_of, render
-from app.complaints.open311 import services
+from app.complaints.open311 import reports, services
 from app.complaints.open311.common import check_jurisdiction
+from app.complaints.schemas import ComplaintCreate
 from app.errors import DomainError, NotAuthenticated, TooManyRequests
 from app.http.deps import LanguageDep
 from app.http.pipeline import PublicDep
@@ -89,6 +94,79 @@ def _routes(app: FastAPI) -> None:
         _jurisdiction(request, jurisdiction_id)
         body = await public.run(services.service_definition, code=code, lang=lang)
         return render("service_definition", body, fmt)
+
+    @app.post("/requests.{fmt}", status_code=201)
+    async def post_request(
+        request: Request, fmt: Format, public: PublicDep, lang: LanguageDep
+    ) -> Response:
+        fields = _fields(await request.form())
+        _jurisdiction(request, fields.get("jurisdiction_id"))
+        runtime: Runtime = request.app.state.runtime
+        limit = runtime.settings.open311_reports_per_hour
+        client_id = await run_in_threadpool(
+            reports.admit, runtime.engine, api_key=fields.get("api_key"), limit_per_hour=limit
+        )
+        report, attributes = _report(fields)
+        body = await public.run(
+            reports.file_request,
+            client_id=client_id,
+            report=report,
+            attributes=attributes,
+            address=request.client.host if request.client else "unknown",
+            limit_per_hour=limit,
+            lang=lang,
+        )
+        return render("service_requests", body, fmt, status=201)
+
+
+# --- parsing a posted report --------------------------------------------------------------------
+
+_ATTRIBUTE = re.compile(r"attribute\[([^\]]{1,60})\](\[\])?")
+
+
+def _fields(form: FormData) -> dict[str, str]:
+    """The form's text fields, the first of each name (files are not taken: ``media_url``)."""
+    fields: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str) and name not in fields:
+            fields[name] = value
+    return fields
+
+
+def _report(fields: dict[str, str]) -> tuple[ComplaintCreate, dict[str, str]]:
+    """The report in our shape, and its ``attribute[code]`` answers by code."""
+    name = " ".join(
+        part
+        for part in (fields.get("first_name", "").strip(), fields.get("last_name", "").strip())
+        if part
+    )
+    given = {
+        "category_code": fields.get("service_code"),
+        "description": fields.get("description"),
+        "lat": fields.get("lat"),
+        "long": fields.get("long"),
+        "address": fields.get("address_string"),
+        "area_code": fields.get("address_id"),
+        "email": fields.get("email"),
+        "phone": fields.get("phone"),
+        "name": name,
+    }
+    try:
+        report = ComplaintCreate.model_validate(
+            {key: value for key, value in given.items() if value not in (None, "")}
+        )
+    except ValidationError as error:
+        raise RequestValidationError(
+            [
+                {**e, "loc": tuple(reports.open311_name(str(part)) for part in e["loc"])}
+                for e in error.errors(include_url=False, include_context=False)
+            ]
+        ) from None
+    attributes = {}
+    for key, value in fields.items():
+        if match := _ATTRIBUTE.fullmatch(key):
+            attributes[match.group(1)] = value
+    return report, attributes
 
 
 # --- errors -------------------------------------------------------------------------------------

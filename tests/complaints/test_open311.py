@@ -7,6 +7,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from sqlalchemy import select
+
+from app.db import transaction
+from app.models import Case, Complaint, Event
+from app.oauth.clients import create_client
+from tests.complaints.conftest import POINT, TEBET_TIMUR
 
 BASE = "/open311/v2"
 EN = {"Accept-Language": "en"}
@@ -92,3 +98,173 @@ def test_a_format_other_than_json_or_xml_is_a_400_array(reports):
     assert answer.status_code == 400
     [error] = answer.json()
     assert error["code"] == 400 and "json" in error["description"]
+
+
+# --- POST requests ------------------------------------------------------------------------------
+
+
+def make_key(runtime, *, name="Aplikasi JAKI", scopes="complaints:read") -> tuple[str, str]:
+    """A registered system with an Open311 api_key: (client_id, api_key)."""
+    with transaction(runtime.engine) as session:
+        created = create_client(
+            session, passwords=runtime.passwords, name=name, scopes=scopes.split(), open311=True
+        )
+    assert created.open311_key and "complaints:write" in created.client.scopes
+    return created.client.client_id, created.open311_key
+
+
+@pytest.fixture
+def system(reports) -> tuple[str, str]:
+    return make_key(reports.world.runtime)
+
+
+def report_form(api_key: str | None, **fields) -> dict:
+    form = {
+        "service_code": "BANJIR",
+        "lat": str(POINT["lat"]),
+        "long": str(POINT["long"]),
+        "address_string": "Jl. Tebet Raya 12",
+        "address_id": TEBET_TIMUR,
+        "description": "Genangan setinggi lutut di depan sekolah.",
+        "attribute[depth]": "high",
+        "email": "warga@example.id",
+        "first_name": "Siti",
+        "last_name": "Aminah",
+        "phone": "0812 3456 7890",
+        "device_id": "ponsel-1",
+        "media_url": "https://example.org/foto.jpg",
+        **({"api_key": api_key} if api_key is not None else {}),
+    }
+    form |= fields
+    return {key: value for key, value in form.items() if value is not None}
+
+
+def post(client, fmt: str, form: dict, lang: str = "en"):
+    return client.post(f"{BASE}/requests.{fmt}", data=form, headers={"Accept-Language": lang})
+
+
+def test_a_system_files_a_report_with_its_api_key_in_json(reports, system):
+    client_id, key = system
+    answer = post(reports.world.client, "json", report_form(key))
+    assert answer.status_code == 201, answer.text
+    [filed] = answer.json()
+    assert filed["service_request_id"].startswith("LPR-") and filed["account_id"] is None
+    assert "first response due by" in filed["service_notice"]
+    with transaction(reports.world.runtime.engine, write=False) as session:
+        case = session.execute(
+            select(Case).where(Case.reference == filed["service_request_id"])
+        ).scalar_one()
+        complaint = session.get(Complaint, case.id)
+        first = session.execute(select(Event).where(Event.case_id == case.id)).scalar_one()
+    assert case.created_by_client == client_id and case.owner_id is None
+    assert case.subject_code == "BANJIR" and case.data == {"depth": "high"}
+    assert complaint.contact_email == "warga@example.id"
+    assert complaint.contact_name == "Siti Aminah"
+    assert complaint.contact_phone == "0812 3456 7890"
+    assert complaint.address == "Jl. Tebet Raya 12" and complaint.area_code == TEBET_TIMUR
+    assert first.actor_type == "client" and first.actor_id == client_id
+
+
+def test_a_report_answers_in_xml_too(reports, system):
+    _, key = system
+    answer = post(reports.world.client, "xml", report_form(key, **{"attribute[depth]": "low"}))
+    assert answer.status_code == 201, answer.text
+    root = xml_of(answer)
+    assert root.tag == "service_requests"
+    assert root.findtext("request/service_request_id").startswith("LPR-")
+    assert root.find("request/account_id").text is None
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_missing_and_wrong_api_keys_are_403_and_write_nothing(reports, system, fmt):
+    client = reports.world.client
+    for key in (None, "", "o311_not-a-key", "x" * 500):
+        answer = post(client, fmt, report_form(key))
+        assert answer.status_code == 403, (key, answer.text)
+        if fmt == "json":
+            assert answer.json()[0]["code"] == 403
+        else:
+            assert xml_of(answer).findtext("error/code") == "403"
+    with transaction(reports.world.runtime.engine, write=False) as session:
+        assert session.execute(select(Case)).first() is None
+
+
+def test_a_disabled_system_key_stops_working(reports, system):
+    from app.oauth.clients import set_active
+
+    client_id, key = system
+    with transaction(reports.world.runtime.engine) as session:
+        set_active(session, client_id=client_id, active=False)
+    assert post(reports.world.client, "json", report_form(key)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "named"),
+    [
+        ({"service_code": "NOPE"}, 404, "NOPE"),
+        ({"service_code": None}, 400, "service_code"),
+        ({"lat": "-7.8", "long": "110.36"}, 400, "outside Jakarta"),  # Yogyakarta
+        ({"lat": "abc"}, 400, "lat"),
+        ({"lat": "nan"}, 400, "lat"),
+        ({"long": None}, 400, "lat"),
+        ({"lat": None, "long": None, "address_id": None}, 400, "address_id"),
+        ({"address_id": "31.99.99.9999"}, 400, "address_id"),
+        ({"description": None}, 400, "description"),
+        ({"description": "x" * 4001}, 400, "description"),
+        ({"attribute[depth]": "deep"}, 400, "attribute[depth]"),
+        ({"attribute[depth]": None}, 400, "attribute[depth]"),
+        ({"attribute[colour]": "red"}, 400, "attribute[colour]"),
+        ({"email": None, "phone": None}, 400, "email"),
+        ({"email": "not an address"}, 400, "email"),
+        ({"jurisdiction_id": "bandung.go.id"}, 404, "bandung"),
+    ],
+)
+def test_bad_reports_are_refused_with_the_field_named(reports, system, fields, status, named):
+    _, key = system
+    answer = post(reports.world.client, "json", report_form(key, **fields))
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    assert all(error["code"] == status for error in body)
+    assert any(named in error["description"] for error in body), body
+    with transaction(reports.world.runtime.engine, write=False) as session:
+        assert session.execute(select(Case)).first() is None
+
+
+def test_reports_per_key_are_limited_per_hour_counting_refused_ones(reports, system, monkeypatch):
+    _, key = system
+    settings = reports.world.runtime.settings
+    monkeypatch.setattr(settings, "open311_reports_per_hour", 2)
+    client = reports.world.client
+    assert post(client, "json", report_form(key)).status_code == 201
+    assert post(client, "json", report_form(key, description=None)).status_code == 400
+    refused = post(client, "xml", report_form(key))
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert xml_of(refused).findtext("error/code") == "429"
+    _, other = make_key(reports.world.runtime, name="Sistem Lain")
+    assert post(client, "json", report_form(other)).status_code == 201
+
+
+def test_the_cli_prints_the_api_key_once(settings, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    monkeypatch.setenv("LOKET_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("LOKET_DATA_DIR", str(settings.data_dir))
+    runner = CliRunner()
+    args = ["clients", "create", "--name", "FixMyStreet", "--scopes", "complaints:read"]
+    created = runner.invoke(cli, [*args, "--open311", "--json"])
+    assert created.exit_code == 0, created.output
+    fields = json.loads(created.output)
+    assert fields["open311_key"].startswith("o311_") and "complaints:write" in fields["scopes"]
+    listed = runner.invoke(cli, ["clients", "list"])
+    assert fields["open311_key"] not in listed.output
+    plain = runner.invoke(cli, [*args, "--open311"])
+    assert "open311_key" in plain.output and "api_key are shown only now" in plain.output
+    refused = runner.invoke(
+        cli,
+        [*args, "--open311", "--grant", "authorization_code", "--redirect-uri", "https://a.id/cb"],
+    )
+    assert refused.exit_code == 1 and "--open311" in refused.output
