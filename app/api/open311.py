@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.open311_format import FORMATS, errors, format_of, render
-from app.complaints.open311 import reports, services
+from app.complaints.open311 import reports, requests, services
 from app.complaints.open311.common import check_jurisdiction
 from app.complaints.schemas import ComplaintCreate
 from app.errors import DomainError, NotAuthenticated, TooManyRequests
@@ -32,6 +32,7 @@ from app.http.pipeline import PublicDep
 from app.http.problems import pydantic_message
 from app.i18n import pick_language
 from app.runtime import Runtime
+from app.schemas_common import NoControlCharacters
 
 log = logging.getLogger("loket")
 
@@ -39,6 +40,15 @@ PREFIX = "/open311/v2"
 Format = Annotated[str, Path(pattern=f"^({'|'.join(FORMATS)})$")]
 Jurisdiction = Annotated[str | None, Query(max_length=100)]
 Code = Annotated[str, Path(min_length=1, max_length=16)]
+RequestId = Annotated[str, Path(min_length=1, max_length=32)]
+Text = Annotated[str | None, Query(max_length=100), NoControlCharacters]
+Ids = Annotated[
+    str | None,
+    Query(max_length=40 * requests.MAX_IDS, description="comma-separated"),
+    NoControlCharacters,
+]
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
+PageSize = Annotated[int, Query(ge=1, le=requests.MAX_PAGE_SIZE)]
 
 
 def open311_app(runtime: Runtime) -> FastAPI:
@@ -117,6 +127,69 @@ def _routes(app: FastAPI) -> None:
             lang=lang,
         )
         return render("service_requests", body, fmt, status=201)
+
+    @app.get("/requests.{fmt}")
+    async def list_requests(
+        request: Request,
+        fmt: Format,
+        public: PublicDep,
+        lang: LanguageDep,
+        service_request_id: Ids = None,
+        service_code: Text = None,
+        start_date: Text = None,
+        end_date: Text = None,
+        status: Text = None,
+        page: PageNumber = 1,
+        page_size: PageSize = requests.MAX_PAGE_SIZE,
+        jurisdiction_id: Jurisdiction = None,
+    ) -> Response:
+        _jurisdiction(request, jurisdiction_id)
+        body = await public.run(
+            requests.list_requests,
+            service_request_id=service_request_id,
+            service_code=service_code,
+            start_date=start_date,
+            end_date=end_date,
+            status=status,
+            page=requests.Page(page, page_size),
+            lang=lang,
+        )
+        return render("service_requests", body, fmt)
+
+    @app.get("/requests/{request_id}.{fmt}")
+    async def get_request(
+        request: Request,
+        request_id: RequestId,
+        fmt: Format,
+        public: PublicDep,
+        lang: LanguageDep,
+        jurisdiction_id: Jurisdiction = None,
+    ) -> Response:
+        _jurisdiction(request, jurisdiction_id)
+        body = await public.run(requests.get_request, request_id=request_id, lang=lang)
+        return render("service_requests", body, fmt)
+
+    @app.get("/servicerequestupdates.{fmt}")
+    async def list_updates(
+        request: Request,
+        fmt: Format,
+        public: PublicDep,
+        lang: LanguageDep,
+        start_date: Text = None,
+        end_date: Text = None,
+        page: PageNumber = 1,
+        page_size: PageSize = requests.MAX_PAGE_SIZE,
+        jurisdiction_id: Jurisdiction = None,
+    ) -> Response:
+        _jurisdiction(request, jurisdiction_id)
+        body = await public.run(
+            requests.list_updates,
+            start_date=start_date,
+            end_date=end_date,
+            page=requests.Page(page, page_size),
+            lang=lang,
+        )
+        return render("service_request_updates", body, fmt)
 
 
 # --- parsing a posted report --------------------------------------------------------------------

@@ -3,7 +3,8 @@
 An Open311 ``api_key`` for a registered system client, stored as its SHA-256 (the key is 256
 random bits, shown once: a fast hash is enough, and it lets a request find its client by the
 key alone), and the reporter's name that a system may pass with a report (GeoReport v2's
-``first_name`` and ``last_name``), kept with the contact, never shown in public.
+``first_name`` and ``last_name``), kept with the contact, never shown in public; and an index
+on the time of events, for the steps of every report in a window (servicerequestupdates).
 
 Revision ID: 0021
 Revises: 0017
@@ -32,9 +33,13 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("complaints", schema=None) as batch_op:
         batch_op.add_column(sa.Column("contact_name", _TEXT(length=200), nullable=True))
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.create_index("ix_events_created", ["created_at", "id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index("ix_events_created")
     with op.batch_alter_table("complaints", schema=None) as batch_op:
         batch_op.drop_column("contact_name")
     with op.batch_alter_table("oauth_clients", schema=None) as batch_op:

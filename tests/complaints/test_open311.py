@@ -5,6 +5,7 @@ arrays and status codes, the api_key of a registered system, paging, and a stand
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -268,3 +269,186 @@ def test_the_cli_prints_the_api_key_once(settings, monkeypatch):
         [*args, "--open311", "--grant", "authorization_code", "--redirect-uri", "https://a.id/cb"],
     )
     assert refused.exit_code == 1 and "--open311" in refused.output
+
+
+# --- GET requests, requests/{id}, servicerequestupdates -----------------------------------------
+
+
+def get(client, path: str, **params):
+    return client.get(f"{BASE}/{path}", params=params, headers=EN)
+
+
+@pytest.fixture
+def filed(reports):
+    """A street light (exact place public) declined, a flood (rounded) and a private vendor
+    report, filed by residents through the JSON API."""
+    world = reports.world
+    resident = world.user("citizen", name="Budi Santoso", email="budi@example.id")
+    officer = world.user("officer", department="DBM")
+    light = reports.file(resident, data={"pole_number": "PJU-7"}, lat=-6.23456, long=106.85678)
+    flood = reports.file(
+        resident,
+        category_code="BANJIR",
+        data={"depth": "high"},
+        lat=-6.23456,
+        long=106.85678,
+        address="Depan rumah Budi, Jl. Tebet Raya 12",
+    )
+    vendor = reports.file(resident, category_code="PKL")
+    reports.act(officer, light, "decline", comment="Lampu milik pengelola gedung, bukan kota.")
+    return {"light": light, "flood": flood, "vendor": vendor, "resident": resident}
+
+
+def test_requests_list_public_reports_with_status_sla_and_agency(reports, filed):
+    client = reports.world.client
+    answer = get(client, "requests.json")
+    assert answer.status_code == 200
+    items = answer.json()
+    ids = [item["service_request_id"] for item in items]
+    # Newest first; the vendor report is not public.
+    assert ids == [filed["flood"]["reference"], filed["light"]["reference"]]
+    flood, light = items
+    assert flood["status"] == "open" and light["status"] == "closed"
+    assert light["status_notes"] == "Not the city's responsibility"
+    assert flood["agency_responsible"] == "Dinas Sumber Daya Air"
+    assert light["agency_responsible"] == "Dinas Bina Marga"
+    assert flood["service_name"] == "Flooding" and flood["service_code"] == "BANJIR"
+    for item in items:
+        for key in ("requested_datetime", "updated_datetime", "expected_datetime"):
+            assert item[key].endswith("Z") and "+" not in item[key], item[key]
+    assert flood["expected_datetime"] > flood["requested_datetime"]
+    # A point is exact only where the category allows; the typed address goes with it.
+    assert (light["lat"], light["long"]) == (-6.23456, 106.85678)
+    assert (flood["lat"], flood["long"]) == (-6.235, 106.857)
+    assert flood["address"] == "Tebet Timur" and flood["address_id"] == TEBET_TIMUR
+    assert flood["zipcode"]
+    text = answer.text
+    for personal in ("Budi", "budi@example.id", str(filed["resident"].id)):
+        assert personal not in text
+
+
+def test_requests_in_xml_are_one_element_per_request(reports, filed):
+    root = xml_of(reports.world.client.get(f"{BASE}/requests.xml"))
+    assert root.tag == "service_requests"
+    requests = root.findall("request")
+    assert [r.findtext("service_request_id") for r in requests] == [
+        filed["flood"]["reference"],
+        filed["light"]["reference"],
+    ]
+    assert requests[0].findtext("lat") == "-6.235"
+    assert requests[0].find("media_url").text is None
+    assert requests[0].findtext("status_notes") == "Dilaporkan"
+
+
+def test_requests_filter_by_id_service_status_and_dates(reports, filed):
+    client = reports.world.client
+    flood, light = filed["flood"]["reference"], filed["light"]["reference"]
+
+    def ids(**params) -> list[str]:
+        answer = get(client, "requests.json", **params)
+        assert answer.status_code == 200, answer.text
+        return [item["service_request_id"] for item in answer.json()]
+
+    assert ids(service_request_id=f"{light},{filed['vendor']['reference']}") == [light]
+    # The ids override every other parameter.
+    assert ids(service_request_id=light.lower(), service_code="BANJIR", status="open") == [light]
+    assert ids(service_code="BANJIR") == [flood]
+    assert ids(service_code="BANJIR,PJU") == [flood, light]
+    assert ids(status="closed") == [light]
+    assert ids(status="open") == [flood]
+    assert ids(status="open,closed") == [flood, light]
+    assert ids(start_date="2001-01-01T00:00:00Z", end_date="2001-03-01T00:00:00Z") == []
+    now = datetime.now(UTC)
+    assert ids(start_date=(now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")) == [
+        flood,
+        light,
+    ]
+    assert ids(end_date=(now - timedelta(days=1)).isoformat()) == []
+
+
+def test_requests_come_in_pages(reports, filed):
+    client = reports.world.client
+    first = get(client, "requests.json", page_size=1).json()
+    second = get(client, "requests.json", page_size=1, page=2).json()
+    third = get(client, "requests.json", page_size=1, page=3).json()
+    assert [r["service_request_id"] for r in first + second] == [
+        filed["flood"]["reference"],
+        filed["light"]["reference"],
+    ]
+    assert third == []
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"start_date": "yesterday"}, "start_date"),
+        ({"end_date": "2026-13-45"}, "end_date"),
+        ({"start_date": "2026-06-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "start_date"),
+        ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, "90 days"),
+        ({"status": "pending"}, "status"),
+        ({"page": "0"}, "page"),
+        ({"page_size": "1001"}, "page_size"),
+        ({"page_size": "many"}, "page_size"),
+    ],
+)
+def test_bad_request_queries_are_400_arrays(reports, params, named):
+    client = reports.world.client
+    answer = client.get(f"{BASE}/requests.json", params=params, headers=EN)
+    assert answer.status_code == 400, answer.text
+    [error] = answer.json()
+    assert error["code"] == 400 and named in error["description"], error
+    root = xml_of(client.get(f"{BASE}/requests.xml", params=params, headers=EN))
+    assert root.findtext("error/code") == "400" and named in root.findtext("error/description")
+
+
+def test_one_request_is_an_array_of_one(reports, filed):
+    client = reports.world.client
+    flood = filed["flood"]["reference"]
+    [one] = get(client, f"requests/{flood}.json").json()
+    assert one["service_request_id"] == flood and one["status"] == "open"
+    root = xml_of(client.get(f"{BASE}/requests/{flood}.xml"))
+    assert [r.findtext("service_request_id") for r in root.findall("request")] == [flood]
+    for missing in (filed["vendor"]["reference"], "LPR-2026-9999999"):
+        for fmt in ("json", "xml"):
+            answer = client.get(f"{BASE}/requests/{missing}.{fmt}")
+            assert answer.status_code == 404, missing
+
+
+def test_updates_follow_each_public_step_with_mysociety_statuses(reports, filed):
+    client = reports.world.client
+    updates = get(client, "servicerequestupdates.json").json()
+    light, flood = filed["light"]["reference"], filed["flood"]["reference"]
+    steps = [(u["service_request_id"], u["status"], u["external_status_code"]) for u in updates]
+    assert steps == [
+        (light, "open", "submitted"),
+        (flood, "open", "submitted"),
+        (light, "not_councils_responsibility", "declined"),
+    ]
+    declined = updates[-1]
+    assert declined["description"] == "Not the city's responsibility"
+    assert "gedung" not in client.get(f"{BASE}/servicerequestupdates.json").text
+    assert declined["updated_datetime"].endswith("Z") and declined["update_id"]
+    root = xml_of(client.get(f"{BASE}/servicerequestupdates.xml"))
+    assert root.tag == "service_request_updates"
+    assert len(root.findall("request_update")) == 3
+    paged = get(client, "servicerequestupdates.json", page=2, page_size=2).json()
+    assert [u["update_id"] for u in paged] == [declined["update_id"]]
+    old = get(
+        client,
+        "servicerequestupdates.json",
+        start_date="2001-01-01T00:00:00Z",
+        end_date="2001-01-02T00:00:00Z",
+    )
+    assert old.json() == []
+    bad = get(client, "servicerequestupdates.json", end_date="soon")
+    assert bad.status_code == 400 and bad.json()[0]["code"] == 400
+
+
+def test_a_report_filed_over_open311_reads_back_without_its_contact(reports, system):
+    _, key = system
+    [filed] = post(reports.world.client, "json", report_form(key)).json()
+    [read] = get(reports.world.client, f"requests/{filed['service_request_id']}.json").json()
+    assert read["description"] == "Genangan setinggi lutut di depan sekolah."
+    text = get(reports.world.client, "requests.json").text
+    for personal in ("Siti", "Aminah", "warga@example.id", "3456"):
+        assert personal not in text
