@@ -4,16 +4,27 @@ arrays and status codes, the api_key of a registered system, paging, and a stand
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+import requests
+import uvicorn
+from georeport import GeoReport
 from sqlalchemy import select
 
+from app.catalogue.definitions import load_catalogue
+from app.catalogue.service import load_catalogue as store_catalogue
 from app.db import transaction
+from app.main import create_app
 from app.models import Case, Complaint, Event
 from app.oauth.clients import create_client
-from tests.complaints.conftest import POINT, TEBET_TIMUR
+from app.runtime import build_runtime
+from tests.complaints.conftest import CATEGORIES, POINT, TEBET_TIMUR
 
 BASE = "/open311/v2"
 EN = {"Accept-Language": "en"}
@@ -330,14 +341,14 @@ def test_requests_list_public_reports_with_status_sla_and_agency(reports, filed)
 def test_requests_in_xml_are_one_element_per_request(reports, filed):
     root = xml_of(reports.world.client.get(f"{BASE}/requests.xml"))
     assert root.tag == "service_requests"
-    requests = root.findall("request")
-    assert [r.findtext("service_request_id") for r in requests] == [
+    found = root.findall("request")
+    assert [r.findtext("service_request_id") for r in found] == [
         filed["flood"]["reference"],
         filed["light"]["reference"],
     ]
-    assert requests[0].findtext("lat") == "-6.235"
-    assert requests[0].find("media_url").text is None
-    assert requests[0].findtext("status_notes") == "Dilaporkan"
+    assert found[0].findtext("lat") == "-6.235"
+    assert found[0].find("media_url").text is None
+    assert found[0].findtext("status_notes") == "Dilaporkan"
 
 
 def test_requests_filter_by_id_service_status_and_dates(reports, filed):
@@ -452,3 +463,68 @@ def test_a_report_filed_over_open311_reads_back_without_its_contact(reports, sys
     text = get(reports.world.client, "requests.json").text
     for personal in ("Siti", "Aminah", "warga@example.id", "3456"):
         assert personal not in text
+
+
+# --- a standard client against a live server ----------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_open311(settings):
+    """The app on a real port with the test categories, as other cities' systems reach it."""
+    port = _free_port()
+    live = settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
+    runtime = build_runtime(live)
+    with transaction(runtime.engine) as session:
+        store_catalogue(session, catalogue=load_catalogue(CATEGORIES))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started
+    yield runtime, f"{live.public_base_url}{BASE}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    runtime.engine.dispose()
+
+
+def test_the_georeport_client_reads_what_a_system_filed(live_open311):
+    runtime, base = live_open311
+    _, key = make_key(runtime)
+    # georeport 0.3.1 only reads: the report goes in as any system posts a form.
+    posted = httpx.post(f"{base}/requests.json", data=report_form(key), timeout=10)
+    assert posted.status_code == 201, posted.text
+    reference = posted.json()[0]["service_request_id"]
+
+    for output in ("json", "xml"):
+        city = GeoReport(base, jurisdiction="jakarta.go.id", output_format=output)
+        services = city.get_service_list()
+        assert {s["service_code"] for s in services} == {"BANJIR", "PJU", "PKL"}
+        definition = city.get_service_definition("BANJIR")
+        attributes = definition["attributes"]
+        if output == "xml":  # xmltodict: one <attribute> is a dict, not a list of one
+            attributes = [attributes["attribute"]]
+        assert attributes[0]["code"] == "depth"
+        one = city.get_service_request(reference)
+        assert one["service_request_id"] == reference and one["status"] == "open"
+        assert one["agency_responsible"] == "Dinas Sumber Daya Air"
+        listed = city.get_service_requests(service_code="BANJIR", status="open")
+        if output == "xml":
+            listed = [listed] if isinstance(listed, dict) else listed
+        assert [r["service_request_id"] for r in listed] == [reference]
+        assert city.get_service_requests(service_request_id=reference)
+    with pytest.raises(requests.HTTPError) as refused:
+        GeoReport(base).get_service_definition("NOPE")
+    assert refused.value.response.status_code == 404
+    assert refused.value.response.json()[0]["code"] == 404
