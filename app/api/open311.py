@@ -13,7 +13,7 @@ import logging
 import re
 from typing import Annotated
 
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -35,6 +35,7 @@ from app.runtime import Runtime
 from app.schemas_common import NoControlCharacters
 
 log = logging.getLogger("loket")
+router = APIRouter()
 
 PREFIX = "/open311/v2"
 Format = Annotated[str, Path(pattern=f"^({'|'.join(FORMATS)})$")]
@@ -57,7 +58,7 @@ def open311_app(runtime: Runtime) -> FastAPI:
         title="Loket Open311 GeoReport v2", docs_url=None, redoc_url=None, openapi_url=None
     )
     app.state.runtime = runtime
-    _routes(app)
+    app.include_router(router)
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
@@ -72,124 +73,129 @@ def _jurisdiction(request: Request, given: str | None) -> None:
     check_jurisdiction(given, ours=runtime.settings.open311_jurisdiction)
 
 
-def _routes(app: FastAPI) -> None:
-    @app.get("/discovery.{fmt}")
-    async def discovery(request: Request, fmt: Format, lang: LanguageDep) -> Response:
-        settings = request.app.state.runtime.settings
-        body = services.discovery(
-            url=f"{settings.issuer}{PREFIX}", contact=settings.open311_contact, lang=lang
-        )
-        return render("discovery", body, fmt)
+@router.get("/discovery.{fmt}")
+async def discovery(request: Request, fmt: Format, lang: LanguageDep) -> Response:
+    settings = request.app.state.runtime.settings
+    body = services.discovery(
+        url=f"{settings.issuer}{PREFIX}", contact=settings.open311_contact, lang=lang
+    )
+    return render("discovery", body, fmt)
 
-    @app.get("/services.{fmt}")
-    async def list_services(
-        request: Request,
-        fmt: Format,
-        public: PublicDep,
-        lang: LanguageDep,
-        jurisdiction_id: Jurisdiction = None,
-    ) -> Response:
-        _jurisdiction(request, jurisdiction_id)
-        return render("services", await public.run(services.list_services, lang=lang), fmt)
 
-    @app.get("/services/{code}.{fmt}")
-    async def service_definition(
-        request: Request,
-        code: Code,
-        fmt: Format,
-        public: PublicDep,
-        lang: LanguageDep,
-        jurisdiction_id: Jurisdiction = None,
-    ) -> Response:
-        _jurisdiction(request, jurisdiction_id)
-        body = await public.run(services.service_definition, code=code, lang=lang)
-        return render("service_definition", body, fmt)
+@router.get("/services.{fmt}")
+async def list_services(
+    request: Request,
+    fmt: Format,
+    public: PublicDep,
+    lang: LanguageDep,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    _jurisdiction(request, jurisdiction_id)
+    return render("services", await public.run(services.list_services, lang=lang), fmt)
 
-    @app.post("/requests.{fmt}", status_code=201)
-    async def post_request(
-        request: Request, fmt: Format, public: PublicDep, lang: LanguageDep
-    ) -> Response:
-        fields = _fields(await request.form())
-        _jurisdiction(request, fields.get("jurisdiction_id"))
-        runtime: Runtime = request.app.state.runtime
-        limit = runtime.settings.open311_reports_per_hour
-        client_id = await run_in_threadpool(
-            reports.admit, runtime.engine, api_key=fields.get("api_key"), limit_per_hour=limit
-        )
-        report, attributes = _report(fields)
-        body = await public.run(
-            reports.file_request,
-            client_id=client_id,
-            report=report,
-            attributes=attributes,
-            address=request.client.host if request.client else "unknown",
-            limit_per_hour=limit,
-            lang=lang,
-        )
-        return render("service_requests", body, fmt, status=201)
 
-    @app.get("/requests.{fmt}")
-    async def list_requests(
-        request: Request,
-        fmt: Format,
-        public: PublicDep,
-        lang: LanguageDep,
-        service_request_id: Ids = None,
-        service_code: Text = None,
-        start_date: Text = None,
-        end_date: Text = None,
-        status: Text = None,
-        page: PageNumber = 1,
-        page_size: PageSize = requests.MAX_PAGE_SIZE,
-        jurisdiction_id: Jurisdiction = None,
-    ) -> Response:
-        _jurisdiction(request, jurisdiction_id)
-        body = await public.run(
-            requests.list_requests,
-            service_request_id=service_request_id,
-            service_code=service_code,
-            start_date=start_date,
-            end_date=end_date,
-            status=status,
-            page=requests.Page(page, page_size),
-            lang=lang,
-        )
-        return render("service_requests", body, fmt)
+@router.get("/services/{code}.{fmt}")
+async def service_definition(
+    request: Request,
+    code: Code,
+    fmt: Format,
+    public: PublicDep,
+    lang: LanguageDep,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    _jurisdiction(request, jurisdiction_id)
+    body = await public.run(services.service_definition, code=code, lang=lang)
+    return render("service_definition", body, fmt)
 
-    @app.get("/requests/{request_id}.{fmt}")
-    async def get_request(
-        request: Request,
-        request_id: RequestId,
-        fmt: Format,
-        public: PublicDep,
-        lang: LanguageDep,
-        jurisdiction_id: Jurisdiction = None,
-    ) -> Response:
-        _jurisdiction(request, jurisdiction_id)
-        body = await public.run(requests.get_request, request_id=request_id, lang=lang)
-        return render("service_requests", body, fmt)
 
-    @app.get("/servicerequestupdates.{fmt}")
-    async def list_updates(
-        request: Request,
-        fmt: Format,
-        public: PublicDep,
-        lang: LanguageDep,
-        start_date: Text = None,
-        end_date: Text = None,
-        page: PageNumber = 1,
-        page_size: PageSize = requests.MAX_PAGE_SIZE,
-        jurisdiction_id: Jurisdiction = None,
-    ) -> Response:
-        _jurisdiction(request, jurisdiction_id)
-        body = await public.run(
-            requests.list_updates,
-            start_date=start_date,
-            end_date=end_date,
-            page=requests.Page(page, page_size),
-            lang=lang,
-        )
-        return render("service_request_updates", body, fmt)
+@router.post("/requests.{fmt}", status_code=201)
+async def post_request(
+    request: Request, fmt: Format, public: PublicDep, lang: LanguageDep
+) -> Response:
+    fields = _fields(await request.form())
+    _jurisdiction(request, fields.get("jurisdiction_id"))
+    runtime: Runtime = request.app.state.runtime
+    limit = runtime.settings.open311_reports_per_hour
+    client_id = await run_in_threadpool(
+        reports.admit, runtime.engine, api_key=fields.get("api_key"), limit_per_hour=limit
+    )
+    report, attributes = _report(fields)
+    body = await public.run(
+        reports.file_request,
+        client_id=client_id,
+        report=report,
+        attributes=attributes,
+        address=request.client.host if request.client else "unknown",
+        limit_per_hour=limit,
+        lang=lang,
+    )
+    return render("service_requests", body, fmt, status=201)
+
+
+@router.get("/requests.{fmt}")
+async def list_requests(
+    request: Request,
+    fmt: Format,
+    public: PublicDep,
+    lang: LanguageDep,
+    service_request_id: Ids = None,
+    service_code: Text = None,
+    start_date: Text = None,
+    end_date: Text = None,
+    status: Text = None,
+    page: PageNumber = 1,
+    page_size: PageSize = requests.MAX_PAGE_SIZE,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    _jurisdiction(request, jurisdiction_id)
+    body = await public.run(
+        requests.list_requests,
+        service_request_id=service_request_id,
+        service_code=service_code,
+        start_date=start_date,
+        end_date=end_date,
+        status=status,
+        page=requests.Page(page, page_size),
+        lang=lang,
+    )
+    return render("service_requests", body, fmt)
+
+
+@router.get("/requests/{request_id}.{fmt}")
+async def get_request(
+    request: Request,
+    request_id: RequestId,
+    fmt: Format,
+    public: PublicDep,
+    lang: LanguageDep,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    _jurisdiction(request, jurisdiction_id)
+    body = await public.run(requests.get_request, request_id=request_id, lang=lang)
+    return render("service_requests", body, fmt)
+
+
+@router.get("/servicerequestupdates.{fmt}")
+async def list_updates(
+    request: Request,
+    fmt: Format,
+    public: PublicDep,
+    lang: LanguageDep,
+    start_date: Text = None,
+    end_date: Text = None,
+    page: PageNumber = 1,
+    page_size: PageSize = requests.MAX_PAGE_SIZE,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
+    _jurisdiction(request, jurisdiction_id)
+    body = await public.run(
+        requests.list_updates,
+        start_date=start_date,
+        end_date=end_date,
+        page=requests.Page(page, page_size),
+        lang=lang,
+    )
+    return render("service_request_updates", body, fmt)
 
 
 # --- parsing a posted report --------------------------------------------------------------------
