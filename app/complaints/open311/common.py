@@ -38,8 +38,8 @@ def parse_datetime(name: str, text: str | None) -> datetime | None:
     except ValueError:
         raise invalid(
             name,
-            f"{name} harus berupa tanggal-waktu W3C, mis. 2026-12-01T00:00:00Z",
-            f"{name} must be a W3C datetime, e.g. 2026-12-01T00:00:00Z",
+            "Harus berupa tanggal-waktu W3C, mis. 2026-12-01T00:00:00Z",
+            "Must be a W3C datetime, e.g. 2026-12-01T00:00:00Z",
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -50,7 +50,5 @@ def comma_list(name: str, text: str | None, *, limit: int = 100) -> list[str]:
     """The items of a comma-separated parameter, blanks dropped, at most ``limit``."""
     items = list(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
     if len(items) > limit:
-        raise invalid(
-            name, f"{name}: paling banyak {limit} nilai", f"{name}: at most {limit} values"
-        )
+        raise invalid(name, f"Paling banyak {limit} nilai", f"At most {limit} values")
     return items

@@ -155,8 +155,8 @@ def window_of(start_date: str | None, end_date: str | None) -> Window:
     if start > end:
         raise invalid(
             "start_date",
-            "start_date tidak boleh setelah end_date",
-            "start_date must not be after end_date",
+            "Tidak boleh setelah end_date",
+            "Must not be after end_date",
         )
     if end - start > WINDOW:
         raise invalid(
@@ -172,8 +172,8 @@ def _states(status: str | None) -> list[str] | None:
     if unknown := [s for s in wanted if s not in STATUSES]:
         raise invalid(
             "status",
-            f"status: open atau closed, bukan {unknown[0][:20]}",
-            f"status is open or closed, not {unknown[0][:20]}",
+            f"open atau closed, bukan {unknown[0][:20]}",
+            f"Either open or closed, not {unknown[0][:20]}",
         )
     if not wanted:
         return None
