@@ -426,14 +426,21 @@ def clients_create(
     allow_nik: Annotated[
         bool, typer.Option("--allow-nik", help="the app may ask for the nik scope")
     ] = False,
+    open311: Annotated[
+        bool,
+        typer.Option("--open311", help="a system: also an Open311 api_key (adds complaints:write)"),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Register a client; its secret (if it has one) is printed once and never stored in clear."""
+    """Register a client; its secret (if it has one) and its Open311 api_key (with --open311)
+    are printed once and never stored in clear."""
     import json
 
     from app.oauth.clients import AUTHORIZATION_CODE, create_app_client, create_client
 
     scope_list = [part for value in scopes for part in value.split()]
+    if open311 and grant != "client_credentials":
+        _fail("--open311 is for a system (--grant client_credentials)")
     if grant == AUTHORIZATION_CODE:
         created = _run_service(
             lambda s, r: create_app_client(
@@ -452,7 +459,9 @@ def clients_create(
         if redirect_uri or public:
             _fail("--redirect-uri and --public are for --grant authorization_code")
         created = _run_service(
-            lambda s, r: create_client(s, passwords=r.passwords, name=name, scopes=scope_list)
+            lambda s, r: create_client(
+                s, passwords=r.passwords, name=name, scopes=scope_list, open311=open311
+            )
         )
     else:
         _fail(f"unknown grant {grant!r}: client_credentials or authorization_code")
@@ -464,6 +473,8 @@ def clients_create(
     }
     if grant == AUTHORIZATION_CODE:
         fields["redirect_uris"] = " ".join(created.client.redirect_uri_list)
+    if open311:
+        fields["open311_key"] = created.open311_key
     if as_json:
         typer.echo(json.dumps(fields))
         return
@@ -471,7 +482,10 @@ def clients_create(
         if value is not None:
             typer.echo(f"{key:<14} {value}")
     if created.secret:
-        typer.echo("The secret is shown only now: store it safely.")
+        if created.open311_key:
+            typer.echo("The secret and the api_key are shown only now: store them safely.")
+        else:
+            typer.echo("The secret is shown only now: store it safely.")
 
 
 @clients_cli.command("list")

@@ -121,6 +121,13 @@ class Settings(BaseSettings):
     # through, a script flooding the departments' queues does not.
     complaints_per_hour: int = 10
 
+    # Open311 GeoReport v2 (/open311/v2): the one jurisdiction it answers for, whom discovery
+    # names as its contact, and the reports one api_key may file per hour (every attempt counts,
+    # as a machine client's requests do: a city app's backend forwards many residents' reports).
+    open311_jurisdiction: str = "jakarta.go.id"
+    open311_contact: str = "Dinas Komunikasi, Informatika dan Statistik Provinsi DKI Jakarta"
+    open311_reports_per_hour: int = 1000
+
     # Machine clients: requests per client per minute.
     client_rate_limit_per_minute: int = 600
 

@@ -24,6 +24,8 @@ from app.api.certificates import router as certificates_router
 from app.api.complaints import router as complaints_router
 from app.api.oauth import oauth_error_handler
 from app.api.oauth import router as oauth_router
+from app.api.open311 import PREFIX as OPEN311_PREFIX
+from app.api.open311 import open311_app
 from app.api.stats import open_data_router
 from app.api.stats import router as stats_router
 from app.api.webhooks import router as webhooks_router
@@ -64,6 +66,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for router in web_routers():
         app.include_router(router)
     app.include_router(open_data_router)
+    # Its own application: its errors are the standard's array, not problem+json.
+    app.mount(OPEN311_PREFIX, open311_app(runtime))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_error_handlers(app)
     openapi.install(app)

@@ -28,6 +28,8 @@ OTHER_VOCABULARIES: dict[str, set[str]] = {
     "app/portal/public/stats.py": OUTCOMES,
     "app/certificates/service.py": {"revoked"},  # a certificate's status: valid/expired/revoked
     "app/workflow/engine.py": {"closed"},  # an Open311 status (open/closed)
+    # Open311 statuses, and mySociety's extended ones (servicerequestupdates).
+    "app/complaints/open311/requests.py": {"closed", "duplicate", "in_progress"},
     # E-mail templates (templates/email/<name>.<lang>.txt), named after what they announce.
     "app/applications/kind.py": {"submitted", "revision_requested", "rejected", "approved"},
 }

@@ -14,7 +14,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.cases.repository import OwnRow, escape_like, register_condition
 from app.db import Session, upsert
-from app.models import Case, Complaint, ComplaintCategory, ComplaintFollower, Document
+from app.models import (
+    Case,
+    Complaint,
+    ComplaintCategory,
+    ComplaintFollower,
+    Department,
+    Document,
+    Event,
+)
 
 COMPLAINTS: Table = Complaint.__table__  # type: ignore[attr-defined]
 _CASES: Table = Case.__table__  # type: ignore[attr-defined]
@@ -223,3 +231,95 @@ def public_by_reference(session: Session, reference: str) -> Any | None:
         .where(_CASES.c.reference == reference, c.public.is_(True))
     )
     return session.execute(query).first()
+
+
+# --- Open311 ------------------------------------------------------------------------------------
+
+_DEPARTMENTS: Table = Department.__table__  # type: ignore[attr-defined]
+_EVENTS: Table = Event.__table__  # type: ignore[attr-defined]
+_OPEN311_COLUMNS = (
+    *_PUBLIC_COLUMNS,
+    COMPLAINTS.c.address,
+    _DEPARTMENTS.c.name.label("department_name"),
+)
+
+
+def open311_requests(
+    session: Session,
+    *,
+    references: list[str],
+    codes: list[str],
+    states: list[str] | None,
+    start: datetime | None,
+    end: datetime | None,
+    offset: int,
+    limit: int,
+) -> list[Any]:
+    """Public reports for GeoReport's GET requests, newest first: by reference when given
+    (the rest ignored), else by category, state and a window of filing times."""
+    c = COMPLAINTS.c
+    conditions: list[ColumnElement[bool]] = [c.public.is_(True)]
+    if references:
+        conditions.append(_CASES.c.reference.in_(references))
+    else:
+        if codes:
+            conditions.append(c.category_code.in_(codes))
+        if states is not None:
+            conditions.append(_CASES.c.state.in_(states))
+        if start is not None:
+            conditions.append(_CASES.c.created_at >= start)
+        if end is not None:
+            conditions.append(_CASES.c.created_at <= end)
+    query = (
+        select(*_OPEN311_COLUMNS)
+        .select_from(
+            COMPLAINTS.join(_CASES, _CASES.c.id == c.id).join(
+                _DEPARTMENTS, _DEPARTMENTS.c.id == _CASES.c.department_id
+            )
+        )
+        .where(and_(*conditions))
+        .order_by(_CASES.c.created_at.desc(), _CASES.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.execute(query).all())
+
+
+def open311_updates(
+    session: Session,
+    *,
+    actions: Iterable[str],
+    start: datetime,
+    end: datetime,
+    offset: int,
+    limit: int,
+) -> list[Any]:
+    """The timeline steps of public reports in a window, oldest first (mySociety's
+    servicerequestupdates): the event, and the report's reference and workflow."""
+    e = _EVENTS.c
+    query = (
+        select(
+            e.id,
+            e.action,
+            e.to_state,
+            e.created_at,
+            _CASES.c.reference,
+            _CASES.c.workflow,
+            _CASES.c.state,
+        )
+        .select_from(
+            _EVENTS.join(_CASES, _CASES.c.id == e.case_id).join(
+                COMPLAINTS, COMPLAINTS.c.id == e.case_id
+            )
+        )
+        .where(
+            COMPLAINTS.c.public.is_(True),
+            e.action.in_(list(actions)),
+            e.created_at >= start,
+            e.created_at <= end,
+        )
+        .order_by(e.created_at, e.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.execute(query).all())

@@ -30,6 +30,8 @@ class ComplaintCreate(InputModel):
     # How to reach the reporter: required for a report without an account.
     email: EmailStr | None = None
     phone: Annotated[str, PlainText(20), Field(pattern=r"^\+?[0-9 ()-]{6,20}$")] | None = None
+    # The reporter's name, where a system files for someone without an account (Open311).
+    name: Annotated[str, PlainText(200)] | None = None
 
 
 class ComplaintTransitionRequest(InputModel):
@@ -57,6 +59,7 @@ class RatingCreate(InputModel):
 class ContactRead(BaseModel):
     email: str | None
     phone: str | None
+    name: str | None = None
 
 
 class ComplaintSummary(BaseModel):

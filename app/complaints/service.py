@@ -230,6 +230,7 @@ def _insert(
             "unit": unit,
             "contact_email": str(request.email) if request.email else None,
             "contact_phone": request.phone,
+            "contact_name": request.name,
             "open": True,
             "public": category.public,
             "response_due_at": response_due(now, hours=category.response_hours),
@@ -328,6 +329,7 @@ def present(
         contact=ContactRead(
             email=complaint.contact_email if personal else None,
             phone=complaint.contact_phone if personal else None,
+            name=complaint.contact_name if personal else None,
         ),
         assigned_to_id=case.assigned_to_id,
         created_at=case.created_at,

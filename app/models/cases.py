@@ -128,7 +128,11 @@ class Event(SQLModel, table=True):
     """Append-only timeline and audit record; hash-chained per case."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),
+        # Every case's steps in a window of time (Open311's servicerequestupdates).
+        Index("ix_events_created", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="cases.id")

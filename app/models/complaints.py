@@ -67,6 +67,8 @@ class Complaint(SQLModel, table=True):
     # How to reach the reporter: an anonymous report's e-mail, or a phone number given.
     contact_email: str | None = Field(default=None, max_length=254)
     contact_phone: str | None = Field(default=None, max_length=20)
+    # The name a system passed with the report (Open311 first_name and last_name).
+    contact_name: str | None = Field(default=None, max_length=200)
     # Open311 "open" (kept in step with the state by the workflow's effects).
     open: bool = Field(default=True)
     public: bool = Field(default=True)

@@ -33,6 +33,8 @@ class OAuthClient(SQLModel, table=True):
     nik_approved: bool = Field(default=False)  # an admin let this app ask for the NIK
     # Apps of one sector share pairwise subject identifiers (OpenID Connect Core 8.1).
     sector: str | None = Field(default=None, max_length=200)
+    # A system's Open311 api_key, as its SHA-256 (256 random bits, shown once; app.oauth.open311).
+    open311_key_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
     @property
     def redirect_uri_list(self) -> list[str]:

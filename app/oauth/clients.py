@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 from app.accounts.passwords import PasswordHasher
 from app.db import Session
-from app.errors import Msg, NotFound, invalid
+from app.errors import Forbidden, Msg, NotFound, invalid
 from app.models import OAuthClient
 from app.oauth import repository
 from app.oauth.principals import forget_recent
@@ -57,6 +58,10 @@ _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "[::1]", "localhost"})
 class NewClient:
     client: OAuthClient
     secret: str | None  # shown once; only its hash is stored (None for a public app)
+    open311_key: str | None = None  # likewise: the Open311 api_key, if one was asked for
+
+
+OPEN311_SCOPE = "complaints:write"  # what an Open311 api_key lets a system do: file reports
 
 
 @dataclass(frozen=True)
@@ -66,10 +71,16 @@ class ClientCredentials:
 
 
 def create_client(
-    session: Session, *, passwords: PasswordHasher, name: str, scopes: Iterable[str]
+    session: Session,
+    *,
+    passwords: PasswordHasher,
+    name: str,
+    scopes: Iterable[str],
+    open311: bool = False,
 ) -> NewClient:
-    """Register a client; the secret is returned once and stored as an argon2id hash."""
-    requested = frozenset(scopes)
+    """Register a client; the secret is returned once and stored as an argon2id hash. With
+    ``open311`` it also gets an Open311 api_key (and the scope to file reports)."""
+    requested = frozenset(scopes) | ({OPEN311_SCOPE} if open311 else frozenset())
     unknown = sorted(requested - CLIENT_SCOPES)
     if unknown or not requested:
         raise invalid(
@@ -87,8 +98,30 @@ def create_client(
         secret_hash=passwords.hash(secret),
         scopes=" ".join(sorted(requested)),
     )
+    key = None
+    if open311:
+        key = f"o311_{secrets.token_urlsafe(32)}"
+        client.open311_key_hash = hash_open311_key(key)
     repository.insert_client(session, client)
-    return NewClient(client, secret)
+    return NewClient(client, secret, open311_key=key)
+
+
+def hash_open311_key(key: str) -> str:
+    """How an Open311 api_key is stored and looked up: 256 random bits need no slow hash."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def open311_client(session: Session, api_key: str | None) -> OAuthClient:
+    """The active system client an Open311 api_key belongs to; 403 without one."""
+    if not api_key or not api_key.strip():
+        raise Forbidden(Msg("Sertakan api_key", "An api_key is required to file a report"))
+    key = api_key.strip()
+    client = None
+    if len(key) <= 100:
+        client = repository.client_by_open311_key_hash(session, hash_open311_key(key))
+    if client is None or not client.is_active:
+        raise Forbidden(Msg("api_key tidak dikenal", "Unknown or disabled api_key"))
+    return client
 
 
 def create_app_client(

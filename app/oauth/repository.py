@@ -27,6 +27,11 @@ def client_by_id(session: Session, client_id: str) -> OAuthClient | None:
     return session.exec(query).first()
 
 
+def client_by_open311_key_hash(session: Session, key_hash: str) -> OAuthClient | None:
+    query = select(OAuthClient).where(col(OAuthClient.open311_key_hash) == key_hash)
+    return session.exec(query).first()
+
+
 def all_clients(session: Session) -> list[OAuthClient]:
     """Every client, oldest first."""
     return list(session.exec(select(OAuthClient).order_by(col(OAuthClient.created_at))).all())
