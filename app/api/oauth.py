@@ -12,7 +12,7 @@ from app.accounts import devices
 from app.errors import Msg
 from app.http.deps import RuntimeDep
 from app.http.openapi import form_body, oauth_errors, problems
-from app.http.pipeline import CallerDep, PublicDep
+from app.http.pipeline import CallerDep, PublicDep, audited_read
 from app.i18n import pick_language
 from app.oauth import oidc, service
 from app.oauth.clients import credentials_from
@@ -223,6 +223,7 @@ async def openid_configuration(runtime: RuntimeDep) -> dict:
     methods=["GET", "POST"],
     responses=problems(401, 403),
 )
+@audited_read
 async def userinfo(caller: CallerDep) -> JSONResponse:
     """OpenID Connect Core 5.3: the resident's claims the app's token was granted."""
     secret = oidc.pairwise_secret(caller.runtime.settings.keys_dir)

@@ -16,6 +16,7 @@ from app.models.integration import (
     RevokedTokenFamily,
     WebhookSubscription,
 )
+from app.models.privacy import PersonalDataAccess
 from app.models.stats import ApplicationFact, StatsCount, StatsState, StatsWorkingDays
 from app.models.web import KeptForm, WebSession
 
@@ -40,6 +41,7 @@ __all__ = [
     "OAuthClient",
     "OAuthGrant",
     "OutboxMessage",
+    "PersonalDataAccess",
     "RateLimit",
     "RefreshToken",
     "RevokedToken",

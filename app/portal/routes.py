@@ -11,9 +11,10 @@ def web_routers() -> list[APIRouter]:
     from app.portal.apps import router as apps
     from app.portal.citizen.routes import router as citizen
     from app.portal.officer.routes import router as officer
+    from app.portal.privacy import router as privacy
     from app.portal.public.catalogue import router as catalogue
     from app.portal.public.home import router as home
     from app.portal.public.stats import router as stats
     from app.portal.public.verify import router as verify
 
-    return [home, account, apps, catalogue, citizen, officer, admin, verify, stats]
+    return [home, account, apps, privacy, catalogue, citizen, officer, admin, verify, stats]

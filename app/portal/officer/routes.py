@@ -62,6 +62,7 @@ def queue_page(
 
 
 @router.get("/officer/applications/{application_id}", response_class=HTMLResponse)
+@audited_read
 def review_page(
     application_id: uuid.UUID, web: OfficerDep, session: SessionDep, done: Text = ""
 ) -> HTMLResponse:
