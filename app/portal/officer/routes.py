@@ -92,6 +92,7 @@ def document_file(
 
 
 @router.get("/officer/applications/{application_id}/certificate")
+@audited_read
 def certificate_file(
     application_id: uuid.UUID, web: OfficerDep, session: SessionDep
 ) -> FileResponse:
