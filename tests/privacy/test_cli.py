@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from tests.notifications.helpers import subscribe
 from tests.oauth.apps import register_app
 from tests.oauth.test_clients import bearer, make_client, token_for
 
@@ -30,8 +31,9 @@ def _window() -> tuple[str, str]:
 
 
 def test_the_register_names_purposes_data_recipients_and_retention(world, loket):
-    app = register_app(world.runtime, name="JAKI Contoh", scopes=("openid", "applications:read"))
-    assert app
+    register_app(world.runtime, name="JAKI Contoh", scopes=("openid", "applications:read"))
+    subscribe(world.runtime.engine, "https://arsip.example.id/hook", ("application.*",))
+    subscribe(world.runtime.engine, "https://lampu.example.id/hook", ("complaint.*",))
     result = loket("privacy", "register")
     assert result.exit_code == 0, result.output
     block = result.output.split("[application] SIMPLE: Simple Service")[1].split("\n\n")[0]
@@ -40,6 +42,8 @@ def test_the_register_names_purposes_data_recipients_and_retention(world, loket)
     assert "Business name (business_name)" in block and "NIK" in block
     assert "document: Applicant's ID card" in block
     assert "officers of DINASA" in block and "app: JAKI Contoh" in block
+    assert "at https://arsip.example.id/hook" in block
+    assert "lampu.example.id" not in block  # it hears complaints only
     assert "retention: not defined" in block
     as_json = json.loads(loket("privacy", "register", "--json").output)
     simple = next(a for a in as_json if a["code"] == "SIMPLE")
