@@ -14,7 +14,7 @@ from app.web.context import SignedInDep
 from app.web.pages import page
 from app.web.personal_data import export_response
 
-router = APIRouter()
+router = APIRouter(tags=["web: privacy"], include_in_schema=False)
 
 
 @router.get("/my/data", response_class=HTMLResponse)
