@@ -6,6 +6,7 @@ a broken audit chain); 2 wrong usage (Typer's own).
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +32,10 @@ clients_cli = typer.Typer(
     help="OAuth clients: other government systems, and apps acting for residents.",
     no_args_is_help=True,
 )
+privacy_cli = typer.Typer(
+    help="Personal data (UU PDP): the record of processing, a breach's reach.",
+    no_args_is_help=True,
+)
 for name, sub in (
     ("db", db_cli),
     ("departments", departments_cli),
@@ -41,6 +46,7 @@ for name, sub in (
     ("keys", keys_cli),
     ("backup", backup_cli),
     ("clients", clients_cli),
+    ("privacy", privacy_cli),
 ):
     cli.add_typer(sub, name=name)
 
@@ -486,6 +492,48 @@ def clients_create(
             typer.echo("The secret and the api_key are shown only now: store them safely.")
         else:
             typer.echo("The secret is shown only now: store it safely.")
+
+
+@privacy_cli.command("register")
+def privacy_register(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text")] = False,
+) -> None:
+    """Print the record of processing activities from the catalogue: per service and complaint
+    category, purposes, categories of personal data, recipients and retention."""
+    from app.protection.register import as_text, register
+
+    activities = _run_service(lambda s, _r: register(s))
+    if as_json:
+        typer.echo(json.dumps([a.as_dict() for a in activities], ensure_ascii=False, indent=2))
+    else:
+        typer.echo(as_text(activities))
+
+
+@privacy_cli.command("breach")
+def privacy_breach(
+    start: Annotated[str, typer.Option("--from", help="ISO 8601 date or time (UTC if bare)")],
+    end: Annotated[str, typer.Option("--to", help="ISO 8601, exclusive")],
+    client: Annotated[str | None, typer.Option("--client", help="a client's client_id")] = None,
+    officer: Annotated[
+        str | None, typer.Option("--officer", help="an officer's account id or e-mail")
+    ] = None,
+) -> None:
+    """CSV on stdout of the residents whose personal data was read in the period (by the
+    client or officer when named), with contact details, to notify within 3 x 24 hours."""
+    from app.protection.breach import affected_csv, moment
+
+    if client is not None and officer is not None:
+        _fail("name a client or an officer, not both")
+    output = _run_service(
+        lambda s, _r: affected_csv(
+            s,
+            start=moment(start, field="from"),
+            end=moment(end, field="to"),
+            client_id=client,
+            officer=officer,
+        )
+    )
+    sys.stdout.write(output)
 
 
 @clients_cli.command("list")

@@ -94,6 +94,7 @@ async def list_applications(
 
 
 @router.get("/{application_id}", response_model=ApplicationRead, responses=problems(*CALLER, 404))
+@audited_read
 async def read_application(application_id: uuid.UUID, caller: CallerDep) -> ApplicationRead:
     return await caller.run(service.read_application, application_id=application_id)
 

@@ -135,6 +135,7 @@ async def list_complaints(
 @router.get(
     "/complaints/{complaint_id}", response_model=ComplaintRead, responses=problems(*CALLER, 404)
 )
+@audited_read
 async def read_complaint(
     complaint_id: uuid.UUID, caller: CallerDep, lang: LanguageDep
 ) -> ComplaintRead:

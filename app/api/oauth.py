@@ -12,7 +12,7 @@ from app.accounts import devices
 from app.errors import Msg
 from app.http.deps import RuntimeDep
 from app.http.openapi import form_body, oauth_errors, problems
-from app.http.pipeline import CallerDep, PublicDep
+from app.http.pipeline import CallerDep, PublicDep, audited_read
 from app.i18n import pick_language
 from app.oauth import oidc, service
 from app.oauth.clients import credentials_from
@@ -221,6 +221,7 @@ async def openid_configuration(runtime: RuntimeDep) -> dict:
 # OpenID Connect Core 5.3 allows GET and POST; two routes, so that each has its own operation
 # id in the OpenAPI document (one route with two methods gives both the same id).
 @router.get("/oauth/userinfo", responses=problems(401, 403), operation_id="userinfo_get")
+@audited_read
 async def userinfo(caller: CallerDep) -> JSONResponse:
     """OpenID Connect Core 5.3: the resident's claims the app's token was granted."""
     secret = oidc.pairwise_secret(caller.runtime.settings.keys_dir)

@@ -43,6 +43,7 @@ from app.models import Case, Certificate, Service, User
 from app.models.base import utcnow
 from app.office import office_date
 from app.office import today as office_today
+from app.privacy import access as privacy
 from app.workflow.definitions import get_workflow
 
 
@@ -164,9 +165,18 @@ def visible_application(
 def read_application(
     session: Session, *, principal: Principal, application_id: uuid.UUID
 ) -> ApplicationRead:
-    """One application the caller may see."""
+    """One application the caller may see; a read by anyone but its applicant is recorded."""
     case, _ = visible_application(session, principal=principal, application_id=application_id)
-    return present(session, case)
+    read = present(session, case)
+    privacy.record_access(
+        session,
+        principal=principal,
+        subject_user_id=case.owner_id,
+        what=privacy.APPLICATION,
+        fields=read.data.keys(),
+        case_id=case.id,
+    )
+    return read
 
 
 def present(session: Session, case: Case) -> ApplicationRead:

@@ -1,5 +1,7 @@
 """The tamper-evident log: every event of every case, in the order it became visible, as the
-leaves of one Merkle tree (RFC 9162, ``app.audit.merkle``), with signed checkpoints.
+leaves of one Merkle tree (RFC 9162, ``app.audit.merkle``), with signed checkpoints. Every read
+of a resident's personal data (``app.privacy.access``) is a leaf too: the hash of its record,
+never a personal value.
 
 Like Certificate Transparency and Sigstore's Rekor: a checkpoint states the tree's size and
 root at a moment, signed by a key the database does not hold (``app.audit.keys``), and a copy
@@ -20,9 +22,11 @@ import base64
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from app.audit import merkle, repository
 from app.audit.keys import CheckpointKey
@@ -47,36 +51,69 @@ def leaf_of(event_hash: str) -> str:
 
 
 def sequence(session: Session, *, now: datetime | None = None) -> int:
-    """Give every event not yet in the log its position; returns how many were added."""
+    """Give every event, then every personal data access, not yet in the log its position;
+    returns how many were added."""
     now = now or utcnow()
     logged_through = repository.lock_state(session)
     position = repository.log_size(session)
+    events, logged_through = _append(
+        session,
+        now=now,
+        position=position,
+        logged_through=logged_through,
+        unlogged=repository.unlogged_events,
+        leaf=lambda row: {"event_id": row.id, "case_id": row.case_id},
+    )
+    repository.save_logged_through(session, logged_through)
+    accesses, accesses_through = _append(
+        session,
+        now=now,
+        position=position + events,
+        logged_through=repository.accesses_logged_through(session),
+        unlogged=repository.unlogged_accesses,
+        leaf=lambda row: {"access_id": row.id},
+    )
+    repository.save_logged_through(session, accesses_through, name=repository.ACCESS_STATE_NAME)
+    return events + accesses
+
+
+def _append(
+    session: Session,
+    *,
+    now: datetime,
+    position: int,
+    logged_through: int,
+    unlogged: Callable[..., list[Any]],
+    leaf: Callable[[Any], dict[str, Any]],
+) -> tuple[int, int]:
+    """Append the rows ``unlogged`` finds as leaves from ``position``; returns how many, and
+    the new "logged through" mark."""
     added = 0
-    while rows := repository.unlogged_events(session, after_id=logged_through, limit=BATCH):
+    while rows := unlogged(session, after_id=logged_through, limit=BATCH):
         repository.append_leaves(
             session,
             [
                 {
-                    "position": position + offset,
-                    "event_id": row.id,
-                    "case_id": row.case_id,
+                    "event_id": None,
+                    "case_id": None,
+                    "access_id": None,
+                    **leaf(row),
+                    "position": position + added + offset,
                     "leaf_hash": leaf_of(row.hash),
                     "logged_at": now,
                 }
                 for offset, row in enumerate(rows)
             ],
         )
-        position += len(rows)
         added += len(rows)
-        # Every visible event up to the batch's last id is logged now; the mark moves only
-        # over events old enough that no transaction can still add one below them.
+        # Every visible row up to the batch's last id is logged now; the mark moves only
+        # over rows old enough that no transaction can still add one below them.
         settled = [row.id for row in rows if _aware(row.created_at) < now - GRACE]
         if settled:
             logged_through = max(logged_through, settled[-1])
         if len(rows) < BATCH:
             break
-    repository.save_logged_through(session, logged_through)
-    return added
+    return added, logged_through
 
 
 def _aware(moment: datetime) -> datetime:

@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import Table, and_, exists, func, insert, not_, select, update
 
 from app.db import Session, table_of, upsert
-from app.models import AuditCheckpoint, AuditLeaf, AuditState, Case, Certificate, Event
+from app.models import (
+    AuditCheckpoint,
+    AuditLeaf,
+    AuditState,
+    Case,
+    Certificate,
+    Event,
+    PersonalDataAccess,
+)
 
 _LOG: Table = table_of(AuditLeaf)
 _CHECKPOINTS: Table = table_of(AuditCheckpoint)
@@ -18,7 +26,9 @@ _STATE: Table = table_of(AuditState)
 _EVENTS: Table = table_of(Event)
 _CASES: Table = table_of(Case)
 _CERTIFICATES: Table = table_of(Certificate)
+_ACCESSES: Table = table_of(PersonalDataAccess)
 STATE_NAME = "log"
+ACCESS_STATE_NAME = "access"
 STREAM_BATCH = 10_000
 
 
@@ -31,10 +41,29 @@ def lock_state(session: Session) -> int:
     ).scalar_one()
 
 
-def save_logged_through(session: Session, event_id: int) -> None:
-    session.execute(
-        update(_STATE).where(_STATE.c.name == STATE_NAME).values(logged_through=event_id)
+def save_logged_through(session: Session, event_id: int, *, name: str = STATE_NAME) -> None:
+    session.execute(update(_STATE).where(_STATE.c.name == name).values(logged_through=event_id))
+
+
+def accesses_logged_through(session: Session) -> int:
+    """The id up to which every personal data access is logged (under the sequencer's lock)."""
+    upsert(session, _STATE, {"name": ACCESS_STATE_NAME, "logged_through": 0}, key=("name",))
+    return session.execute(
+        select(_STATE.c.logged_through).where(_STATE.c.name == ACCESS_STATE_NAME)
+    ).scalar_one()
+
+
+def unlogged_accesses(session: Session, *, after_id: int, limit: int) -> list[Any]:
+    """(id, hash, accessed_at) of personal data accesses past ``after_id`` not in the log."""
+    a = _ACCESSES.c
+    logged = exists().where(_LOG.c.access_id == a.id)
+    query = (
+        select(a.id, a.hash, a.accessed_at.label("created_at"))
+        .where(a.id > after_id, not_(logged))
+        .order_by(a.id)
+        .limit(limit)
     )
+    return list(session.execute(query))
 
 
 def log_size(session: Session) -> int:
@@ -132,14 +161,34 @@ def certificates_by_case(session: Session) -> dict[uuid.UUID, str]:
 
 def log_with_events(session: Session) -> Iterator[Any]:
     """Every leaf in position order, with its event's current chain hash (None when the event
-    is gone)."""
-    log, e = _LOG.c, _EVENTS.c
+    is gone), or for a leaf of a personal data access, that record's content as it is now."""
+    log, e, a = _LOG.c, _EVENTS.c, _ACCESSES.c
     query = (
-        select(log.position, log.event_id, log.case_id, log.leaf_hash, e.hash.label("event_hash"))
-        .select_from(_LOG.outerjoin(_EVENTS, e.id == log.event_id))
+        select(
+            log.position,
+            log.event_id,
+            log.case_id,
+            log.access_id,
+            log.leaf_hash,
+            e.hash.label("event_hash"),
+            *[column.label(f"a_{column.name}") for column in _ACCESSES.columns],
+        )
+        .select_from(
+            _LOG.outerjoin(_EVENTS, e.id == log.event_id).outerjoin(
+                _ACCESSES, a.id == log.access_id
+            )
+        )
         .order_by(log.position)
     )
     return _streamed(session, query)
+
+
+def accesses_never_logged(session: Session, *, created_before: datetime) -> list[Any]:
+    """Ids of personal data accesses old enough to have been logged that are not in the log."""
+    a = _ACCESSES.c
+    logged = exists().where(_LOG.c.access_id == a.id)
+    query = select(a.id).where(and_(a.accessed_at < created_before, not_(logged)))
+    return list(session.execute(query.order_by(a.id).limit(1000)).scalars())
 
 
 def events_never_logged(session: Session, *, created_before: datetime) -> list[Any]:

@@ -31,6 +31,7 @@ from app.audit.log import GRACE, Note, leaf_of
 from app.cases.timeline import GENESIS, EventDraft, canonical_event, chain_hash
 from app.db import Session
 from app.models.base import utcnow
+from app.privacy.access import content_hash
 from app.workflow.definitions import get_workflow
 
 # An event older than this that the log does not hold was not written by Loket (or no
@@ -77,6 +78,13 @@ def verify(
             references.get(event.case_id, event.case_id),
             f"event {event.seq} is not in the audit log: written behind Loket's back, or no "
             "checkpoint has run for over an hour",
+        )
+    for access_id in repository.accesses_never_logged(session, created_before=cutoff):
+        report.add(
+            "access_not_logged",
+            f"access #{access_id}",
+            "a read of personal data is not in the audit log: written behind Loket's back, or "
+            "no checkpoint has run for over an hour",
         )
     return report
 
@@ -192,6 +200,12 @@ def _log(session: Session, report: Report, references: dict[uuid.UUID, str]) -> 
     for leaf in repository.log_with_events(session):
         if leaf.position != accumulator.size:
             report.add("log_gap", leaf.position, f"positions {accumulator.size}.. are missing")
+        if leaf.access_id is not None:
+            _access_leaf(report, leaf)
+            accumulator.add(bytes.fromhex(leaf.leaf_hash))
+            if accumulator.size in wanted:
+                roots[accumulator.size] = accumulator.root().hex()
+            continue
         case_id = _uuid(leaf.case_id)
         where = references.get(case_id, case_id)
         if leaf.event_hash is None:
@@ -210,6 +224,36 @@ def _log(session: Session, report: Report, references: dict[uuid.UUID, str]) -> 
         kind = "case_deleted" if case_id not in references else "event_deleted"
         report.add(kind, references.get(case_id, case_id), f"{count} logged events are gone")
     return roots
+
+
+def _access_leaf(report: Report, leaf: Any) -> None:
+    """A leaf of a personal data access: the record, recomputed from what it says now."""
+    if leaf.a_id is None:
+        report.add("access_deleted", f"access #{leaf.access_id}", "a logged read record is gone")
+        return
+    content = {
+        name: getattr(leaf, f"a_{name}")
+        for name in (
+            "accessed_at",
+            "subject_id",
+            "accessor_type",
+            "accessor_id",
+            "accessor_name",
+            "accessor_role",
+            "what",
+            "fields",
+            "case_id",
+        )
+    }
+    content["subject_id"] = _uuid(content["subject_id"])
+    if content["case_id"] is not None:
+        content["case_id"] = _uuid(content["case_id"])
+    if leaf_of(content_hash(content)) != leaf.leaf_hash:
+        report.add(
+            "access_changed_after_logging",
+            f"access #{leaf.access_id}",
+            "the record of a read no longer matches what the log recorded",
+        )
 
 
 # --- 4: the checkpoints -------------------------------------------------------------------------

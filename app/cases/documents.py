@@ -23,6 +23,7 @@ from app.errors import Forbidden, InvalidTransition, Msg, NotFound, invalid
 from app.files.storage import FileStore
 from app.files.uploads import CheckLimits, copy_limited, inspect_file, sanitize_filename
 from app.models import Document
+from app.privacy import access as privacy
 
 
 def upload_document(
@@ -150,6 +151,14 @@ def open_document(
                 details={"document_id": str(document.id), "requirement": document.requirement},
             ),
         )
+    privacy.record_access(
+        session,
+        principal=principal,
+        subject_user_id=case.owner_id,
+        what=privacy.DOCUMENT,
+        fields=[document.requirement],
+        case_id=case.id,
+    )
     return document, files.path(document.storage_key)
 
 

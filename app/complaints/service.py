@@ -49,6 +49,7 @@ from app.errors import FieldError, Forbidden, Msg, NotAuthenticated, ValidationF
 from app.models import Case, Complaint, ComplaintCategory, Department
 from app.models.base import utcnow
 from app.office import local_time, today, zone
+from app.privacy import access as privacy
 from app.ratelimit import hit
 from app.workflow.calendar import default_calendar
 from app.workflow.definitions import get_workflow
@@ -283,7 +284,22 @@ def read_complaint(
     session: Session, *, principal: Principal, complaint_id: uuid.UUID, lang: str = "id"
 ) -> ComplaintRead:
     case, roles = visible_complaint(session, principal=principal, complaint_id=complaint_id)
-    return present(session, case, roles=roles, lang=lang, principal=principal)
+    read = present(session, case, roles=roles, lang=lang, principal=principal)
+    shown = {
+        "reporter_name": read.reporter,
+        "contact_email": read.contact.email,
+        "contact_phone": read.contact.phone,
+    }
+    if any(shown.values()):
+        privacy.record_access(
+            session,
+            principal=principal,
+            subject_user_id=case.owner_id,
+            what=privacy.COMPLAINT,
+            fields=[name for name, value in shown.items() if value],
+            case_id=case.id,
+        )
+    return read
 
 
 def present(

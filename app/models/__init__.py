@@ -23,6 +23,7 @@ from app.models.integration import (
     RevokedTokenFamily,
     WebhookSubscription,
 )
+from app.models.privacy import PersonalDataAccess
 from app.models.stats import ApplicationFact, StatsCount, StatsState, StatsWorkingDays
 from app.models.web import KeptForm, WebSession
 
@@ -48,6 +49,7 @@ __all__ = [
     "OAuthGrant",
     "OutboxMessage",
     "PasswordReset",
+    "PersonalDataAccess",
     "RateLimit",
     "RefreshToken",
     "RevokedToken",

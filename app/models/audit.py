@@ -5,23 +5,26 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Column
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
 
 
 class AuditLeaf(SQLModel, table=True):
-    """One event's place in the log: its position and the leaf hash of its chain hash.
+    """One event's place in the log: its position and the leaf hash of its chain hash; or
+    one read of personal data (``access_id``) and the leaf hash of that record's hash.
 
     No foreign key to the event or the case: the log must outlive what it records, so that a
     deleted event or case shows as a leaf whose event is gone."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("access_id", name="uq_audit_log_access_id"),)
 
     position: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    event_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
-    case_id: uuid.UUID
+    event_id: int | None = Field(default=None, sa_column=Column(BigInteger, unique=True))
+    case_id: uuid.UUID | None = None
+    access_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     leaf_hash: str = Field(max_length=64)
     logged_at: datetime = Field(default_factory=utcnow)
 
@@ -43,7 +46,8 @@ class AuditCheckpoint(SQLModel, table=True):
 
 
 class AuditState(SQLModel, table=True):
-    """The sequencer's place: every event with an id up to ``logged_through`` is in the log."""
+    """The sequencer's place: every event (row "log") or personal data access (row "access")
+    with an id up to ``logged_through`` is in the log."""
 
     __tablename__ = "audit_state"
 

@@ -19,9 +19,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from app.accounts.principal import Principal
+from app.db import Session
 from app.errors import Forbidden, Msg
 from app.fsutil import exclusive_lock, fsync_path
 from app.models import OAuthClient, User
+from app.privacy import access as privacy
 
 # Authentication context: a password sign-in at the portal (the only kind Loket has today).
 ACR_PASSWORD = "urn:loket:acr:password"
@@ -97,7 +99,7 @@ def user_claims(user: User, *, scopes: frozenset[str], client: OAuthClient) -> d
     return claims
 
 
-def userinfo(_session: object, *, principal: Principal, secret: bytes) -> dict:
+def userinfo(session: Session, *, principal: Principal, secret: bytes) -> dict:
     """/oauth/userinfo for an app's token with the ``openid`` scope."""
     if principal.app is None or principal.user is None:
         raise Forbidden(
@@ -106,7 +108,13 @@ def userinfo(_session: object, *, principal: Principal, secret: bytes) -> dict:
         )
     principal.require_scope("openid")
     subject = pairwise_subject(secret, client=principal.app, user_id=principal.user.id)
-    return {
-        "sub": subject,
-        **user_claims(principal.user, scopes=principal.scopes, client=principal.app),
-    }
+    claims = user_claims(principal.user, scopes=principal.scopes, client=principal.app)
+    if claims:
+        privacy.record_access(
+            session,
+            principal=principal,
+            subject_user_id=principal.user.id,
+            what=privacy.USERINFO,
+            fields=claims.keys(),
+        )
+    return {"sub": subject, **claims}

@@ -15,6 +15,7 @@ def web_routers() -> list[APIRouter]:
     from app.portal.complaints.resident import router as complaints
     from app.portal.officer.routes import router as officer
     from app.portal.passwords import router as passwords
+    from app.portal.privacy import router as privacy
     from app.portal.public.catalogue import router as catalogue
     from app.portal.public.home import router as home
     from app.portal.public.stats import router as stats
@@ -25,6 +26,7 @@ def web_routers() -> list[APIRouter]:
         account,
         passwords,
         apps,
+        privacy,
         catalogue,
         citizen,
         complaints,

@@ -107,6 +107,7 @@ def queue_page(
 
 
 @router.get("/officer/applications/{application_id}", response_class=HTMLResponse)
+@audited_read
 def review_page(
     application_id: uuid.UUID, web: OfficerDep, session: SessionDep, done: Text = ""
 ) -> HTMLResponse:
@@ -136,6 +137,7 @@ def document_file(
 
 
 @router.get("/officer/applications/{application_id}/certificate")
+@audited_read
 def certificate_file(
     application_id: uuid.UUID, web: OfficerDep, session: SessionDep
 ) -> FileResponse:
