@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.applications import repository
+from app.cases import actions
 from app.cases.documents import current_requirements
 from app.cases.kinds import CaseKind, Requirement, Step
 from app.catalogue import repository as catalogue_repo
@@ -20,6 +21,7 @@ from app.db import Session, get_required
 from app.errors import FieldError, Msg, field_error, invalid
 from app.models import Case, Service, User
 from app.notifications.outbox import EmailDraft
+from app.payments import service as payments
 
 NAME = "application"
 READ_SCOPE, WRITE_SCOPE = "applications:read", "applications:write"
@@ -132,6 +134,59 @@ def _issue_certificate_by_law(step: Step) -> None:
     _issue_certificate(step, by_law=basis)
 
 
+def _labels(service: Service) -> dict[str, Msg]:
+    fields = service.form_schema.get("properties", {})
+    return {
+        name: Msg(spec.get("title", name), spec.get("x-title-en", spec.get("title", name)))
+        for name, spec in fields.items()
+    }
+
+
+def priced_fee(
+    session: Session, case: Case, *, service: Service | None = None
+) -> payments.Priced | None:
+    """The service's fee priced on the application's form; None when the service is free."""
+    service = service or service_of(session, case)
+    if service.fee.get("kind") in (None, "free"):
+        return None
+    return payments.price(service.fee, case.data, labels=_labels(service))
+
+
+def _bill_on_submit(step: Step) -> None:
+    """A fee due on submission is priced now (a form it cannot price is refused before
+    anything is written) and billed by Loket's own step right after the submission."""
+    service = service_of(step.session, step.case)
+    if service.fee.get("due") != "on_submit":
+        return
+    priced = priced_fee(step.session, step.case)
+    if priced is None or priced.amount <= 0:
+        return
+    step.session.info.setdefault("priced_fees", {})[step.case.id] = priced
+    step.afterwards.append(
+        lambda: actions.take_system_action(
+            step.session, case=step.case, action="request_payment", now=step.now
+        )
+    )
+
+
+def _issue_invoice(step: Step) -> None:
+    service = service_of(step.session, step.case)
+    priced = step.session.info.get("priced_fees", {}).pop(step.case.id, None)
+    priced = priced or priced_fee(step.session, step.case)
+    if priced is None:  # the step is only taken for a priced fee
+        raise RuntimeError(f"billing {step.case.reference} without a fee")
+    invoice = payments.issue(
+        step.session, case=step.case, fee=service.fee, priced=priced, now=step.now
+    )
+    step.details |= payments.invoice_details(invoice)
+
+
+def _cancel_invoices(step: Step) -> None:
+    cancelled = payments.cancel_unpaid(step.session, case_id=step.case.id, now=step.now)
+    if cancelled:
+        step.details["invoices_cancelled"] = cancelled
+
+
 def _revoke_certificate(step: Step) -> None:
     step.afterwards.append(
         lambda: certificates.revoke(
@@ -189,6 +244,9 @@ APPLICATION = CaseKind(
         "issue_certificate": _issue_certificate,
         "issue_certificate_by_law": _issue_certificate_by_law,
         "revoke_certificate": _revoke_certificate,
+        "bill_on_submit": _bill_on_submit,
+        "issue_invoice": _issue_invoice,
+        "cancel_invoices": _cancel_invoices,
     },
     requirement=_requirement,
     sla_days=lambda session, case: service_of(session, case).sla_days,

@@ -200,7 +200,13 @@ def take_action(
 
 
 def take_system_action(
-    session: Session, *, case: Case, action: str, now: datetime, env: object = None
+    session: Session,
+    *,
+    case: Case,
+    action: str,
+    now: datetime,
+    env: object = None,
+    details: dict | None = None,
 ) -> Case:
     """Loket itself takes ``action`` (the deadline sweep: warn, escalate, deemed approve) on a
     case the caller loaded, as the actor ``system``, through the same guards and effects."""
@@ -217,6 +223,7 @@ def take_system_action(
         comment=None,
         now=now,
         env=env,
+        details=dict(details or {}),
     )
     # The version is the officers' optimistic lock: a system step bumps it (a form open in a
     # browser is stale once the case was escalated or approved) but checks only the chain.

@@ -64,6 +64,14 @@ REVISION_REQUESTED = State(
     clock="paused",
     editable=True,
 )
+# The resident holds the bill (retribusi): the clock waits until the bank reports the payment.
+AWAITING_PAYMENT = State(
+    name="awaiting_payment",
+    label=Msg("Menunggu pembayaran retribusi", "Awaiting payment of the fee"),
+    short_label=Msg("Menunggu bayar", "Awaiting payment"),
+    holder="owner",
+    clock="paused",
+)
 APPROVED = State(
     name="approved",
     label=Msg("Disetujui", "Approved"),
@@ -125,6 +133,8 @@ _LABELS: dict[str, Msg] = {
     "reject": Msg("Tolak", "Reject"),
     "withdraw": Msg("Tarik kembali", "Withdraw"),
     "revoke": Msg("Cabut izin", "Revoke"),
+    "request_payment": Msg("Terbitkan tagihan retribusi", "Issue the fee's bill"),
+    "record_payment": Msg("Catat pembayaran", "Record the payment"),
     "extend": Msg("Perpanjang tenggat", "Extend the deadline"),
     "reassign": Msg("Alihkan ke petugas lain", "Reassign"),
     "warn_sla": Msg("Peringatan tenggat", "Deadline warning"),
@@ -172,7 +182,7 @@ _SUBMIT = _t(
     ["applicant"],
     event="submitted",
     guards=("complete",),
-    effects=("start_sla",),
+    effects=("start_sla", "bill_on_submit"),
 )
 _RESUBMIT = _t(
     "resubmit",
@@ -185,11 +195,32 @@ _RESUBMIT = _t(
 )
 _WITHDRAW = _t(
     "withdraw",
-    [DRAFT, SUBMITTED, REVISION_REQUESTED],
+    [DRAFT, SUBMITTED, REVISION_REQUESTED, AWAITING_PAYMENT],
     WITHDRAWN,
     ["applicant"],
     event="withdrawn",
-    effects=("close",),
+    effects=("close", "cancel_invoices"),
+)
+# A fee due on submission (design section 12): Loket bills right after the submission and the
+# clock waits while the resident holds the bill; the bank's payment puts the file back with the
+# authority as a fresh submission.
+_PAYMENT_STEPS = (
+    _t(
+        "request_payment",
+        [SUBMITTED],
+        AWAITING_PAYMENT,
+        ["system"],
+        event="payment_requested",
+        effects=("issue_invoice", "pause_sla"),
+    ),
+    _t(
+        "record_payment",
+        [AWAITING_PAYMENT],
+        SUBMITTED,
+        ["system"],
+        event="paid",
+        effects=("resume_sla",),
+    ),
 )
 _REVOKE = _t(
     "revoke",
@@ -302,6 +333,7 @@ def _objection_steps(review: State) -> tuple[Transition, ...]:
 _SINGLE_STATES = (
     DRAFT,
     SUBMITTED,
+    AWAITING_PAYMENT,
     IN_REVIEW,
     REVISION_REQUESTED,
     APPROVED,
@@ -313,6 +345,7 @@ _SINGLE_STATES = (
 _TWO_LEVEL_STATES = (
     DRAFT,
     SUBMITTED,
+    AWAITING_PAYMENT,
     IN_VERIFICATION,
     VERIFIED,
     REVISION_REQUESTED,
@@ -370,9 +403,10 @@ SINGLE_APPROVAL = Workflow(
             ["approver"],
             event="rejected",
             guards=("comment_required",),
-            effects=("decide",),
+            effects=("decide", "cancel_invoices"),
         ),
         _WITHDRAW,
+        *_PAYMENT_STEPS,
         _REVOKE,
         *_deadline_steps(_SINGLE_STATES),
         *_objection_steps(IN_REVIEW),
@@ -446,9 +480,10 @@ TWO_LEVEL = Workflow(
             ["verifier", "approver"],
             event="rejected",
             guards=("comment_required",),
-            effects=("decide",),
+            effects=("decide", "cancel_invoices"),
         ),
         _WITHDRAW,
+        *_PAYMENT_STEPS,
         _REVOKE,
         *_deadline_steps(_TWO_LEVEL_STATES),
         *_objection_steps(IN_VERIFICATION),
