@@ -9,6 +9,7 @@ import uuid
 from app.accounts.principal import Principal
 from app.applications.kind import APPLICATION, priced_fee, service_of
 from app.cases.access import visible_case
+from app.cases.kinds import workflow_of
 from app.db import Session
 from app.errors import DomainError, NotFound
 from app.models import Case, Invoice, Service
@@ -84,10 +85,15 @@ def list_invoices(
     session: Session, *, principal: Principal, application_id: uuid.UUID, lang: str
 ) -> InvoiceList:
     """The application's bills, oldest first, for its owner and its department's officers."""
-    case, _ = visible_case(session, principal=principal, kind=APPLICATION, case_id=application_id)
-    return InvoiceList(
-        items=[invoice_read(i, lang=lang) for i in payments.invoices_of(session, case.id)]
+    case, roles = visible_case(
+        session, principal=principal, kind=APPLICATION, case_id=application_id
     )
+    items = [invoice_read(i, lang=lang) for i in payments.invoices_of(session, case.id)]
+    waiting = workflow_of(case).transition("record_payment", state=case.state) is not None
+    if APPLICATION.owner_role in roles and waiting and not any(i.state == "unpaid" for i in items):
+        for item in items:
+            item.reissuable = item.state == "expired"
+    return InvoiceList(items=items)
 
 
 def reissue_invoice(

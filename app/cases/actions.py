@@ -150,7 +150,9 @@ def available_actions(
             needs_assignee="assignee_in_department" in t.guards,
         )
         for t in allowed_actions(workflow_of(case), state=case.state, roles=roles)
-        if _may_attempt(t, case, principal) and _may_extend(session, t, case, kind)
+        if _may_attempt(t, case, principal)
+        and _may_extend(session, t, case, kind)
+        and kind.offers(session, case, t)
     ]
     return ActionList(state=case.state, version=case.version, items=items)
 

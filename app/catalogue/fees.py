@@ -30,9 +30,7 @@ from app.errors import Msg
 
 KINDS = ("free", "fixed", "formula")
 DUES = ("on_submit", "before_issue")
-# The workflows wait for a payment after submission only, so far; a schedule that asks for
-# payment before the certificate is refused rather than silently never billed.
-SUPPORTED_DUES = ("on_submit",)
+
 KEYS = frozenset({"kind", "amount", "formula", "tables", "rounding", "due", "payable_days"})
 ROUNDING_RE = re.compile(r"(nearest|up|down)(?:_(10|100|500|1000))?")
 MAX_FORMULA_LENGTH = 500
@@ -88,7 +86,7 @@ def parse(raw: Any, where: str, problems: list[str], form_schema: dict, *, servi
         return {"kind": "free"}
     fee = {
         "kind": kind,
-        "due": _due(raw, where, problems),
+        "due": _choice(raw, "due", DUES, "on_submit", where, problems),
         "payable_days": _integer(raw, "payable_days", 1, 365, where, problems),
         "rounding": _rounding(raw, where, problems),
     }
@@ -107,13 +105,6 @@ def _choice(raw: dict, key: str, choices: tuple, default: str, where: str, probl
     if value not in choices:
         problems.append(f"{where}.{key}: must be one of {', '.join(choices)}")
     return str(value)
-
-
-def _due(raw: dict, where: str, problems: list) -> str:
-    value = _choice(raw, "due", DUES, "on_submit", where, problems)
-    if value in DUES and value not in SUPPORTED_DUES:
-        problems.append(f"{where}.due: {value} is not supported yet; use on_submit")
-    return value
 
 
 def _integer(raw: dict, key: str, low: int, high: int, where: str, problems: list) -> int:

@@ -45,6 +45,7 @@ class InvoiceRead(BaseModel):
     expires_at: datetime
     paid_at: datetime | None
     payment_reference: str | None
+    reissuable: bool = False  # the caller may ask for a new bill in its place
 
 
 class InvoiceList(BaseModel):

@@ -162,9 +162,16 @@ def reissue(
 
 
 def record_payment(
-    session: Session, *, invoice: Invoice, amount: int, reference: str, now: datetime | None = None
+    session: Session,
+    *,
+    invoice: Invoice,
+    amount: int,
+    reference: str,
+    now: datetime | None = None,
+    certificates: object = None,
 ) -> Invoice:
-    """The bank paid ``invoice``: mark it paid and let the workflow move on by itself.
+    """The bank paid ``invoice``: mark it paid and let the workflow move on by itself (for a
+    fee due before the certificate, to the approval: ``certificates`` lends it the issuer).
 
     Refuses (409) a bill that is paid, expired or cancelled, and (422) an amount other than
     the bill's; the SNAP endpoints turn those into their own response codes."""
@@ -197,7 +204,12 @@ def record_payment(
     details = invoice_details(locked) | {"reference": locked.payment_reference}
     if workflow_of(case).transition("record_payment", state=case.state) is not None:
         actions.take_system_action(
-            session, case=case, action="record_payment", now=now, details=details
+            session,
+            case=case,
+            action="record_payment",
+            now=now,
+            env=certificates,
+            details=details,
         )
     else:
         timeline.append(

@@ -72,6 +72,14 @@ AWAITING_PAYMENT = State(
     holder="owner",
     clock="paused",
 )
+# Approved subject to the fee due before the certificate: nothing is issued until it is paid.
+APPROVED_PENDING_PAYMENT = State(
+    name="approved_pending_payment",
+    label=Msg("Disetujui, menunggu pembayaran retribusi", "Approved, awaiting payment of the fee"),
+    short_label=Msg("Menunggu bayar", "Awaiting payment"),
+    holder="owner",
+    clock="paused",
+)
 APPROVED = State(
     name="approved",
     label=Msg("Disetujui", "Approved"),
@@ -135,6 +143,7 @@ _LABELS: dict[str, Msg] = {
     "revoke": Msg("Cabut izin", "Revoke"),
     "request_payment": Msg("Terbitkan tagihan retribusi", "Issue the fee's bill"),
     "record_payment": Msg("Catat pembayaran", "Record the payment"),
+    "approve_pending_payment": Msg("Setujui dan tagih retribusi", "Approve and bill the fee"),
     "extend": Msg("Perpanjang tenggat", "Extend the deadline"),
     "reassign": Msg("Alihkan ke petugas lain", "Reassign"),
     "warn_sla": Msg("Peringatan tenggat", "Deadline warning"),
@@ -195,7 +204,7 @@ _RESUBMIT = _t(
 )
 _WITHDRAW = _t(
     "withdraw",
-    [DRAFT, SUBMITTED, REVISION_REQUESTED, AWAITING_PAYMENT],
+    [DRAFT, SUBMITTED, REVISION_REQUESTED, AWAITING_PAYMENT, APPROVED_PENDING_PAYMENT],
     WITHDRAWN,
     ["applicant"],
     event="withdrawn",
@@ -221,7 +230,32 @@ _PAYMENT_STEPS = (
         event="paid",
         effects=("resume_sla",),
     ),
+    # A fee due before the certificate: the payment completes the approval.
+    _t(
+        "record_payment",
+        [APPROVED_PENDING_PAYMENT],
+        APPROVED,
+        ["system"],
+        event="paid",
+        effects=("decide", "issue_certificate_after_payment"),
+    ),
 )
+
+
+def _approve_pending_payment(review: State, guards: tuple[str, ...] = ()) -> Transition:
+    """The approver approves a service whose fee is due before the certificate: Loket bills
+    it and holds the certificate until the bank reports the payment."""
+    return _t(
+        "approve_pending_payment",
+        [review],
+        APPROVED_PENDING_PAYMENT,
+        ["approver"],
+        event="approved_pending_payment",
+        guards=(*guards, "fee_before_issue"),
+        effects=("issue_invoice", "pause_sla"),
+    )
+
+
 _REVOKE = _t(
     "revoke",
     [APPROVED],
@@ -336,6 +370,7 @@ _SINGLE_STATES = (
     AWAITING_PAYMENT,
     IN_REVIEW,
     REVISION_REQUESTED,
+    APPROVED_PENDING_PAYMENT,
     APPROVED,
     REJECTED,
     OBJECTED,
@@ -349,6 +384,7 @@ _TWO_LEVEL_STATES = (
     IN_VERIFICATION,
     VERIFIED,
     REVISION_REQUESTED,
+    APPROVED_PENDING_PAYMENT,
     APPROVED,
     REJECTED,
     OBJECTED,
@@ -394,8 +430,10 @@ SINGLE_APPROVAL = Workflow(
             APPROVED,
             ["approver"],
             event="approved",
+            guards=("no_fee_before_issue",),
             effects=("decide", "issue_certificate"),
         ),
+        _approve_pending_payment(IN_REVIEW),
         _t(
             "reject",
             [IN_REVIEW],
@@ -470,9 +508,10 @@ TWO_LEVEL = Workflow(
             APPROVED,
             ["approver"],
             event="approved",
-            guards=("second_officer",),
+            guards=("second_officer", "no_fee_before_issue"),
             effects=("decide", "issue_certificate"),
         ),
+        _approve_pending_payment(VERIFIED, ("second_officer",)),
         _t(
             "reject",
             [IN_VERIFICATION, VERIFIED],

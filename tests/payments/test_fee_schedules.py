@@ -67,9 +67,6 @@ def test_other_keys_are_checked():
     assert any(p.startswith("services[0].fee.amount: must be a whole number") for p in problems)
     assert any(p.startswith("services[0].fee.rounding: must be nearest") for p in problems)
     assert any(p.startswith("services[0].fee.due: must be one of") for p in problems)
-    assert _problems(kind="fixed", amount=5000, due="before_issue") == [
-        "services[0].fee.due: before_issue is not supported yet; use on_submit"
-    ]
 
 
 def test_rounding_rules():
