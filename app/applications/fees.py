@@ -23,7 +23,7 @@ def fee_of(session: Session, case: Case, *, service: Service | None = None) -> F
     fee = (service or service_of(session, case)).fee
     if fee.get("kind") in (None, "free"):
         return None
-    billed = [i for i in payments.invoices_of(session, case.id) if i.state != "cancelled"]
+    billed = [i for i in payments.invoices_of(session, case.id) if i.state != payments.CANCELLED]
     if billed:
         return _fee_read(fee, billed[-1].breakdown)
     try:
@@ -90,9 +90,13 @@ def list_invoices(
     )
     items = [invoice_read(i, lang=lang) for i in payments.invoices_of(session, case.id)]
     waiting = workflow_of(case).transition("record_payment", state=case.state) is not None
-    if APPLICATION.owner_role in roles and waiting and not any(i.state == "unpaid" for i in items):
+    if (
+        APPLICATION.owner_role in roles
+        and waiting
+        and not any(i.state == payments.UNPAID for i in items)
+    ):
         for item in items:
-            item.reissuable = item.state == "expired"
+            item.reissuable = item.state == payments.EXPIRED
     return InvoiceList(items=items)
 
 

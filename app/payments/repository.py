@@ -24,8 +24,14 @@ def invoices_of(session: Session, case_id: uuid.UUID) -> Sequence[Invoice]:
 
 
 def invoice_for_update(session: Session, invoice_id: uuid.UUID) -> Invoice | None:
-    """One invoice, its row locked until commit (a payment and a reissue never cross)."""
-    statement = select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+    """One invoice, its row locked until commit (a payment and a reissue never cross), read
+    afresh: a copy the session loaded before the lock may be stale (a concurrent payment)."""
+    statement = (
+        select(Invoice)
+        .where(Invoice.id == invoice_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return session.exec(statement).first()
 
 

@@ -4,7 +4,9 @@ reissue, and cancellation on withdrawal."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -174,3 +176,30 @@ def test_a_free_service_bills_nothing(fee_world):
     submitted = fee_world.submitted(citizen)
     assert submitted["state"] == "submitted" and submitted["fee"] is None
     assert _invoices(fee_world, citizen, submitted) == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_same_payment_twice_at_once_is_recorded_once(fee_world):
+    citizen = fee_world.user("citizen")
+    submitted = _submitted(fee_world, citizen)
+    [invoice] = _invoices(fee_world, citizen, submitted)
+    workers = 6
+    barrier = threading.Barrier(workers)
+
+    def attempt(_):
+        try:
+            with transaction(fee_world.runtime.engine) as session:
+                row = session.get(Invoice, uuid.UUID(invoice["id"]))  # loaded before the lock
+                barrier.wait()
+                payments.record_payment(session, invoice=row, amount=AMOUNT, reference="R")
+            return "paid"
+        except InvoiceNotPayable:
+            return "refused"
+
+    with ThreadPoolExecutor(workers) as pool:
+        outcomes = sorted(pool.map(attempt, range(workers)))
+    assert outcomes == ["paid"] + ["refused"] * (workers - 1)
+    events = fee_world.client.get(
+        f"/api/v1/applications/{submitted['id']}/events", headers=fee_world.headers(citizen)
+    ).json()["items"]
+    assert [e["action"] for e in events].count("application.paid") == 1
