@@ -10,6 +10,7 @@ from app.accounts.principal import Principal
 from app.applications.kind import APPLICATION, priced_fee, service_of
 from app.cases.access import visible_case
 from app.cases.kinds import workflow_of
+from app.catalogue.fees import rounding_words
 from app.db import Session
 from app.errors import DomainError, NotFound
 from app.models import Case, Invoice, Service
@@ -38,8 +39,6 @@ def fee_of(session: Session, case: Case, *, service: Service | None = None) -> F
 
 
 def _fee_read(fee: dict, breakdown: dict, **override: object) -> FeeRead:
-    from app.catalogue.fees import rounding_words
-
     rule = rounding_words(fee.get("rounding", "nearest"))
     values = {
         "kind": fee["kind"],

@@ -48,7 +48,12 @@ _NUMERIC = ("integer", "number")
 
 
 class FormulaError(ValueError):
-    """A formula the evaluator refuses, or one that cannot be priced with this data."""
+    """A formula the evaluator refuses, or one that cannot be priced with this data (then
+    ``field`` names the form field that still has no usable value)."""
+
+    def __init__(self, text: str, *, field: str | None = None) -> None:
+        super().__init__(text)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -269,14 +274,14 @@ def _evaluate(node: ast.AST, data: dict, tables: dict, inputs: dict[str, FeeInpu
     if isinstance(node, ast.Name):
         raw = data.get(node.id)
         if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise FormulaError(f"field {node.id!r} has no number yet")
+            raise FormulaError(f"field {node.id!r} has no number yet", field=node.id)
         inputs[node.id] = FeeInput(node.id, raw)
         return Decimal(str(raw))
     if isinstance(node, ast.Subscript):
         table, key = node.value.id, node.slice.id  # type: ignore[attr-defined]
         choice = data.get(key)
         if str(choice) not in tables[table] or choice is None:
-            raise FormulaError(f"field {key!r} has no value yet")
+            raise FormulaError(f"field {key!r} has no value yet", field=key)
         inputs[key] = FeeInput(key, choice, tables[table][str(choice)])
         return tables[table][str(choice)]
     if isinstance(node, ast.UnaryOp):

@@ -2,7 +2,7 @@
 account, reissued when they expire, cancelled when the application ends without a decision.
 
 A virtual account number is the biller's prefix (``LOKET_PAYMENT_BILLER_PREFIX``, SNAP's
-``partnerServiceId``) and a customer number from a counter row that only ever goes up, so no
+``partnerServiceId``) and a customer number from a sequence that only ever goes up, so no
 number is ever given to a second bill. The amount is fixed when the bill is issued. Moving the
 application on is the workflow's ``record_payment`` step, taken by Loket itself. Nothing here
 commits.
@@ -21,7 +21,7 @@ from app.cases.kinds import workflow_of
 from app.cases.timeline import EventDraft
 from app.catalogue import fees
 from app.db import Session
-from app.errors import Conflict, Msg, NotFound, ValidationFailed, field_error
+from app.errors import Conflict, FieldError, Msg, NotFound, ValidationFailed, field_error
 from app.models import Case, Invoice
 from app.models.base import utcnow
 from app.payments import repository
@@ -34,7 +34,9 @@ STATE_WORDS = {
     CANCELLED: Msg("Dibatalkan", "Cancelled"),
 }
 CUSTOMER_DIGITS = 12
-_COUNTER_SERIES = "va"  # one counter for every bill, all years: numbers are never reused
+# One series for every bill, all years: a PostgreSQL sequence (a counter row on SQLite), so
+# numbers are never reused and concurrent bills do not queue behind one row lock.
+_COUNTER_SERIES = "VA"
 _config = {"biller_prefix": "8808"}
 
 
@@ -61,15 +63,23 @@ def price(fee: dict, data: dict, *, labels: dict[str, Msg]) -> Priced:
     try:
         quoted = fees.quote(fee, data)
     except fees.FormulaError as exc:
-        raise ValidationFailed(
-            errors=[field_error("fee", f"Retribusi belum dapat dihitung: {exc}", f"{exc}")]
-        ) from None
+        if exc.field is None:
+            message = Msg(
+                f"Retribusi tidak dapat dihitung: {exc}", f"The fee cannot be computed: {exc}"
+            )
+        else:
+            label = labels.get(exc.field, Msg(exc.field, exc.field))
+            message = Msg(
+                f"Retribusi dihitung setelah '{label.id}' diisi",
+                f"The fee is computed once '{label.en}' is filled in",
+            )
+        raise ValidationFailed(errors=[FieldError(f"data.{exc.field or 'fee'}", message)]) from None
     return Priced(quoted.amount, fees.breakdown(fee, quoted, labels=labels))
 
 
 def issue(session: Session, *, case: Case, fee: dict, priced: Priced, now: datetime) -> Invoice:
     """A new unpaid bill for ``priced``, payable for the fee's ``payable_days``."""
-    number = numbering.next_counter_number(session, series=_COUNTER_SERIES, year=0)
+    number = numbering.next_number(session, series=_COUNTER_SERIES, year=0)
     customer = f"{number:0{CUSTOMER_DIGITS}d}"
     invoice = Invoice(
         case_id=case.id,

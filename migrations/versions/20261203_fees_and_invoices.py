@@ -2,7 +2,8 @@
 
 A service's fee schedule is catalogue data (``services.fee``); an invoice is one bill for a
 fee that fell due, with its virtual account number, amount, expiry and state. Virtual account
-numbers come from a ``reference_counters`` row (series ``va``), so none is ever reused.
+numbers come from the reference numbering (series ``VA``: a sequence on PostgreSQL, a
+``reference_counters`` row on SQLite), so none is ever reused.
 
 Revision ID: 0018
 Revises: 0017

@@ -63,6 +63,9 @@ def test_an_expired_bill_is_reissued_from_the_page(fee_world):
     assert "Kedaluwarsa" in _text(client.get(path), "invoices")
     answer = post_form(client, f"{path}/invoices/{invoice_id}/reissue", {}, csrf_from=path)
     assert answer.status_code == 303
+    assert "Tagihan baru telah diterbitkan" in _text(
+        client.get(answer.headers["location"]), "reissued"
+    )
     bills = _text(client.get(path), "invoices")
     assert "Belum dibayar" in bills and old in bills and "Kedaluwarsa" in bills
 

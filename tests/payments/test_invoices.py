@@ -47,7 +47,10 @@ def test_the_price_and_how_it_was_computed_show_before_submitting(fee_world):
     citizen = fee_world.user("citizen")
     partial = fee_world.create(citizen, "FEEPBG", {"floor_area_m2": 120.5})
     assert partial["fee"]["amount"] is None
-    assert "building_use" in partial["fee"]["missing"]["en"]
+    assert partial["fee"]["missing"] == {
+        "id": "Retribusi dihitung setelah 'Fungsi bangunan' diisi",
+        "en": "The fee is computed once 'Building use' is filled in",
+    }
 
     draft = fee_world.create(citizen, "FEEPBG", DATA)
     fee = fee_world.get(draft["id"], citizen)["fee"]
