@@ -21,6 +21,10 @@ EVENTS: dict[str, Msg] = {
     "application.revision_requested": Msg("Perbaikan diminta", "Revision requested"),
     "application.verified": Msg("Berkas dinyatakan terverifikasi", "File verified"),
     "application.approved": Msg("Permohonan disetujui", "Application approved"),
+    "application.approved_pending_payment": Msg(
+        "Permohonan disetujui, menunggu pembayaran retribusi",
+        "Application approved, awaiting payment of the fee",
+    ),
     "application.rejected": Msg("Permohonan ditolak", "Application rejected"),
     "application.withdrawn": Msg("Permohonan ditarik kembali", "Application withdrawn"),
     "application.payment_requested": Msg(
