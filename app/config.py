@@ -146,6 +146,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     mail_from: str = "Loket <no-reply@loket.local>"
+    # Fees: the biller's prefix at its bank (SNAP partnerServiceId, up to 8 digits) that starts
+    # every virtual account number.
+    payment_biller_prefix: Annotated[str, Field(pattern=r"^[0-9]{1,8}$")] = "8808"
 
     @field_validator("timezone")
     @classmethod

@@ -13,6 +13,7 @@ from app.db import Engine, build_engine
 from app.files.storage import FileStore
 from app.oauth.keys import KeyStore
 from app.oauth.tokens import TokenService
+from app.payments import service as payments
 
 if TYPE_CHECKING:
     from app.certificates.issuer import CertificateIssuer
@@ -49,6 +50,7 @@ class Runtime:
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """Wire the process-wide objects; creates the data directory and keys on first start."""
     office.configure(settings.timezone)
+    payments.configure(biller_prefix=settings.payment_biller_prefix)
     case_types.install()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keys = KeyStore.load_or_create(settings.keys_dir)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
 
-from app.applications import documents, service, transitions
+from app.applications import documents, fees, service, transitions
 from app.applications.kind import APPLICATION
 from app.applications.schemas import (
     ApplicationCreate,
@@ -23,6 +23,7 @@ from app.http.deps import LanguageDep
 from app.http.downloads import VIEWABLE_TYPES, document_response
 from app.http.openapi import CALLER, problems
 from app.http.pipeline import CallerDep, audited_read
+from app.payments.schemas import InvoiceList, InvoiceRead
 from app.schemas_common import NoControlCharacters
 from app.workflow.definitions import get_workflow, states_where
 
@@ -133,6 +134,29 @@ async def take_transition(
         application_id=application_id,
         request=body,
         certificates=lambda: runtime.certificates,
+    )
+
+
+@router.get(
+    "/{application_id}/invoices", response_model=InvoiceList, responses=problems(*CALLER, 404)
+)
+async def list_invoices(
+    application_id: uuid.UUID, caller: CallerDep, lang: LanguageDep
+) -> InvoiceList:
+    return await caller.run(fees.list_invoices, application_id=application_id, lang=lang)
+
+
+@router.post(
+    "/{application_id}/invoices/{invoice_id}/reissue",
+    response_model=InvoiceRead,
+    status_code=201,
+    responses=problems(*CALLER, 404, 409),
+)
+async def reissue_invoice(
+    application_id: uuid.UUID, invoice_id: uuid.UUID, caller: CallerDep, lang: LanguageDep
+) -> InvoiceRead:
+    return await caller.run(
+        fees.reissue_invoice, application_id=application_id, invoice_id=invoice_id, lang=lang
     )
 
 

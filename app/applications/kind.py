@@ -7,9 +7,12 @@ signed certificate and revoking revokes it; its e-mails and webhooks name the se
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from app.applications import repository
+from app.cases import actions
+from app.cases import repository as cases_repo
 from app.cases.documents import current_requirements
 from app.cases.kinds import CaseKind, Requirement, Step
 from app.catalogue import repository as catalogue_repo
@@ -17,9 +20,11 @@ from app.catalogue.deadlines import OBJECTION_LEGAL_BASIS, DeadlineRules
 from app.catalogue.formschema import validate_data
 from app.certificates import service as certificates
 from app.db import Session, get_required
-from app.errors import FieldError, Msg, field_error, invalid
+from app.errors import DomainError, FieldError, Msg, field_error, invalid
 from app.models import Case, Service, User
 from app.notifications.outbox import EmailDraft
+from app.payments import service as payments
+from app.workflow.engine import Transition
 
 NAME = "application"
 READ_SCOPE, WRITE_SCOPE = "applications:read", "applications:write"
@@ -132,6 +137,151 @@ def _issue_certificate_by_law(step: Step) -> None:
     _issue_certificate(step, by_law=basis)
 
 
+def _labels(service: Service) -> dict[str, Msg]:
+    fields = service.form_schema.get("properties", {})
+    return {
+        name: Msg(spec.get("title", name), spec.get("x-title-en", spec.get("title", name)))
+        for name, spec in fields.items()
+    }
+
+
+def priced_fee(
+    session: Session, case: Case, *, service: Service | None = None
+) -> payments.Priced | None:
+    """The service's fee priced on the application's form; None when the service is free."""
+    service = service or service_of(session, case)
+    if service.fee.get("kind") in (None, "free"):
+        return None
+    return payments.price(service.fee, case.data, labels=_labels(service))
+
+
+def _bill_on_submit(step: Step) -> None:
+    """A fee due on submission is priced now (a form it cannot price is refused before
+    anything is written) and billed by Loket's own step right after the submission."""
+    service = service_of(step.session, step.case)
+    if service.fee.get("due") != "on_submit":
+        return
+    priced = priced_fee(step.session, step.case)
+    if priced is None or priced.amount <= 0:
+        return
+    step.session.info.setdefault("priced_fees", {})[step.case.id] = priced
+    step.afterwards.append(
+        lambda: actions.take_system_action(
+            step.session, case=step.case, action="request_payment", now=step.now
+        )
+    )
+
+
+def _fee_before_issue_amount(step: Step) -> int:
+    service = service_of(step.session, step.case)
+    if service.fee.get("due") != "before_issue":
+        return 0
+    priced = priced_fee(step.session, step.case)
+    return priced.amount if priced is not None else 0
+
+
+def _fee_before_issue(step: Step) -> list[FieldError]:
+    """Approving subject to payment only where a fee is due before the certificate."""
+    if _fee_before_issue_amount(step) > 0:
+        return []
+    return [
+        field_error(
+            "action",
+            "Layanan ini tidak memungut retribusi sebelum izin terbit; gunakan 'approve'",
+            "This service has no fee due before the certificate; use 'approve'",
+        )
+    ]
+
+
+def _no_fee_before_issue(step: Step) -> list[FieldError]:
+    """A service whose fee is due before the certificate is approved subject to payment."""
+    if _fee_before_issue_amount(step) <= 0:
+        return []
+    return [
+        field_error(
+            "action",
+            "Retribusi harus dibayar sebelum izin terbit; gunakan 'approve_pending_payment'",
+            "The fee is due before the certificate; use 'approve_pending_payment'",
+        )
+    ]
+
+
+_BY_FEE = {"approve": False, "approve_pending_payment": True}
+
+
+def _offers(session: Session, case: Case, transition: Transition) -> bool:
+    """Offer ``approve`` or ``approve_pending_payment``, whichever the fee calls for."""
+    wants_payment = _BY_FEE.get(transition.action)
+    if wants_payment is None:
+        return True
+    fee = service_of(session, case).fee
+    due = fee.get("due") == "before_issue"
+    if due:  # a schedule may price some forms at nothing (a building of worship)
+        try:
+            priced = priced_fee(session, case)
+        except DomainError:
+            return wants_payment  # the guard will name what the form lacks
+        due = priced is not None and priced.amount > 0
+    return wants_payment == due
+
+
+def _issue_certificate_after_payment(step: Step) -> None:
+    """The certificate of an approval that waited for its fee: signed in the name of the
+    officer who approved it (the timeline's ``approved_pending_payment``)."""
+    approval = next(
+        (
+            e
+            for e in reversed(cases_repo.events(step.session, step.case.id))
+            if e.action == f"{NAME}.approved_pending_payment"
+        ),
+        None,
+    )
+    approver = (
+        cases_repo.get_user(step.session, uuid.UUID(approval.actor_id))
+        if approval is not None and approval.actor_type == "user" and approval.actor_id
+        else None
+    )
+    if approver is None:
+        raise RuntimeError(f"paid approval of {step.case.reference} without its approver")
+    issuer = certificates.issuer_from(step.env)
+    prepared = certificates.prepare(
+        step.session,
+        issuer=issuer,
+        case=step.case,
+        service=service_of(step.session, step.case),
+        approver=approver,
+        now=step.now,
+    )
+    step.afterwards.append(
+        lambda: certificates.record(
+            step.session,
+            prepared=prepared,
+            issuer=issuer,
+            case=step.case,
+            actor_type=step.principal.actor_type,
+            actor_id=step.principal.actor_id,
+        )
+    )
+
+
+def _issue_invoice(step: Step) -> None:
+    service = service_of(step.session, step.case)
+    priced = step.session.info.get("priced_fees", {}).pop(step.case.id, None)
+    priced = priced or priced_fee(step.session, step.case)
+    if priced is None:  # the step is only taken for a priced fee
+        raise RuntimeError(f"billing {step.case.reference} without a fee")
+    invoice = payments.issue(
+        step.session, case=step.case, fee=service.fee, priced=priced, now=step.now
+    )
+    step.details |= payments.invoice_details(invoice)
+
+
+def _cancel_invoices(step: Step) -> None:
+    cancelled = payments.cancel_unpaid(step.session, case_id=step.case.id, now=step.now)
+    if cancelled:
+        step.details["invoices_cancelled"] = cancelled
+
+
 def _revoke_certificate(step: Step) -> None:
     step.afterwards.append(
         lambda: certificates.revoke(
@@ -184,11 +334,19 @@ APPLICATION = CaseKind(
     not_found=NOT_FOUND,
     workflows=("single_approval", "two_level"),
     subject_field="service_code",
-    guards={"complete": _complete},
+    guards={
+        "complete": _complete,
+        "fee_before_issue": _fee_before_issue,
+        "no_fee_before_issue": _no_fee_before_issue,
+    },
     effects={
         "issue_certificate": _issue_certificate,
         "issue_certificate_by_law": _issue_certificate_by_law,
         "revoke_certificate": _revoke_certificate,
+        "bill_on_submit": _bill_on_submit,
+        "issue_invoice": _issue_invoice,
+        "cancel_invoices": _cancel_invoices,
+        "issue_certificate_after_payment": _issue_certificate_after_payment,
     },
     requirement=_requirement,
     sla_days=lambda session, case: service_of(session, case).sla_days,
@@ -197,5 +355,6 @@ APPLICATION = CaseKind(
     private_events=frozenset({"application.data_updated"}),
     public_events=CERTIFICATE_EVENTS,
     email=_email,
+    offers=_offers,
     webhook_fields=_webhook_fields,
 )

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, EmailStr, Field
 
 from app.cases.schemas import PersonRead, SlaRead
+from app.payments.schemas import FeeRead
 from app.schemas_common import InputModel, PlainText, Version
 
 
@@ -47,6 +48,8 @@ class ApplicationRead(ApplicationSummary):
     submitted_by_id: uuid.UUID | None
     decided_at: datetime | None
     certificate_number: str | None = None
+    # The fee (retribusi) and how it was computed; None for a free service.
+    fee: FeeRead | None = None
 
 
 class ApplicationPage(BaseModel):

@@ -17,7 +17,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.accounts import repository as accounts_repo
 from app.accounts.principal import Principal
-from app.applications import repository
+from app.applications import fees, repository
 from app.applications.kind import APPLICATION, incompleteness, service_of
 from app.applications.presenters import application_read, application_summary
 from app.applications.schemas import (
@@ -122,9 +122,12 @@ def _insert_new(
     # Every column is in ``values``; the presenter reads them as attributes (building the ORM
     # object cost more CPU than the insert).
     new = cast(Case, SimpleNamespace(**values))
-    return application_read(
+    read = application_read(
         new, applicant_name=applicant.full_name, service=service, today=office_date(now)
     )
+    if service.fee:  # nothing billed yet: priced on the draft's data
+        read.fee = fees.fee_of(session, new, service=service)
+    return read
 
 
 def _applicant_for(session: Session, *, principal: Principal, request: ApplicationCreate) -> User:
@@ -188,6 +191,7 @@ def present(session: Session, case: Case) -> ApplicationRead:
     )
     if workflow_of(case).state(case.state).certified:
         read.certificate_number = repository.certificate_number(session, case.id)
+    read.fee = fees.fee_of(session, case)
     return read
 
 

@@ -150,7 +150,9 @@ def available_actions(
             needs_assignee="assignee_in_department" in t.guards,
         )
         for t in allowed_actions(workflow_of(case), state=case.state, roles=roles)
-        if _may_attempt(t, case, principal) and _may_extend(session, t, case, kind)
+        if _may_attempt(t, case, principal)
+        and _may_extend(session, t, case, kind)
+        and kind.offers(session, case, t)
     ]
     return ActionList(state=case.state, version=case.version, items=items)
 
@@ -200,7 +202,13 @@ def take_action(
 
 
 def take_system_action(
-    session: Session, *, case: Case, action: str, now: datetime, env: object = None
+    session: Session,
+    *,
+    case: Case,
+    action: str,
+    now: datetime,
+    env: object = None,
+    details: dict | None = None,
 ) -> Case:
     """Loket itself takes ``action`` (the deadline sweep: warn, escalate, deemed approve) on a
     case the caller loaded, as the actor ``system``, through the same guards and effects."""
@@ -217,6 +225,7 @@ def take_system_action(
         comment=None,
         now=now,
         env=env,
+        details=dict(details or {}),
     )
     # The version is the officers' optimistic lock: a system step bumps it (a form open in a
     # browser is stale once the case was escalated or approved) but checks only the chain.

@@ -104,6 +104,9 @@ class CaseKind:
     email: Callable[[Session, Case, dict[str, Any]], EmailDraft | None] = lambda *_: None
     # Kind-specific fields of an event's webhook payload (e.g. the certificate's number).
     webhook_fields: Callable[[Case, dict[str, Any]], dict[str, Any]] = lambda *_: {}
+    # Whether to offer an action on this case at all (the guards still decide when it is
+    # taken): a permit's approval is offered in the one form its fee schedule calls for.
+    offers: Callable[[Session, Case, Transition], bool] = lambda *_: True
     # What the "second_officer" guard says to the officer whose step it would confirm.
     second_officer_refusal: Msg = Msg(
         "Petugas yang memverifikasi permohonan ini tidak boleh juga menyetujuinya",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from app.catalogue import deadlines
+from app.catalogue import deadlines, fees
 from app.catalogue.formschema import SchemaError, check_schema
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ _SERVICE_REQUIRED = frozenset(
     }
 )
 _SERVICE_OPTIONAL = (
-    frozenset({"certificate_template", "key_fields", "fee_idr", "active"}) | deadlines.KEYS
+    frozenset({"certificate_template", "key_fields", "fee_idr", "fee", "active"}) | deadlines.KEYS
 )
 _DOCUMENT_REQUIRED = frozenset({"code", "label_id", "label_en", "accepted_types"})
 _DOCUMENT_OPTIONAL = frozenset({"max_bytes", "mandatory"})
@@ -88,6 +88,8 @@ class ServiceDefinition:
     active: bool | None = None
     # The deadline keys the file gave (app.catalogue.deadlines), defaults left out.
     deadlines: dict = dataclasses.field(default_factory=dict)
+    # The fee schedule (app.catalogue.fees), normalised; {} when the file names none.
+    fee: dict = dataclasses.field(default_factory=dict)
 
     def content_hash(self) -> str:
         """SHA-256 (hex) of everything but ``active``: any other change makes a new version."""
@@ -95,6 +97,8 @@ class ServiceDefinition:
         del content["active"]
         if not content["deadlines"]:  # hashes from before deadlines existed stay the same
             del content["deadlines"]
+        if not content["fee"]:  # nor do hashes from before fee schedules
+            del content["fee"]
         # Sorted keys would hide a reordering of the form's fields, which changes the form.
         content["form_field_order"] = list(self.form_schema.get("properties", {}))
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
@@ -376,8 +380,9 @@ def _parse_service(
     department_code = r.code("department_code", DEPARTMENT_CODE_RE)
     if departments is not None and department_code and department_code not in departments:
         r.fail("department_code", f"unknown department {department_code!r}")
+    code = r.code("code", SERVICE_CODE_RE)
     return ServiceDefinition(
-        code=r.code("code", SERVICE_CODE_RE),
+        code=code,
         name_id=r.text("name_id"),
         name_en=r.text("name_en"),
         description_id=r.text("description_id", max_length=MAX_DESCRIPTION_LENGTH),
@@ -393,6 +398,7 @@ def _parse_service(
         fee_idr=r.integer("fee_idr", low=0, high=10**12, default=0) or 0,
         active=r.boolean("active", default=True) if "active" in r.mapping else None,
         deadlines=deadlines.parse(raw, where, problems),
+        fee=fees.parse(raw.get("fee"), r.path("fee"), problems, form_schema, service=code),
     )
 
 

@@ -149,6 +149,7 @@ def _service_row(
         certificate_template=definition.certificate_template,
         fee_idr=definition.fee_idr,
         deadlines=dict(definition.deadlines),
+        fee=dict(definition.fee),
         content_hash=definition.content_hash(),
     )
 

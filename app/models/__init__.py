@@ -23,6 +23,7 @@ from app.models.integration import (
     RevokedTokenFamily,
     WebhookSubscription,
 )
+from app.models.payments import Invoice
 from app.models.privacy import PersonalDataAccess
 from app.models.stats import ApplicationFact, StatsCount, StatsState, StatsWorkingDays
 from app.models.web import KeptForm, WebSession
@@ -41,6 +42,7 @@ __all__ = [
     "Department",
     "Document",
     "Event",
+    "Invoice",
     "KeptForm",
     "LoginDevice",
     "LoginThrottle",

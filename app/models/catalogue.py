@@ -41,5 +41,9 @@ class Service(SQLModel, table=True):
     deadlines: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )
+    # The fee schedule (app.catalogue.fees) as the file gave it, normalised; {}: no fee.
+    fee: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     content_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)

@@ -41,7 +41,13 @@ def environment(lang: str = "id") -> Environment:
     )
     env.filters["long_date"] = long_date
     env.filters["date_time"] = date_time
+    env.filters["rupiah"] = rupiah
     return env
+
+
+def rupiah(amount: int) -> str:
+    """ "Rp1.206.000": whole Rupiah with Indonesian thousands dots, in both languages."""
+    return "Rp" + f"{amount:,}".replace(",", ".")
 
 
 def long_date(value: date | datetime | None, lang: str = "id") -> str:

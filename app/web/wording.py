@@ -21,8 +21,19 @@ EVENTS: dict[str, Msg] = {
     "application.revision_requested": Msg("Perbaikan diminta", "Revision requested"),
     "application.verified": Msg("Berkas dinyatakan terverifikasi", "File verified"),
     "application.approved": Msg("Permohonan disetujui", "Application approved"),
+    "application.approved_pending_payment": Msg(
+        "Permohonan disetujui, menunggu pembayaran retribusi",
+        "Application approved, awaiting payment of the fee",
+    ),
     "application.rejected": Msg("Permohonan ditolak", "Application rejected"),
     "application.withdrawn": Msg("Permohonan ditarik kembali", "Application withdrawn"),
+    "application.payment_requested": Msg(
+        "Tagihan retribusi diterbitkan", "Bill for the fee issued"
+    ),
+    "application.paid": Msg("Retribusi dibayar", "Fee paid"),
+    "invoice.paid": Msg("Retribusi dibayar", "Fee paid"),
+    "invoice.expired": Msg("Tagihan kedaluwarsa", "Bill expired"),
+    "invoice.reissued": Msg("Tagihan baru diterbitkan", "New bill issued"),
     "application.revoked": Msg("Izin dicabut", "Permit revoked"),
     "application.sla_warned": Msg(
         "Tenggat mendekat, petugas sudah diingatkan", "Deadline near, the officer was reminded"

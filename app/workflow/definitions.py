@@ -64,6 +64,22 @@ REVISION_REQUESTED = State(
     clock="paused",
     editable=True,
 )
+# The resident holds the bill (retribusi): the clock waits until the bank reports the payment.
+AWAITING_PAYMENT = State(
+    name="awaiting_payment",
+    label=Msg("Menunggu pembayaran retribusi", "Awaiting payment of the fee"),
+    short_label=Msg("Menunggu bayar", "Awaiting payment"),
+    holder="owner",
+    clock="paused",
+)
+# Approved subject to the fee due before the certificate: nothing is issued until it is paid.
+APPROVED_PENDING_PAYMENT = State(
+    name="approved_pending_payment",
+    label=Msg("Disetujui, menunggu pembayaran retribusi", "Approved, awaiting payment of the fee"),
+    short_label=Msg("Menunggu bayar", "Awaiting payment"),
+    holder="owner",
+    clock="paused",
+)
 APPROVED = State(
     name="approved",
     label=Msg("Disetujui", "Approved"),
@@ -125,6 +141,9 @@ _LABELS: dict[str, Msg] = {
     "reject": Msg("Tolak", "Reject"),
     "withdraw": Msg("Tarik kembali", "Withdraw"),
     "revoke": Msg("Cabut izin", "Revoke"),
+    "request_payment": Msg("Terbitkan tagihan retribusi", "Issue the fee's bill"),
+    "record_payment": Msg("Catat pembayaran", "Record the payment"),
+    "approve_pending_payment": Msg("Setujui dan tagih retribusi", "Approve and bill the fee"),
     "extend": Msg("Perpanjang tenggat", "Extend the deadline"),
     "reassign": Msg("Alihkan ke petugas lain", "Reassign"),
     "warn_sla": Msg("Peringatan tenggat", "Deadline warning"),
@@ -172,7 +191,7 @@ _SUBMIT = _t(
     ["applicant"],
     event="submitted",
     guards=("complete",),
-    effects=("start_sla",),
+    effects=("start_sla", "bill_on_submit"),
 )
 _RESUBMIT = _t(
     "resubmit",
@@ -185,12 +204,58 @@ _RESUBMIT = _t(
 )
 _WITHDRAW = _t(
     "withdraw",
-    [DRAFT, SUBMITTED, REVISION_REQUESTED],
+    [DRAFT, SUBMITTED, REVISION_REQUESTED, AWAITING_PAYMENT, APPROVED_PENDING_PAYMENT],
     WITHDRAWN,
     ["applicant"],
     event="withdrawn",
-    effects=("close",),
+    effects=("close", "cancel_invoices"),
 )
+# A fee due on submission (design section 12): Loket bills right after the submission and the
+# clock waits while the resident holds the bill; the bank's payment puts the file back with the
+# authority as a fresh submission.
+_PAYMENT_STEPS = (
+    _t(
+        "request_payment",
+        [SUBMITTED],
+        AWAITING_PAYMENT,
+        ["system"],
+        event="payment_requested",
+        effects=("issue_invoice", "pause_sla"),
+    ),
+    _t(
+        "record_payment",
+        [AWAITING_PAYMENT],
+        SUBMITTED,
+        ["system"],
+        event="paid",
+        effects=("resume_sla",),
+    ),
+    # A fee due before the certificate: the payment completes the approval.
+    _t(
+        "record_payment",
+        [APPROVED_PENDING_PAYMENT],
+        APPROVED,
+        ["system"],
+        event="paid",
+        effects=("decide", "issue_certificate_after_payment"),
+    ),
+)
+
+
+def _approve_pending_payment(review: State, guards: tuple[str, ...] = ()) -> Transition:
+    """The approver approves a service whose fee is due before the certificate: Loket bills
+    it and holds the certificate until the bank reports the payment."""
+    return _t(
+        "approve_pending_payment",
+        [review],
+        APPROVED_PENDING_PAYMENT,
+        ["approver"],
+        event="approved_pending_payment",
+        guards=(*guards, "fee_before_issue"),
+        effects=("issue_invoice", "pause_sla"),
+    )
+
+
 _REVOKE = _t(
     "revoke",
     [APPROVED],
@@ -302,8 +367,10 @@ def _objection_steps(review: State) -> tuple[Transition, ...]:
 _SINGLE_STATES = (
     DRAFT,
     SUBMITTED,
+    AWAITING_PAYMENT,
     IN_REVIEW,
     REVISION_REQUESTED,
+    APPROVED_PENDING_PAYMENT,
     APPROVED,
     REJECTED,
     OBJECTED,
@@ -313,9 +380,11 @@ _SINGLE_STATES = (
 _TWO_LEVEL_STATES = (
     DRAFT,
     SUBMITTED,
+    AWAITING_PAYMENT,
     IN_VERIFICATION,
     VERIFIED,
     REVISION_REQUESTED,
+    APPROVED_PENDING_PAYMENT,
     APPROVED,
     REJECTED,
     OBJECTED,
@@ -361,8 +430,10 @@ SINGLE_APPROVAL = Workflow(
             APPROVED,
             ["approver"],
             event="approved",
+            guards=("no_fee_before_issue",),
             effects=("decide", "issue_certificate"),
         ),
+        _approve_pending_payment(IN_REVIEW),
         _t(
             "reject",
             [IN_REVIEW],
@@ -370,9 +441,10 @@ SINGLE_APPROVAL = Workflow(
             ["approver"],
             event="rejected",
             guards=("comment_required",),
-            effects=("decide",),
+            effects=("decide", "cancel_invoices"),
         ),
         _WITHDRAW,
+        *_PAYMENT_STEPS,
         _REVOKE,
         *_deadline_steps(_SINGLE_STATES),
         *_objection_steps(IN_REVIEW),
@@ -436,9 +508,10 @@ TWO_LEVEL = Workflow(
             APPROVED,
             ["approver"],
             event="approved",
-            guards=("second_officer",),
+            guards=("second_officer", "no_fee_before_issue"),
             effects=("decide", "issue_certificate"),
         ),
+        _approve_pending_payment(VERIFIED, ("second_officer",)),
         _t(
             "reject",
             [IN_VERIFICATION, VERIFIED],
@@ -446,9 +519,10 @@ TWO_LEVEL = Workflow(
             ["verifier", "approver"],
             event="rejected",
             guards=("comment_required",),
-            effects=("decide",),
+            effects=("decide", "cancel_invoices"),
         ),
         _WITHDRAW,
+        *_PAYMENT_STEPS,
         _REVOKE,
         *_deadline_steps(_TWO_LEVEL_STATES),
         *_objection_steps(IN_VERIFICATION),

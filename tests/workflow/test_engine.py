@@ -54,6 +54,18 @@ def _objection_steps(review: str) -> dict[tuple[str, str], tuple[str | None, set
     }
 
 
+def _payment_steps() -> dict[tuple[str, str], tuple[str | None, set[str]]]:
+    """Section 12: a fee due on submission is billed by Loket and its payment hands the file
+    back; the resident may withdraw while holding the bill."""
+    return {
+        ("submitted", "request_payment"): ("awaiting_payment", {S}),
+        ("awaiting_payment", "record_payment"): ("submitted", {S}),
+        ("awaiting_payment", "withdraw"): ("withdrawn", {A}),
+        ("approved_pending_payment", "record_payment"): ("approved", {S}),
+        ("approved_pending_payment", "withdraw"): ("withdrawn", {A}),
+    }
+
+
 # (state, action) -> (target, roles allowed). Written out literally: not derived from the engine.
 SINGLE_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
     ("draft", "submit"): ("submitted", {A}),
@@ -63,19 +75,23 @@ SINGLE_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
     ("in_review", "request_revision"): ("revision_requested", {V, P}),
     ("revision_requested", "resubmit"): ("submitted", {A}),
     ("in_review", "approve"): ("approved", {P}),
+    ("in_review", "approve_pending_payment"): ("approved_pending_payment", {P}),
     ("in_review", "reject"): ("rejected", {P}),
     ("draft", "withdraw"): ("withdrawn", {A}),
     ("submitted", "withdraw"): ("withdrawn", {A}),
     ("revision_requested", "withdraw"): ("withdrawn", {A}),
     ("approved", "revoke"): ("revoked", {P}),
+    **_payment_steps(),
     **_deadline_steps(("submitted", "in_review")),
     **_objection_steps("in_review"),
 }
 SINGLE_STATES = (
     "draft",
     "submitted",
+    "awaiting_payment",
     "in_review",
     "revision_requested",
+    "approved_pending_payment",
     "approved",
     "rejected",
     "objected",
@@ -94,21 +110,25 @@ TWO_LEVEL_EXPECTED: dict[tuple[str, str], tuple[str | None, set[str]]] = {
     ("revision_requested", "resubmit"): ("submitted", {A}),
     ("in_verification", "verify"): ("verified", {V}),
     ("verified", "approve"): ("approved", {P}),
+    ("verified", "approve_pending_payment"): ("approved_pending_payment", {P}),
     ("in_verification", "reject"): ("rejected", {V, P}),
     ("verified", "reject"): ("rejected", {V, P}),
     ("draft", "withdraw"): ("withdrawn", {A}),
     ("submitted", "withdraw"): ("withdrawn", {A}),
     ("revision_requested", "withdraw"): ("withdrawn", {A}),
     ("approved", "revoke"): ("revoked", {P}),
+    **_payment_steps(),
     **_deadline_steps(("submitted", "in_verification", "verified")),
     **_objection_steps("in_verification"),
 }
 TWO_LEVEL_STATES = (
     "draft",
     "submitted",
+    "awaiting_payment",
     "in_verification",
     "verified",
     "revision_requested",
+    "approved_pending_payment",
     "approved",
     "rejected",
     "objected",
@@ -213,7 +233,8 @@ def test_allowed_actions() -> None:
     assert actions("draft", V, P) == []
     assert actions("submitted", V) == ["start_verification", "claim", "extend"]
     assert actions("submitted", P) == ["claim", "extend"]
-    decide = ["claim", "request_revision", "approve", "reject", "extend"]
+    # The engine lists both approvals; the permit kind offers the one the fee calls for.
+    decide = ["claim", "request_revision", "approve", "approve_pending_payment", "reject", "extend"]
     assert actions("verified", P) == decide
     assert actions("verified", V, P) == decide
     assert actions("in_verification", V) == [
@@ -233,12 +254,17 @@ def test_allowed_actions() -> None:
 def test_guard_effects_as_specified() -> None:
     single, two = get_workflow("single_approval"), get_workflow("two_level")
     assert single.transition("submit").guards == ("complete",)
-    assert single.transition("submit").effects == ("start_sla",)
+    assert single.transition("submit").effects == ("start_sla", "bill_on_submit")
     assert single.transition("resubmit").effects == ("resume_sla",)
     assert single.transition("approve").effects == ("decide", "issue_certificate")
-    assert single.transition("withdraw").effects == ("close",)
+    assert single.transition("approve").guards == ("no_fee_before_issue",)
+    assert single.transition("withdraw").effects == ("close", "cancel_invoices")
     assert single.transition("revoke").guards == ("comment_required",)
-    assert two.transition("approve").guards == ("second_officer",)
+    assert two.transition("approve").guards == ("second_officer", "no_fee_before_issue")
+    assert two.transition("approve_pending_payment").guards == (
+        "second_officer",
+        "fee_before_issue",
+    )
     assert two.transition("verify").effects == ("record_first_officer", "release")
     for workflow in (single, two):
         for action in ("request_revision", "reject", "revoke"):
@@ -289,7 +315,11 @@ def test_states_say_what_they_mean() -> None:
         "verified",
         "objected",
     }
-    assert set(states_where(flows, clock="paused")) == {"revision_requested"}
+    assert set(states_where(flows, clock="paused")) == {
+        "revision_requested",
+        "awaiting_payment",
+        "approved_pending_payment",
+    }
     assert set(states_where(flows, final=True)) == {"approved", "rejected", "withdrawn", "revoked"}
     assert set(states_where(flows, editable=True)) == {"draft", "revision_requested"}
     assert set(states_where(flows, certified=True)) == {"approved", "revoked"}
@@ -314,7 +344,9 @@ def test_the_office_sees_its_own_work_first() -> None:
         "objected",
         "in_verification",
         "verified",
+        "awaiting_payment",
         "revision_requested",
+        "approved_pending_payment",
         "approved",
         "rejected",
         "withdrawn",

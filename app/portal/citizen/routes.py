@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from app.applications import documents, service, transitions
+from app.applications import documents, fees, service, transitions
 from app.applications.schemas import ApplicationCreate
 from app.cases.schemas import TransitionRequest
 from app.catalogue.forms import raw_inputs, shown_values
@@ -127,6 +127,9 @@ def _page_values(
         "values": shown_values(view.application.data),
         "file_types": file_types,
         "file_size": lambda size: file_size(size, lang),
+        "reissue_url": lambda invoice: (
+            f"/my/applications/{view.application.id}/invoices/{invoice.id}/reissue"
+        ),
     }
 
 
@@ -316,6 +319,32 @@ def download_document(
 
 
 # --- workflow actions ---------------------------------------------------------------------------
+
+
+@router.post(
+    "/my/applications/{application_id}/invoices/{invoice_id}/reissue",
+    response_class=HTMLResponse,
+)
+def reissue_invoice(
+    web: CitizenDep,
+    form: FormDep,
+    session: SessionDep,
+    application_id: uuid.UUID,
+    invoice_id: uuid.UUID,
+) -> Response:
+    """A new bill for an expired one (same amount, new virtual account number)."""
+    try:
+        with savepoint(session):
+            fees.reissue_invoice(
+                session,
+                principal=web.principal,
+                application_id=application_id,
+                invoice_id=invoice_id,
+                lang=web.lang,
+            )
+    except DomainError as error:
+        return _again(web, session, application_id, "citizen/application.html", error)
+    return see_other(web, _url(application_id, "?done=reissue"))
 
 
 @router.post("/my/applications/{application_id}/actions", response_class=HTMLResponse)

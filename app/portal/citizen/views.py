@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from app.accounts.principal import Principal
-from app.applications import documents, service, transitions
+from app.applications import documents, fees, service, transitions
 from app.applications.schemas import ApplicationRead, ApplicationUpdate
 from app.cases.queue import ListQuery
 from app.cases.schemas import ActionRead, DocumentRead, EventRead, SlaRead
@@ -33,6 +33,7 @@ from app.certificates.schemas import CertificateRead
 from app.db import Session, savepoint
 from app.errors import ValidationFailed
 from app.models import Service
+from app.payments.schemas import InvoiceRead
 from app.web.wording import actor_label, event_label, state_label, via_app_label
 from app.workflow.definitions import get_workflow
 from app.workflow.engine import State
@@ -113,6 +114,7 @@ class ApplicationView:
     missing: list[str] = field(default_factory=list)
     revision: EventRead | None = None
     certificate: CertificateRead | None = None
+    invoices: list[InvoiceRead] = field(default_factory=list)
 
     @property
     def editable(self) -> bool:
@@ -157,6 +159,10 @@ def application_view(
         actions=[a for a in actions.items if a.action in CITIZEN_ACTIONS],
         revision=_open_revision_request(events.items, read),
     )
+    if read.fee is not None:
+        view.invoices = fees.list_invoices(
+            session, principal=principal, application_id=application_id, lang=lang
+        ).items
     if view.editable:
         problems = service.missing_for_submission(
             session, principal=principal, application_id=application_id

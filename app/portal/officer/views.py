@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from app.accounts.principal import Principal
 from app.accounts.staff import department_of
-from app.applications import documents, service, transitions
+from app.applications import documents, fees, service, transitions
 from app.applications.kind import APPLICATION
 from app.cases import queue
 from app.catalogue import service as catalogue
@@ -168,6 +168,11 @@ def review_view(
         ],
         "assignee": people.get(read.assigned_to_id) if read.assigned_to_id else None,
         "submitted_by": people.get(read.submitted_by_id) if read.submitted_by_id else None,
+        "invoices": fees.list_invoices(
+            session, principal=principal, application_id=application_id, lang=lang
+        ).items
+        if read.fee is not None
+        else [],
     }
 
 
