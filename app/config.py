@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     audit_checkpoint_minutes: float = 10.0
     auditor_email: str | None = None
 
+    # The deadline sweep (app/cases/sweep.py): due cases claimed and acted on per transaction.
+    sla_sweep_batch: Annotated[int, Field(ge=1, le=10_000)] = 100
+
     # GET /metrics answers loopback peers, and others only with this bearer token.
     metrics_token: SecretStr | None = None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
@@ -31,7 +31,9 @@ __all__ = [
     "Row",
     "Session",
     "after_commit",
+    "batch_cached",
     "build_engine",
+    "cache_per_batch",
     "commit_progress",
     "committed_on_its_own",
     "get_required",
@@ -50,6 +52,7 @@ log = logging.getLogger("loket")
 WRITE_OPTION = "loket_write"
 ROLLBACK_HOOKS = "loket_rollback_hooks"
 COMMIT_HOOKS = "loket_commit_hooks"
+BATCH_CACHE = "loket_batch_cache"
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -289,6 +292,23 @@ def _run_after_commit(session: Session) -> None:
             then()
         except Exception:  # the committed change stands; recovery redoes the follow-up
             log.exception("work after a commit failed; its recovery will redo it")
+
+
+def cache_per_batch(session: Session) -> None:
+    """Let ``batch_cached`` remember answers for the rest of this session: a job working through
+    a batch of items (the deadline sweep) asks the same (webhook subscriptions, a department's
+    officers) for each of them. A request never calls it, so what it reads is always fresh."""
+    session.info[BATCH_CACHE] = {}
+
+
+def batch_cached(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it gave earlier in this session's batch (``cache_per_batch``)."""
+    cache = session.info.get(BATCH_CACHE)
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 @contextmanager

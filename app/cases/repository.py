@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.db import Session, upsert
+from app.db import Session, batch_cached, upsert
 from app.models import Case, Department, Document, Event, ReferenceCounter, User
 from app.workflow.definitions import PRIVATE_STATES_SQL
 
@@ -108,18 +108,23 @@ def all_cases(session: Session, *, batch: int = 500) -> Iterator[Case]:
 # --- deadlines ----------------------------------------------------------------------------------
 
 
-def claim_due_case(session: Session, *, now: datetime) -> Case | None:
-    """The case whose deadline passed first, locked for this transaction; cases another
-    transaction holds are skipped (PostgreSQL), so concurrent sweeps share the work. Found
-    through ``ix_cases_deadline``: only due rows are read."""
-    query = (
+def claim_due_cases(session: Session, *, now: datetime, batch: int) -> list[Case]:
+    """Up to ``batch`` cases whose deadline passed, first due first, locked for this
+    transaction; cases another transaction holds are skipped (PostgreSQL), so concurrent sweeps
+    share the work. On SQLite the write transaction (``BEGIN IMMEDIATE``) already keeps other
+    writers out. Found through ``ix_cases_deadline``: only due rows are read."""
+    return list(session.execute(due_cases_statement(now=now, batch=batch)).scalars().all())
+
+
+def due_cases_statement(*, now: datetime, batch: int) -> Select:
+    """The sweep's claim (also what the bench EXPLAINs)."""
+    return (
         select(Case)
         .where(_CASES.c.deadline_at.is_not(None), _CASES.c.deadline_at <= now)
         .order_by(_CASES.c.deadline_at)
-        .limit(1)
+        .limit(batch)
         .with_for_update(skip_locked=True)
     )
-    return session.execute(query).scalars().first()
 
 
 def set_deadline(session: Session, *, case_id: uuid.UUID, deadline_at: datetime | None) -> None:
@@ -163,7 +168,11 @@ def department_officers(session: Session, department_id: int) -> list[User]:
         _USERS.c.role == "officer",
         _USERS.c.is_active.is_(True),
     )
-    return list(session.execute(query).scalars().all())
+    return batch_cached(
+        session,
+        ("department_officers", department_id),
+        lambda: list(session.execute(query).scalars().all()),
+    )
 
 
 def get_user(session: Session, user_id: uuid.UUID) -> User | None:
