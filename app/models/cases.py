@@ -128,7 +128,12 @@ class Event(SQLModel, table=True):
     """Append-only timeline and audit record; hash-chained per case."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),
+        # The statistics count deadline events (warnings, escalations, ...) in a period: an
+        # index range per action instead of a scan of every event ever recorded.
+        Index("ix_events_action_created", "action", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="cases.id")
