@@ -377,6 +377,13 @@ def supersede_documents(session: Session, *, case_id: uuid.UUID, requirement: st
     return (latest or 0) + 1
 
 
+def document_count(session: Session, *, case_id: uuid.UUID, requirement: str) -> int:
+    d = _DOCUMENTS.c
+    return session.execute(
+        select(func.count()).where(d.case_id == case_id, d.requirement == requirement)
+    ).scalar_one()
+
+
 def add_document(session: Session, document: Document) -> None:
     session.add(document)
     session.flush()
