@@ -99,3 +99,12 @@ def test_the_web_queue_shows_overdue_files_at_the_top_by_default(world):
     newest = soup(world.client.get("/officer", params={"sort": "new"}))
     shown = [row["data-reference"] for row in newest.select("table.queue tbody tr")]
     assert shown == sorted(expected, reverse=True)
+
+
+def test_complaints_take_the_same_order(world):
+    officer, _ = _queue(world)
+    answer = world.client.get(
+        "/api/v1/complaints", params={"sort": "due", "limit": 5}, headers=world.headers(officer)
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"items": [], "next_cursor": None}
