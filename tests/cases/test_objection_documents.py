@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 
 from tests.cases.test_objections import _object, _rejected, ob  # noqa: F401
+from tests.factories import pdf_bytes
+from tests.web.pages import post_form, sign_in, soup
 
 
 def _docs(world, application, user):
@@ -65,3 +67,40 @@ def test_objection_documents_are_checked_like_any_upload(ob):  # noqa: F811
     late = ob.upload(citizen, application, "objection")
     assert late.status_code == 409  # the objection was answered
 
+
+def test_the_resident_objects_with_documents_on_their_page(ob):  # noqa: F811
+    citizen = ob.users["citizen"]
+    application = _rejected(ob)
+    sign_in(ob.client, citizen.email)
+    path = f"/my/applications/{application['id']}"
+    page = soup(ob.client.get(path))
+    form = page.select_one("#objection form")
+    assert form is not None and form["action"] == f"{path}/objection"
+    version = form.select_one("input[name=version]")["value"]
+
+    def send(*files):
+        return post_form(
+            ob.client,
+            f"{path}/objection",
+            {"comment": "Izin lingkungan sudah ada", "version": version},
+            csrf_from=path,
+            files=[("objection_files", f) for f in files],
+        )
+
+    # One file that is not what it claims: nothing is filed, the page says why.
+    refused = send(("izin.pdf", pdf_bytes(), "application/pdf"), ("a.pdf", b"teks", "text/plain"))
+    assert refused.status_code in (415, 422), refused.text
+    assert soup(refused).select_one("#objection form") is not None
+    assert ob.get(application["id"], citizen)["state"] == "rejected"
+    assert _docs(ob, application, citizen) == []
+
+    answer = send(
+        ("izin.pdf", pdf_bytes(), "application/pdf"), ("foto.pdf", pdf_bytes(), "application/pdf")
+    )
+    assert answer.status_code == 303, answer.text
+    after = soup(ob.client.get(answer.headers["location"]))
+    assert "Keberatan Anda sudah diajukan" in after.select_one("[role=status]").get_text()
+    assert after.select_one("#objection") is None  # once only
+    assert ob.get(application["id"], citizen)["state"] == "objected"
+    names = sorted(d["original_name"] for d in _docs(ob, application, citizen))
+    assert names == ["foto.pdf", "izin.pdf"]
