@@ -16,7 +16,8 @@ database ``loket_bench_deadlines``):
    (``app.cases.repository.due_cases_statement``), which must read ``ix_cases_deadline``.
 4. Sweeps ``--sweep`` of them with the per-case path (``batch=1``: one transaction, one claim
    and every lookup per case, as the sweep did before), then ``--sweep`` others with the batched
-   path (``--batch`` cases per transaction, a savepoint per action, lookups cached per batch),
+   path (``--batch`` cases per transaction, a savepoint per action, lookups cached per batch,
+   events and outbox messages written with one multi-row INSERT per table at the batch's end),
    and prints cases/s of each and their ratio; then checks that every swept case was escalated
    exactly once with one webhook message. Goal on PostgreSQL: >= 200 cases/s batched.
 

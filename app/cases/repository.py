@@ -38,7 +38,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.db import Session, batch_cached, upsert
+from app.db import Session, batch_cached, insert_later, upsert
 from app.models import Case, Department, Document, Event, ReferenceCounter, User
 from app.workflow.definitions import PRIVATE_STATES_SQL
 
@@ -80,7 +80,8 @@ def move_head(
     moved = connection.execute(update(_CASES).where(*conditions).values(**values))
     if moved.rowcount != 1:
         return False
-    connection.execute(insert(_EVENTS), event)
+    if not insert_later(session, _EVENTS, event):
+        connection.execute(insert(_EVENTS), event)
     for name, value in values.items():
         # Keep the loaded object in step without marking it dirty (no second UPDATE at flush).
         set_committed_value(case, name, value)

@@ -9,6 +9,9 @@ that fails is undone alone and tried again later while the rest of the batch com
 the same for every case of a batch is asked once: the kinds' own rows of all its cases in one
 query (``CaseKind.preload``), webhook subscriptions and a department's officers once per
 department (``app.db.cache_per_batch``); catalogue versions are cached per process anyway.
+The batch's events and outbox messages are written at its end, one multi-row INSERT per table
+(``app.db.insert_later``; a savepoint that rolls back drops its own), so an action costs three
+round trips (savepoint, guarded UPDATE, release) instead of five.
 
 So several workers sweep at once without waiting on each other or doing a case twice, and a
 crash loses nothing and repeats nothing: a committed batch moved its cases' deadlines on, one
@@ -26,7 +29,14 @@ from datetime import datetime, timedelta
 
 from app.cases import deadlines, kinds, repository
 from app.cases.actions import take_system_action
-from app.db import Engine, Session, cache_per_batch, savepoint, transaction
+from app.db import (
+    Engine,
+    Session,
+    cache_per_batch,
+    savepoint,
+    transaction,
+    write_batch_inserts,
+)
 from app.errors import StaleVersion
 from app.models import Case
 
@@ -78,6 +88,7 @@ def sweep(
             cases = repository.claim_due_cases(session, now=now, batch=size)
             _preload(session, cases)
             items = [_one(session, case, now=now, env=env) for case in cases]
+            write_batch_inserts(session)
         # Reported once committed: a batch that did not commit did nothing.
         report.items.extend(item for item in items if item is not None)
         if len(cases) < size:

@@ -11,7 +11,7 @@ from sqlalchemy import Row, bindparam, func, or_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from app.db import batch_cached, rowcount, table_of
+from app.db import batch_cached, insert_later, rowcount, table_of
 from app.models import Certificate, Department, OAuthClient, OutboxMessage, WebhookSubscription
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
@@ -35,7 +35,8 @@ _ACTIVE_SUBSCRIPTIONS = (
     .select_from(_subscriptions.join(_clients, _clients.c.id == _subscriptions.c.client_id))
     .where(_subscriptions.c.is_active.is_(True), _clients.c.is_active.is_(True))
 )
-_INSERT_MESSAGES = table_of(OutboxMessage).insert()
+_MESSAGES = table_of(OutboxMessage)
+_INSERT_MESSAGES = _MESSAGES.insert()
 
 
 def active_subscriptions(session: Session, *, department_id: int | None) -> Sequence[Row]:
@@ -58,6 +59,8 @@ def certificate_codes(session: Session, application_id: uuid.UUID) -> Row | None
 
 
 def insert_messages(session: Session, rows: list[dict[str, Any]]) -> None:
+    if all([insert_later(session, _MESSAGES, row) for row in rows]):
+        return
     session.execute(_INSERT_MESSAGES, rows[0] if len(rows) == 1 else rows)
 
 
