@@ -616,7 +616,12 @@ def sla_sweep(
 
     moment = _moment(now)
     runtime = _runtime()
-    report = sweep(runtime.engine, now=moment, env=lambda: runtime.certificates)
+    report = sweep(
+        runtime.engine,
+        now=moment,
+        env=lambda: runtime.certificates,
+        batch=runtime.settings.sla_sweep_batch,
+    )
     for item in report.items:
         typer.echo(f"{item.reference}\t{item.action or '-'}\t{item.outcome}")
     done = sum(1 for item in report.items if item.outcome == "done")

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     # Log lines (app/logs.py): JSON objects, text, or auto (text on a terminal, else JSON).
     log_format: Literal["json", "text", "auto"] = "auto"
 
+    # The deadline sweep (app/cases/sweep.py): due cases claimed and acted on per transaction.
+    sla_sweep_batch: Annotated[int, Field(ge=1, le=10_000)] = 100
+
     # GET /metrics answers loopback peers, and others only with this bearer token.
     metrics_token: SecretStr | None = None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
@@ -31,7 +31,11 @@ __all__ = [
     "Row",
     "Session",
     "after_commit",
+    "batch_cached",
     "build_engine",
+    "cache_per_batch",
+    "insert_later",
+    "write_batch_inserts",
     "commit_progress",
     "committed_on_its_own",
     "get_required",
@@ -50,6 +54,8 @@ log = logging.getLogger("loket")
 WRITE_OPTION = "loket_write"
 ROLLBACK_HOOKS = "loket_rollback_hooks"
 COMMIT_HOOKS = "loket_commit_hooks"
+BATCH_CACHE = "loket_batch_cache"
+BATCH_INSERTS = "loket_batch_inserts"
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -291,6 +297,51 @@ def _run_after_commit(session: Session) -> None:
             log.exception("work after a commit failed; its recovery will redo it")
 
 
+def cache_per_batch(session: Session) -> None:
+    """Let ``batch_cached`` remember answers for the rest of this session: a job working through
+    a batch of items (the deadline sweep) asks the same (webhook subscriptions, a department's
+    officers) for each of them. A request never calls it, so what it reads is always fresh.
+    Rows given to ``insert_later`` wait for ``write_batch_inserts`` (before the commit)."""
+    session.info[BATCH_CACHE] = {}
+    session.info[BATCH_INSERTS] = []
+
+
+def batch_cached(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it gave earlier in this session's batch (``cache_per_batch``)."""
+    cache = session.info.get(BATCH_CACHE)
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def insert_later(session: Session, table: Table, row: dict[str, Any]) -> bool:
+    """Queue ``row`` for one multi-row INSERT per table at the end of a batch job's work
+    (``write_batch_inserts``); False (nothing queued) outside such a batch. For rows nothing
+    reads back before the batch commits (events, outbox messages): a round trip per batch
+    instead of one per row. A ``savepoint`` that rolls back drops what it queued."""
+    queued = session.info.get(BATCH_INSERTS)
+    if queued is None:
+        return False
+    queued.append((table, row))
+    return True
+
+
+def write_batch_inserts(session: Session) -> None:
+    """Write what ``insert_later`` queued, in the order it was queued per table."""
+    queued = session.info.get(BATCH_INSERTS)
+    if not queued:
+        return
+    by_table: dict[Table, list[dict[str, Any]]] = {}
+    for table, row in queued:
+        by_table.setdefault(table, []).append(row)
+    connection = session.connection()
+    for table, rows in by_table.items():
+        connection.execute(table.insert(), rows)
+    queued.clear()
+
+
 @contextmanager
 def savepoint(session: Session) -> Iterator[None]:
     """Undo everything done inside, rows and stored files, if it raises; the transaction goes on.
@@ -300,7 +351,9 @@ def savepoint(session: Session) -> Iterator[None]:
     """
     hooks = session.info.setdefault(ROLLBACK_HOOKS, [])
     follow_ups = session.info.setdefault(COMMIT_HOOKS, [])
+    queued = session.info.get(BATCH_INSERTS)
     mark, follow_mark = len(hooks), len(follow_ups)
+    queued_mark = len(queued) if queued is not None else 0
     nested = session.begin_nested()
     try:
         yield
@@ -310,5 +363,7 @@ def savepoint(session: Session) -> Iterator[None]:
             undo()
         del hooks[mark:]
         del follow_ups[follow_mark:]  # what was taken back never happened
+        if queued is not None:
+            del queued[queued_mark:]
         raise
     nested.commit()

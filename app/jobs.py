@@ -45,7 +45,12 @@ def background_jobs(runtime: Runtime, *, now: Callable[[], datetime] = utcnow) -
         Job(
             "deadline sweep",
             60,
-            lambda: sweep(runtime.engine, now=now(), env=lambda: runtime.certificates),
+            lambda: sweep(
+                runtime.engine,
+                now=now(),
+                env=lambda: runtime.certificates,
+                batch=runtime.settings.sla_sweep_batch,
+            ),
         ),
         # Building the issuer costs seconds: only when a certificate is actually waiting.
         Job(

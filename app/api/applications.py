@@ -53,6 +53,16 @@ CursorQuery = Annotated[
     Query(max_length=200, description="the next_cursor of the previous page, as it was"),
     NoControlCharacters,
 ]
+SortQuery = Annotated[
+    str | None,
+    Query(
+        max_length=8,
+        description="'due': what is due first, overdue at the top (cases whose clock does not "
+        "run after them, oldest first); default: newest first",
+        json_schema_extra={"enum": ["due", "new", ""]},
+    ),
+    NoControlCharacters,
+]
 
 
 # The JSON routes are coroutines that hand the whole database part to ``caller.run`` (one
@@ -80,6 +90,7 @@ async def list_applications(
     q: SearchQuery = None,
     limit: Annotated[int, Query(ge=1, le=queue.MAX_LIMIT)] = 20,
     cursor: CursorQuery = None,
+    sort: SortQuery = None,
 ) -> ApplicationPage:
     query = queue.ListQuery(
         state=state,
@@ -90,6 +101,7 @@ async def list_applications(
         q=q,
         limit=limit,
         cursor=cursor,
+        sort=sort,
     )
     return await caller.run(service.list_applications, query=query)
 

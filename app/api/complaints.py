@@ -62,6 +62,16 @@ CursorQuery = Annotated[
     Query(max_length=200, description="the next_cursor of the previous page, as it was"),
     NoControlCharacters,
 ]
+SortQuery = Annotated[
+    str | None,
+    Query(
+        max_length=8,
+        description="'due': what is due first, overdue at the top (cases whose clock does not "
+        "run after them, oldest first); default: newest first",
+        json_schema_extra={"enum": ["due", "new", ""]},
+    ),
+    NoControlCharacters,
+]
 
 
 def _address(request: Request) -> str:
@@ -119,6 +129,7 @@ async def list_complaints(
     q: SearchQuery = None,
     limit: Annotated[int, Query(ge=1, le=queue.MAX_LIMIT)] = 20,
     cursor: CursorQuery = None,
+    sort: SortQuery = None,
 ) -> ComplaintPage:
     query = queue.ListQuery(
         state=state,
@@ -128,6 +139,7 @@ async def list_complaints(
         q=q,
         limit=limit,
         cursor=cursor,
+        sort=sort,
     )
     return await caller.run(service.list_complaints, query=query, area=area)
 

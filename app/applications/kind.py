@@ -8,6 +8,7 @@ signed certificate and revoking revokes it; its e-mails and webhooks name the se
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from app.applications import repository
@@ -52,6 +53,13 @@ def service_of(session: Session, case: Case) -> Service:
             raise LookupError(f"case {case.id} has no application row")
         service_id = known[case.id] = application.service_id
     return catalogue_repo.service_version(session, service_id)
+
+
+def _preload(session: Session, cases: Sequence[Case]) -> None:
+    known = session.info.setdefault("application_service_ids", {})
+    wanted = [case.id for case in cases if case.id not in known]
+    for application in repository.load_applications(session, wanted):
+        known[application.id] = application.service_id
 
 
 def _requirement(session: Session, case: Case, code: str) -> Requirement:
@@ -351,6 +359,7 @@ APPLICATION = CaseKind(
     requirement=_requirement,
     sla_days=lambda session, case: service_of(session, case).sla_days,
     deadline_rules=_deadline_rules,
+    preload=_preload,
     # A form edit moves no state and its details name the personal fields that changed.
     private_events=frozenset({"application.data_updated"}),
     public_events=CERTIFICATE_EVENTS,

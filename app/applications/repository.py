@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import Table, bindparam, exists, select
 
@@ -36,6 +37,14 @@ def own_row(*, application_id: uuid.UUID, service_id: int) -> OwnRow:
 
 def get_application(session: Session, application_id: uuid.UUID) -> Application | None:
     return session.get(Application, application_id)
+
+
+def load_applications(session: Session, ids: Iterable[uuid.UUID]) -> list[Application]:
+    """Many applications' rows in one query (then in the session's identity map)."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    return list(session.execute(select(Application).where(APPLICATIONS.c.id.in_(wanted))).scalars())
 
 
 def certificate_number(session: Session, application_id: uuid.UUID) -> str | None:

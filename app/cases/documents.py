@@ -19,11 +19,25 @@ from app.cases.schemas import DocumentList, DocumentRead
 from app.cases.timeline import EventDraft
 from app.config import Settings
 from app.db import Session, on_rollback
-from app.errors import Forbidden, InvalidTransition, Msg, NotFound, invalid
+from app.errors import Conflict, Forbidden, InvalidTransition, Msg, NotFound, invalid
+from app.files.mediatypes import JPEG, PDF, PNG
 from app.files.storage import FileStore
 from app.files.uploads import CheckLimits, copy_limited, inspect_file, sanitize_filename
-from app.models import Document
+from app.models import Case, Document
 from app.privacy import access as privacy
+from app.workflow.engine import State
+
+# What an objection (keberatan) may carry besides its reason: up to five files, each checked
+# like any document of an application (type by content, size, PDF and image limits).
+OBJECTION = "objection"
+MAX_OBJECTION_DOCUMENTS = 5
+OBJECTION_RULE = Requirement(
+    code=OBJECTION,
+    label=Msg("Dokumen pendukung keberatan", "Document supporting the objection"),
+    accepted_types=(PDF, JPEG, PNG),
+    max_bytes=5 * 1024 * 1024,
+    mandatory=False,
+)
 
 
 def upload_document(
@@ -38,7 +52,9 @@ def upload_document(
     filename: str | None,
     stream: BinaryIO,
 ) -> DocumentRead:
-    """Check and store one file for a requirement; a re-upload supersedes the previous one."""
+    """Check and store one file for a requirement; a re-upload supersedes the previous one.
+    ``requirement="objection"``: one of the up to five files of a pending objection (none is
+    superseded)."""
     case, roles = visible_case(session, principal=principal, kind=kind, case_id=case_id, write=True)
     if kind.owner_role not in roles:
         raise NotFound(kind.not_found)
@@ -50,17 +66,23 @@ def upload_document(
                 "Documents are uploaded by the resident or an officer, not by a system client",
             )
         )
-    if not workflow_of(case).state(case.state).editable:
-        raise InvalidTransition(
-            Msg(
-                "Dokumen hanya dapat diunggah saat draf atau perlu perbaikan",
-                "Documents can only be uploaded in draft or revision requested",
+    state = workflow_of(case).state(case.state)
+    if requirement == OBJECTION:
+        version = _objection_room(session, case, state)
+        rule = OBJECTION_RULE
+    else:
+        if not state.editable:
+            raise InvalidTransition(
+                Msg(
+                    "Dokumen hanya dapat diunggah saat draf atau perlu perbaikan",
+                    "Documents can only be uploaded in draft or revision requested",
+                )
             )
-        )
-    rule = kind.requirement(session, case, requirement)
+        rule = kind.requirement(session, case, requirement)
     key, content_type, size, digest = _store(files, settings, rule, stream)
     on_rollback(session, lambda: files.delete(key))
-    version = repository.supersede_documents(session, case_id=case.id, requirement=requirement)
+    if requirement != OBJECTION:
+        version = repository.supersede_documents(session, case_id=case.id, requirement=requirement)
     document = Document(
         case_id=case.id,
         requirement=requirement,
@@ -89,6 +111,27 @@ def upload_document(
         ),
     )
     return document_read(document)
+
+
+def _objection_room(session: Session, case: Case, state: State) -> int:
+    """The number the next file of the pending objection gets, or why it cannot be added."""
+    if not state.objection:
+        raise InvalidTransition(
+            Msg(
+                "Dokumen keberatan hanya dapat diunggah selama keberatan belum dijawab",
+                "Objection documents can only be uploaded while the objection awaits its answer",
+            )
+        )
+    count = repository.document_count(session, case_id=case.id, requirement=OBJECTION)
+    if count >= MAX_OBJECTION_DOCUMENTS:
+        raise Conflict(
+            Msg(
+                f"Keberatan sudah memuat {MAX_OBJECTION_DOCUMENTS} dokumen, batas terbanyak",
+                f"The objection already carries {MAX_OBJECTION_DOCUMENTS} documents, the most "
+                "it may",
+            )
+        )
+    return count + 1
 
 
 def _store(

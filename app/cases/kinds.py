@@ -13,7 +13,7 @@ fails at start-up rather than doing nothing when an officer presses a button.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -96,6 +96,9 @@ class CaseKind:
     sla_days: Callable[[Session, Case], int]
     # What binds the authority's time on a case: its service's or category's deadline rules.
     deadline_rules: Callable[[Session, Case], DeadlineRules] = lambda *_: DeadlineRules()
+    # Load the kind's own rows of many cases at once (the sweep's batch), so that what the
+    # other callables ask per case is found in the session without a query each.
+    preload: Callable[[Session, Sequence[Case]], None] = lambda *_: None
     # Events of this kind that stay inside Loket whatever the state (a form edit).
     private_events: frozenset[str] = frozenset()
     # Events of other names that still concern this kind's cases (certificate.issued).

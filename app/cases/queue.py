@@ -11,7 +11,7 @@ import binascii
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from app.accounts.principal import Principal
@@ -39,6 +39,8 @@ class ListQuery:
     q: str | None = None
     limit: int = 20
     cursor: str | None = None
+    # "due": what is due first (overdue at the top), else newest first.
+    sort: str | None = None
     # A case type's own filters, already checked by its service: names registered with
     # ``repository.register_condition`` (a complaint's area), with their parameter values.
     extra: tuple[tuple[str, Any], ...] = ()
@@ -50,22 +52,29 @@ class Page:
     next_cursor: str | None
 
 
+SORTS = ("due", "new")
+
+
 def list_cases(session: Session, *, principal: Principal, kind: CaseKind, query: ListQuery) -> Page:
-    """One page of what the caller may see, newest first."""
+    """One page of what the caller may see, newest first or due first (``sort="due"``)."""
     principal.require_scope(kind.read_scope)
+    if query.sort not in (None, "", *SORTS):
+        raise invalid("sort", "Gunakan 'due' atau 'new'", "Use 'due' or 'new'")
+    due_first = query.sort == "due"
     where = scope(principal, kind, query)
     limit = min(max(query.limit, 1), MAX_LIMIT)
+    after = decode_cursor(query.cursor, due_first=due_first) if query.cursor else None
     rows = repository.queue_page(
-        session,
-        where=where,
-        limit=limit + 1,
-        after=decode_cursor(query.cursor) if query.cursor else None,
+        session, where=where, limit=limit + 1, after=after, due_first=due_first
     )
     last = rows[limit - 1] if len(rows) > limit else None
-    return Page(
-        rows=rows[:limit],
-        next_cursor=encode_cursor(last.created_at, last.id) if last is not None else None,
-    )
+    if last is None:
+        cursor = None
+    elif due_first:
+        cursor = encode_due_cursor(last.due_key, last.created_at, last.id)
+    else:
+        cursor = encode_cursor(last.created_at, last.id)
+    return Page(rows=rows[:limit], next_cursor=cursor)
 
 
 def scope(principal: Principal, kind: CaseKind, query: ListQuery) -> QueueFilter:
@@ -114,19 +123,33 @@ def _states(raw: str | None, *, known: set[str]) -> tuple[str, ...]:
     return states
 
 
-def encode_cursor(created_at: datetime, case_id: uuid.UUID) -> str:
-    raw = f"{created_at.isoformat()}|{case_id}".encode()
+def encode_cursor(created_at: datetime, case_id: uuid.UUID, *, prefix: str = "") -> str:
+    raw = f"{prefix}{created_at.isoformat()}|{case_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def encode_due_cursor(due_key: date | str, created_at: datetime, case_id: uuid.UUID) -> str:
+    due = due_key if isinstance(due_key, str) else due_key.isoformat()
+    return encode_cursor(created_at, case_id, prefix=f"due:{due}|")
+
+
+def decode_cursor(cursor: str, *, due_first: bool = False) -> tuple[Any, ...]:
+    """(created_at, id), or due first (due day, created_at, id); a cursor of the other order
+    is refused like any other invalid one."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        due = None
+        if raw.startswith("due:"):
+            day, _, raw = raw.removeprefix("due:").partition("|")
+            due = date.fromisoformat(day)
+        if (due is not None) != due_first:
+            raise ValueError("a cursor of the other order")
         created, _, identifier = raw.partition("|")
         moment = datetime.fromisoformat(created)
         if moment.tzinfo is None:
             raise ValueError("naive")
-        return moment, uuid.UUID(identifier)
+        found = moment, uuid.UUID(identifier)
+        return (due, *found) if due is not None else found
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise invalid("cursor", "Kursor tidak valid", "Invalid cursor") from None
 

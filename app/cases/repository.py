@@ -33,11 +33,12 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy import case as case_when
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.db import Session, upsert
+from app.db import Session, batch_cached, insert_later, upsert
 from app.models import Case, Department, Document, Event, ReferenceCounter, User
 from app.workflow.definitions import PRIVATE_STATES_SQL
 
@@ -79,7 +80,8 @@ def move_head(
     moved = connection.execute(update(_CASES).where(*conditions).values(**values))
     if moved.rowcount != 1:
         return False
-    connection.execute(insert(_EVENTS), event)
+    if not insert_later(session, _EVENTS, event):
+        connection.execute(insert(_EVENTS), event)
     for name, value in values.items():
         # Keep the loaded object in step without marking it dirty (no second UPDATE at flush).
         set_committed_value(case, name, value)
@@ -108,18 +110,23 @@ def all_cases(session: Session, *, batch: int = 500) -> Iterator[Case]:
 # --- deadlines ----------------------------------------------------------------------------------
 
 
-def claim_due_case(session: Session, *, now: datetime) -> Case | None:
-    """The case whose deadline passed first, locked for this transaction; cases another
-    transaction holds are skipped (PostgreSQL), so concurrent sweeps share the work. Found
-    through ``ix_cases_deadline``: only due rows are read."""
-    query = (
+def claim_due_cases(session: Session, *, now: datetime, batch: int) -> list[Case]:
+    """Up to ``batch`` cases whose deadline passed, first due first, locked for this
+    transaction; cases another transaction holds are skipped (PostgreSQL), so concurrent sweeps
+    share the work. On SQLite the write transaction (``BEGIN IMMEDIATE``) already keeps other
+    writers out. Found through ``ix_cases_deadline``: only due rows are read."""
+    return list(session.execute(due_cases_statement(now=now, batch=batch)).scalars().all())
+
+
+def due_cases_statement(*, now: datetime, batch: int) -> Select:
+    """The sweep's claim (also what the bench EXPLAINs)."""
+    return (
         select(Case)
         .where(_CASES.c.deadline_at.is_not(None), _CASES.c.deadline_at <= now)
         .order_by(_CASES.c.deadline_at)
-        .limit(1)
+        .limit(batch)
         .with_for_update(skip_locked=True)
     )
-    return session.execute(query).scalars().first()
 
 
 def set_deadline(session: Session, *, case_id: uuid.UUID, deadline_at: datetime | None) -> None:
@@ -163,7 +170,11 @@ def department_officers(session: Session, department_id: int) -> list[User]:
         _USERS.c.role == "officer",
         _USERS.c.is_active.is_(True),
     )
-    return list(session.execute(query).scalars().all())
+    return batch_cached(
+        session,
+        ("department_officers", department_id),
+        lambda: list(session.execute(query).scalars().all()),
+    )
 
 
 def get_user(session: Session, user_id: uuid.UUID) -> User | None:
@@ -367,6 +378,13 @@ def supersede_documents(session: Session, *, case_id: uuid.UUID, requirement: st
     return (latest or 0) + 1
 
 
+def document_count(session: Session, *, case_id: uuid.UUID, requirement: str) -> int:
+    d = _DOCUMENTS.c
+    return session.execute(
+        select(func.count()).where(d.case_id == case_id, d.requirement == requirement)
+    ).scalar_one()
+
+
 def add_document(session: Session, document: Document) -> None:
     session.add(document)
     session.flush()
@@ -421,46 +439,77 @@ _SUMMARY_COLUMNS = (
 )
 
 
+# Where a case whose clock does not run (paused, decided, never started) sorts among due days.
+NOT_DUE = date(9999, 12, 31)
+
+
 def queue_page(
-    session: Session, *, where: QueueFilter, limit: int, after: tuple[datetime, uuid.UUID] | None
+    session: Session,
+    *,
+    where: QueueFilter,
+    limit: int,
+    after: tuple[Any, ...] | None,
+    due_first: bool = False,
 ) -> list[Any]:
-    """One page, newest first, keyset-paginated on (created_at, id); rows carry the summary
-    columns and the owner's ``full_name``."""
+    """One page, keyset-paginated: newest first on (created_at, id), or, ``due_first``, on
+    (due key, created_at, id) ascending, where the due key is the due day of a case whose clock
+    runs (overdue ones first) and ``NOT_DUE`` for the rest (then oldest first). Rows carry the
+    summary columns, the owner's ``full_name`` and, due first, the ``due_key``."""
     params = _filter_params(where)
-    if after is not None:
+    if after is not None and due_first:
+        params["after_due"], params["after_created"], params["after_id"] = after
+    elif after is not None:
         params["after_created"], params["after_id"] = after
     params["limit"] = limit
-    statement = _queue_statement(tuple(sorted(params)))
+    order = where.overdue_states if due_first else None
+    statement = _queue_statement(tuple(sorted(params)), order)
     return list(session.execute(statement, params).all())
 
 
 # One statement per combination of filters, with the values as parameters: building and
 # hashing a fresh SELECT on every request cost more CPU than running it.
-_QUEUE_STATEMENTS: dict[tuple[str, ...], Select] = {}
+_QUEUE_STATEMENTS: dict[tuple[tuple[str, ...], tuple[str, ...] | None], Select] = {}
 
 
-def _queue_statement(keys: tuple[str, ...]) -> Select:
-    statement = _QUEUE_STATEMENTS.get(keys)
+def _due_key(running: tuple[str, ...]) -> ColumnElement[Any]:
+    c = _CASES.c
+    return case_when(
+        (and_(c.due_at.is_not(None), c.state.in_(list(running))), c.due_at),
+        else_=literal(NOT_DUE, type_=c.due_at.type),
+    )
+
+
+def _queue_statement(keys: tuple[str, ...], due_order: tuple[str, ...] | None) -> Select:
+    statement = _QUEUE_STATEMENTS.get((keys, due_order))
     if statement is None:
-        c = _CASES.c
-        query = select(*_SUMMARY_COLUMNS, _USERS.c.full_name).select_from(
-            _CASES.outerjoin(_USERS, _USERS.c.id == c.owner_id)
-        )
-        query = query.where(*[_CONDITIONS[key]() for key in keys if key in _CONDITIONS])
+        statement = _build_queue_statement(keys, due_order)
+        _QUEUE_STATEMENTS[keys, due_order] = statement
+    return statement
+
+
+def _build_queue_statement(keys: tuple[str, ...], due_order: tuple[str, ...] | None) -> Select:
+    c = _CASES.c
+    due = _due_key(due_order).label("due_key") if due_order is not None else None
+    columns = [*_SUMMARY_COLUMNS, _USERS.c.full_name] + ([due] if due is not None else [])
+    query = select(*columns).select_from(_CASES.outerjoin(_USERS, _USERS.c.id == c.owner_id))
+    query = query.where(*[_CONDITIONS[key]() for key in keys if key in _CONDITIONS])
+    created = bindparam("after_created", type_=c.created_at.type)
+    after_id = bindparam("after_id", type_=c.id.type)
+    if due_order is not None:
+        assert due is not None
+        key = _due_key(due_order)
+        if "after_created" in keys:
+            after_due = bindparam("after_due", type_=c.due_at.type)
+            query = query.where(
+                tuple_(key, c.created_at, c.id) > tuple_(after_due, created, after_id)
+            )
+        query = query.order_by(key, c.created_at, c.id)
+    else:
         if "after_created" in keys:
             # A row comparison, so the database walks the index from the cursor on.
-            query = query.where(
-                tuple_(c.created_at, c.id)
-                < tuple_(
-                    bindparam("after_created", type_=c.created_at.type),
-                    bindparam("after_id", type_=c.id.type),
-                )
-            )
-        statement = query.order_by(c.created_at.desc(), c.id.desc()).limit(
-            bindparam("limit", type_=Integer, literal_execute=True)
-        )
-        _QUEUE_STATEMENTS[keys] = statement
-    return statement
+            query = query.where(tuple_(c.created_at, c.id) < tuple_(created, after_id))
+        query = query.order_by(c.created_at.desc(), c.id.desc())
+    return query.limit(bindparam("limit", type_=Integer, literal_execute=True))
 
 
 def _filter_params(where: QueueFilter) -> dict[str, Any]:
@@ -526,7 +575,7 @@ def register_condition(name: str, condition: Callable[[], ColumnElement[bool]]) 
     """Let a case type filter its queue on its own table: ``condition()`` builds the clause on
     ``bindparam(name)`` (e.g. the cases whose complaint lies in an area). Registered once per
     process, like the kind itself; a name the kernel uses is refused."""
-    if name in _KERNEL_CONDITIONS or name in ("after_created", "after_id", "limit"):
+    if name in _KERNEL_CONDITIONS or name in ("after_due", "after_created", "after_id", "limit"):
         raise ValueError(f"queue condition {name!r} is the kernel's own")
     _CONDITIONS[name] = condition
 

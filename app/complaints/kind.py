@@ -8,6 +8,7 @@ still open (for the duplicate lookup); its e-mails tell the reporter what happen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -193,6 +194,10 @@ def _webhook_fields(case: Case, event: dict[str, Any]) -> dict[str, Any]:
     return {key: details[key] for key in ("department_code", "duplicate_of") if key in details}
 
 
+def _preload(session: Session, cases: Sequence[Case]) -> None:
+    repository.complaints_by_id(session, [case.id for case in cases])
+
+
 COMPLAINT = CaseKind(
     name=NAME,
     owner_role="reporter",
@@ -211,6 +216,7 @@ COMPLAINT = CaseKind(
     },
     requirement=_requirement,
     sla_days=lambda session, case: category_of(session, case).resolution_days,
+    preload=_preload,
     email=_email,
     webhook_fields=_webhook_fields,
     second_officer_refusal=Msg(

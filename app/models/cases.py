@@ -132,6 +132,9 @@ class Event(SQLModel, table=True):
         UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),
         # Every case's steps in a window of time (Open311's servicerequestupdates).
         Index("ix_events_created", "created_at", "id"),
+        # The statistics count deadline events (warnings, escalations, ...) in a period: an
+        # index range per action instead of a scan of every event ever recorded.
+        Index("ix_events_action_created", "action", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy import Row, bindparam, func, or_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from app.db import rowcount, table_of
+from app.db import batch_cached, insert_later, rowcount, table_of
 from app.models import Certificate, Department, OAuthClient, OutboxMessage, WebhookSubscription
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
@@ -35,12 +35,18 @@ _ACTIVE_SUBSCRIPTIONS = (
     .select_from(_subscriptions.join(_clients, _clients.c.id == _subscriptions.c.client_id))
     .where(_subscriptions.c.is_active.is_(True), _clients.c.is_active.is_(True))
 )
-_INSERT_MESSAGES = table_of(OutboxMessage).insert()
+_MESSAGES = table_of(OutboxMessage)
+_INSERT_MESSAGES = _MESSAGES.insert()
 
 
 def active_subscriptions(session: Session, *, department_id: int | None) -> Sequence[Row]:
-    """(id, event_types, department_code) of every active subscription of an active client."""
-    return session.execute(_ACTIVE_SUBSCRIPTIONS, {"department_id": department_id}).all()
+    """(id, event_types, department_code) of every active subscription of an active client
+    (asked once per department in a batch job's session: ``app.db.cache_per_batch``)."""
+    return batch_cached(
+        session,
+        ("active_subscriptions", department_id),
+        lambda: session.execute(_ACTIVE_SUBSCRIPTIONS, {"department_id": department_id}).all(),
+    )
 
 
 def certificate_codes(session: Session, application_id: uuid.UUID) -> Row | None:
@@ -53,6 +59,8 @@ def certificate_codes(session: Session, application_id: uuid.UUID) -> Row | None
 
 
 def insert_messages(session: Session, rows: list[dict[str, Any]]) -> None:
+    if all([insert_later(session, _MESSAGES, row) for row in rows]):
+        return
     session.execute(_INSERT_MESSAGES, rows[0] if len(rows) == 1 else rows)
 
 

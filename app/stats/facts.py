@@ -70,9 +70,10 @@ def build_fact(
     if outcome is not None and application.decided_at is not None:
         decided_on = office_date(_aware(application.decided_at))
     if outcome in ("approved", "rejected") and decided_on is not None:
-        held = (calendar or default_calendar()).working_days_between(submitted_on, decided_on)
+        calendar = calendar or default_calendar()
+        held = calendar.working_days_between(submitted_on, decided_on)
         working_days = max(0, held - application.paused_working_days)
-        within_sla = application.due_at is None or decided_on <= application.due_at
+        within_sla = _on_time(application, decided_on, calendar)
     return Fact(
         service_code=application.subject_code,
         department_id=application.department_id,
@@ -84,6 +85,15 @@ def build_fact(
         revision_requested=revised,
         due_on=application.due_at,
     )
+
+
+def _on_time(application, decided_on: date, calendar: WorkingCalendar) -> bool:
+    """Decided by the due day the service's SLA gave, not the one an extension moved: an
+    extended case decided in its extra days is counted apart (``extensions``), never on time."""
+    due, extended = application.due_at, getattr(application, "extended_days", 0) or 0
+    if due is None:
+        return True
+    return decided_on <= due and calendar.working_days_between(decided_on, due) >= extended
 
 
 def _changed(session: Session, *, since: datetime | None, after: tuple | None) -> list:

@@ -10,6 +10,18 @@ from datetime import date
 MIN_CELL = 10
 COUNTS = ("received", "approved", "rejected", "withdrawn", "decided", "open_now")
 CERTIFICATE_COUNTS = ("certificates_issued", "certificates_revoked")
+# Deadlines that bind (app.cases.deadlines.COUNTED_EVENTS): events recorded in the period.
+# Extensions are their own count: an extended file decided in its extra days is not on time.
+DEADLINE_COUNTS = (
+    "warnings",
+    "escalations",
+    "extensions",
+    "deemed_approvals",
+    "objections",
+    "objections_upheld",
+    "objections_granted",
+    "objections_deemed_granted",
+)
 RATES = ("median_working_days", "p90_working_days", "pct_within_sla", "revision_rate")
 # The columns of a figures table on a page, in reading order; the percentages among them.
 TABLE_FIGURES = (
@@ -116,7 +128,12 @@ def flatten(row: dict) -> dict:
 
 
 def _counted(name: str) -> bool:
-    return name in COUNTS or name in CERTIFICATE_COUNTS or name.startswith("backlog.")
+    return (
+        name in COUNTS
+        or name in CERTIFICATE_COUNTS
+        or name in DEADLINE_COUNTS
+        or name.startswith("backlog.")
+    )
 
 
 def _initial_hidden(index: int, row: dict) -> set[Cell]:

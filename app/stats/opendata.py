@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 from app.db import Session
 from app.office import today as office_today
 from app.stats import repository
-from app.stats.figures import MIN_CELL
+from app.stats.figures import DEADLINE_COUNTS, MIN_CELL
 from app.stats.service import monthly_rows, monthly_rows_by_service, months_between
 
 OPEN_DATA_MONTHS = 24
 SUPPRESSED = "<10"
-COUNT_FIELDS = ("received", "approved", "rejected")
+COUNT_FIELDS = ("received", "approved", "rejected", *DEADLINE_COUNTS)
 STAT_FIELDS = ("median_working_days", "p90_working_days", "pct_within_sla")
-FIELDS = ("service_code", "month", *COUNT_FIELDS, *STAT_FIELDS)
+FIELDS = ("service_code", "month", *COUNT_FIELDS[:3], *STAT_FIELDS, *DEADLINE_COUNTS)
 _DESCRIPTIONS = {
     "service_code": "Service code in the Loket catalogue",
     "month": "Calendar month (office time, LOKET_TIMEZONE)",
@@ -25,7 +25,16 @@ _DESCRIPTIONS = {
     "rejected": "Applications rejected in the month",
     "median_working_days": "Median working days the authority held a decided file",
     "p90_working_days": "90th percentile (nearest rank) of those working days",
-    "pct_within_sla": "Percent of decisions on or before the due working day",
+    "pct_within_sla": "Percent of decisions on or before the due working day (an extension's "
+    "extra days are not: see extensions)",
+    "warnings": "Deadline warnings sent to the office in the month",
+    "escalations": "Applications escalated to the head of department at their deadline",
+    "extensions": "Deadlines extended by the office (once per application, with a reason)",
+    "deemed_approvals": "Applications approved by operation of law (fiktif positif)",
+    "objections": "Objections (keberatan) filed against a decision",
+    "objections_upheld": "Objections answered by upholding the decision",
+    "objections_granted": "Objections granted by the head of department",
+    "objections_deemed_granted": "Objections granted by operation of law (not answered in time)",
 }
 _TYPES = {
     "service_code": "string",

@@ -223,6 +223,7 @@ def changed_cases(
             a.decided_at,
             a.due_at,
             a.paused_working_days,
+            a.extended_days,
             revised.label("revised"),
             f.application_id.label("stored"),
             *[f[name].label(f"stored_{name}") for name in fact_fields],

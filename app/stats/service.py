@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
+from app.applications.kind import NAME as KIND
+from app.cases import deadlines
 from app.db import Session
 from app.errors import Msg, NotFound, invalid
 from app.models import Service
 from app.office import today as office_today
 from app.office import zone as office_zone
 from app.stats import counts, repository
-from app.stats.figures import MIN_CELL, Period, publish, summarise
+from app.stats.figures import DEADLINE_COUNTS, MIN_CELL, Period, publish, summarise
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660
@@ -55,6 +57,23 @@ def _certificates(session: Session, period: Period, moment: str, by: str = "serv
     return repository.certificates_between(session, moment=moment, by=by, start=start, end=end)
 
 
+def deadline_figures(session: Session, period: Period, by: str) -> dict[object, dict[str, int]]:
+    """Deadline events of applications in ``period`` per ``by`` (``service_code`` or
+    ``department_id``): warnings, escalations, extensions, deemed approvals, objections."""
+    start, end = _bounds(period)
+    found: dict[object, dict[str, int]] = {}
+    for row in deadlines.deadline_counts(session, kinds=(KIND,), start=start, end=end):
+        key = row.subject_code if by == "service_code" else row.department_id
+        totals = found.setdefault(key, dict.fromkeys(DEADLINE_COUNTS, 0))
+        for name in DEADLINE_COUNTS:
+            totals[name] += row.counts[name]
+    return found
+
+
+def _with_deadlines(row: dict, counted: dict[str, int] | None) -> dict:
+    return row | (counted or dict.fromkeys(DEADLINE_COUNTS, 0))
+
+
 def raw_figures(session: Session, *, period: Period, today: date, by: str) -> dict[object, dict]:
     """Unsuppressed figures per ``by`` (``service_code`` or ``department_id``) that has any."""
     counted = counts.period_counts(session, period=period, by=by)
@@ -78,13 +97,14 @@ def _service_rows(session: Session, period: Period, today: date) -> tuple[list, 
     figures = raw_figures(session, period=period, today=today, by="service_code")
     issued = _certificates(session, period, "issued_at")
     revoked = _certificates(session, period, "revoked_at")
+    bound = deadline_figures(session, period, "service_code")
     services = repository.current_services(session)
     rows = []
     for service in services:
         row = _row(figures, service.code)
         row["certificates_issued"] = issued.get(service.code, 0)
         row["certificates_revoked"] = revoked.get(service.code, 0)
-        rows.append(row)
+        rows.append(_with_deadlines(row, bound.get(service.code)))
     return services, rows
 
 
@@ -116,6 +136,7 @@ def department_stats(session: Session, *, period: Period, today: date) -> dict:
     figures = raw_figures(session, period=period, today=today, by="department_id")
     issued = _certificates(session, period, "issued_at", by="department_id")
     revoked = _certificates(session, period, "revoked_at", by="department_id")
+    bound = deadline_figures(session, period, "department_id")
     departments = sorted(repository.departments(session).values(), key=lambda d: d.code)
     rows = []
     for department in departments:
@@ -123,7 +144,7 @@ def department_stats(session: Session, *, period: Period, today: date) -> dict:
         row = _row(figures, department.id)
         row["certificates_issued"] = issued.get(department.id, 0)
         row["certificates_revoked"] = revoked.get(department.id, 0)
-        rows.append(row)
+        rows.append(_with_deadlines(row, bound.get(department.id)))
     items = [
         {"department_code": d.code, "department_name": d.name} | row
         for d, row in zip(departments, publish(rows), strict=True)
@@ -163,16 +184,25 @@ def monthly_rows_by_service(
     counted, times = repository.monthly(
         session, first=months[0].start, last=months[-1].start, service_code=service_code
     )
-    codes = {code for code, _ in counted} | {code for code, _ in times}
-    return {code: _published_months(counted, times, code, months) for code in codes}
+    bound: dict[tuple[str, date], dict[str, int]] = {
+        (str(code), month.start): figures
+        for month in months
+        for code, figures in deadline_figures(session, month, "service_code").items()
+        if service_code is None or code == service_code
+    }
+    codes: set[str] = {code for code, _ in counted} | {code for code, _ in times}
+    codes |= {code for code, _ in bound}
+    return {code: _published_months(counted, times, code, months, bound) for code in codes}
 
 
-def _published_months(counted: dict, times: dict, code: str, months: list[Period]) -> list:
+def _published_months(
+    counted: dict, times: dict, code: str, months: list[Period], bound: dict | None = None
+) -> list:
     rows = []
     for month in months:
         row = summarise(counted.get((code, month.start), {}), times.get((code, month.start), {}))
         del row["open_now"], row["backlog"]
-        rows.append(row)
+        rows.append(_with_deadlines(row, (bound or {}).get((code, month.start))))
     return [
         {"month": month.start.strftime("%Y-%m")} | row
         for month, row in zip(months, publish(rows), strict=True)

@@ -324,30 +324,67 @@ def test_the_head_reassigns_within_the_department(dl):
 
 def test_a_sweep_cut_short_resumes_without_repeating(dl, monkeypatch):
     citizen = dl.user("citizen")
-    applications = [dl.submitted(citizen, "BOUND") for _ in range(4)]
+    applications = [dl.submitted(citizen, "BOUND") for _ in range(5)]
     _, deadline = _instants(_case(dl, applications[0]["id"]), sla_days=4, share=0.5)
     at = deadline + timedelta(days=7)
     assert len(_sweep(dl, at, limit=1).items) == 1
 
-    # The process dies in the middle of the third case (after two committed).
+    # The process dies in the middle of the second batch of two (after one batch committed):
+    # that batch is undone whole, the committed one is not done again.
     from app.cases import sweep as sweep_module
 
     real, calls = sweep_module.take_system_action, []
 
     def dying(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) == 4:
             raise KeyboardInterrupt("killed")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sweep_module, "take_system_action", dying)
     with pytest.raises(KeyboardInterrupt):
-        _sweep(dl, at)
+        _sweep(dl, at, batch=2)
     monkeypatch.setattr(sweep_module, "take_system_action", real)
-    assert len(_sweep(dl, at).items) == 1
+    escalated = [a for a in applications if _events(dl, a["id"], "application.escalated")]
+    assert len(escalated) == 3
+    assert len(_sweep(dl, at).items) == 2
     assert _sweep(dl, at).items == []
     for application in applications:
         assert len(_events(dl, application["id"], "application.escalated")) == 1
+
+
+def test_one_failing_case_does_not_undo_its_batch(dl, monkeypatch):
+    subscribe(dl.runtime.engine, "http://127.0.0.1:9/hook", ("application.*",))
+    citizen = dl.user("citizen")
+    applications = [dl.submitted(citizen, "BOUND") for _ in range(3)]
+    _, deadline = _instants(_case(dl, applications[0]["id"]), sla_days=4, share=0.5)
+    at = deadline + timedelta(days=7)
+    from app.cases import sweep as sweep_module
+
+    real, calls = sweep_module.take_system_action, []
+
+    def failing_second(*args, **kwargs):
+        calls.append(1)
+        case = real(*args, **kwargs)  # its event and outbox rows are written, then undone
+        if len(calls) == 2:
+            raise RuntimeError("the certificate would not render")
+        return case
+
+    monkeypatch.setattr(sweep_module, "take_system_action", failing_second)
+    report = _sweep(dl, at)
+    monkeypatch.setattr(sweep_module, "take_system_action", real)
+    assert sorted(i.outcome for i in report.items) == ["done", "done", "failed"]
+    failed = next(i for i in report.items if i.outcome == "failed")
+    assert _events(dl, failed.case_id, "application.escalated") == []
+    assert _case(dl, failed.case_id).deadline_at == at + sweep_module.RETRY_AFTER
+    for item in report.items:
+        if item.outcome == "done":
+            assert len(_events(dl, item.case_id, "application.escalated")) == 1
+    hooks = messages(dl.runtime.engine, kind="webhook")
+    assert [m.event_type for m in hooks].count("application.escalated") == 2
+    # Retried when its time comes, and then done once.
+    assert _sweep(dl, at + sweep_module.RETRY_AFTER).items[0].outcome == "done"
+    assert len(_events(dl, failed.case_id, "application.escalated")) == 1
 
 
 def test_two_sweeps_at_once_never_act_twice(dl):

@@ -26,8 +26,9 @@ def _page(world, params=None, **headers):
 
 def _row(soup, code: str) -> dict[str, str]:
     """The service's table row as {column heading: cell text}."""
-    headings = [th.get_text(" ", strip=True) for th in soup.select("table thead th")]
-    row = soup.select_one(f'table tbody tr[data-service="{code}"]')
+    table = soup.select_one("table.stats-table")  # the figures; the deadlines' table follows
+    headings = [th.get_text(" ", strip=True) for th in table.select("thead th")]
+    row = table.select_one(f'tbody tr[data-service="{code}"]')
     assert row is not None
     cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
     return dict(zip(headings, cells, strict=True))

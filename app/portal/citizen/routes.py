@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 
 from app.applications import documents, fees, service, transitions
 from app.applications.schemas import ApplicationCreate
+from app.cases.documents import MAX_OBJECTION_DOCUMENTS, OBJECTION
 from app.cases.schemas import TransitionRequest
 from app.catalogue.forms import raw_inputs, shown_values
 from app.db import Session, savepoint
@@ -371,6 +372,51 @@ def take_action(
             web, session, application_id, "citizen/application.html", error, comment=comment
         )
     return see_other(web, _url(application_id, f"?done={action}"))
+
+
+@router.post("/my/applications/{application_id}/objection", response_class=HTMLResponse)
+def file_objection(
+    web: CitizenDep, form: FormDep, session: SessionDep, application_id: uuid.UUID
+) -> Response:
+    """Object to the decision (keberatan): the reason and up to five documents, all or none."""
+    comment = str(form.get("comment", "")).strip()[:4000]
+    chosen = [
+        sent
+        for sent in form.getlist("objection_files")
+        if isinstance(sent, UploadFile) and sent.filename
+    ]
+    try:
+        if len(chosen) > MAX_OBJECTION_DOCUMENTS:
+            raise invalid(
+                "objection_files",
+                f"Lampirkan paling banyak {MAX_OBJECTION_DOCUMENTS} dokumen",
+                f"Attach at most {MAX_OBJECTION_DOCUMENTS} documents",
+            )
+        with savepoint(session):
+            transitions.transition(
+                session,
+                principal=web.principal,
+                application_id=application_id,
+                request=TransitionRequest(
+                    action="object", comment=comment or None, version=_version(form)
+                ),
+            )
+            for sent in chosen:
+                documents.upload_document(
+                    session,
+                    files=web.runtime.files,
+                    settings=web.runtime.settings,
+                    principal=web.principal,
+                    application_id=application_id,
+                    requirement=OBJECTION,
+                    filename=sent.filename,
+                    stream=sent.file,
+                )
+    except (DomainError, ValidationError) as error:
+        return _again(
+            web, session, application_id, "citizen/application.html", error, comment=comment
+        )
+    return see_other(web, _url(application_id, "?done=object"))
 
 
 @router.get("/my/applications/{application_id}/withdraw", response_class=HTMLResponse)

@@ -38,7 +38,7 @@ from app.web.wording import actor_label, event_label, state_label, via_app_label
 from app.workflow.definitions import get_workflow
 from app.workflow.engine import State
 
-CITIZEN_ACTIONS = ("submit", "resubmit", "withdraw")
+CITIZEN_ACTIONS = ("submit", "resubmit", "withdraw", "object")
 PAGE_SIZE = 20
 
 

@@ -90,9 +90,11 @@ def queue_page(
     overdue: Text = "",
     escalated: Text = "",
     q: Text = "",
+    sort: Text = "",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
     filters = officer_views.QueueFilters(
+        sort=sort or "due",
         state=state,
         service=service,
         assigned=assigned,

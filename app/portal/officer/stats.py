@@ -17,7 +17,7 @@ from app.http.deps import Fresh, SessionDep
 from app.office import today as today_at_office
 from app.portal.public.stats import cell
 from app.stats import service as stats
-from app.stats.figures import PERCENT_FIGURES, TABLE_FIGURES
+from app.stats.figures import DEADLINE_COUNTS, PERCENT_FIGURES, TABLE_FIGURES
 from app.web.context import OfficerDep
 from app.web.pages import page
 from app.web.wording import state_label
@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 
 # Figures shown per service and for the department: the public page's, and the certificates.
 FIGURES = (*TABLE_FIGURES, "certificates_issued", "certificates_revoked")
+SHOWN = (*FIGURES, *DEADLINE_COUNTS)
 
 
 @router.get("/officer/stats", response_class=HTMLResponse, dependencies=[Fresh])
@@ -57,6 +58,7 @@ def stats_view(session: Session, *, principal: Principal, lang: str) -> dict[str
         "department": department,
         "period": period,
         "figures": FIGURES,
+        "deadline_figures": DEADLINE_COUNTS,
         "services": [
             _row(item, item["service_name"]["en" if lang == "en" else "id"], lang)
             for item in services
@@ -72,7 +74,7 @@ def stats_view(session: Session, *, principal: Principal, lang: str) -> dict[str
 
 def _row(item: dict, name: str, lang: str) -> dict[str, Any]:
     values = {}
-    for figure in FIGURES:
+    for figure in SHOWN:
         text = cell(item, figure, lang)
         percent = figure in PERCENT_FIGURES and item.get(figure) is not None
         values[figure] = text + " %" if percent else text

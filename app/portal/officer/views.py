@@ -37,6 +37,8 @@ class QueueFilters:
     overdue: bool = False
     escalated: bool = False
     q: str = ""
+    # What is due first (overdue at the top) unless the officer asks for the newest ("new").
+    sort: str = "due"
 
     def as_query(self) -> dict[str, str]:
         values = {
@@ -46,6 +48,7 @@ class QueueFilters:
             "overdue": "1" if self.overdue else "",
             "escalated": "1" if self.escalated else "",
             "q": self.q,
+            "sort": "" if self.sort == "due" else self.sort,
         }
         return {key: value for key, value in values.items() if value}
 
@@ -74,6 +77,7 @@ def queue_view(
                 q=filters.q or None,
                 limit=PAGE_SIZE,
                 cursor=cursor,
+                sort=filters.sort,
             ),
         )
         items, next_cursor = found.items, found.next_cursor

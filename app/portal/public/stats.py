@@ -14,7 +14,7 @@ from app.http.deps import Fresh, SessionDep
 from app.i18n import MONTHS_EN, MONTHS_ID, SUPPORTED
 from app.office import today as today_at_office
 from app.stats import charts, service
-from app.stats.figures import MIN_CELL, PERCENT_FIGURES, RATES, TABLE_FIGURES
+from app.stats.figures import DEADLINE_COUNTS, MIN_CELL, PERCENT_FIGURES, RATES, TABLE_FIGURES
 from app.web.context import WebDep
 from app.web.pages import page
 
@@ -119,6 +119,7 @@ def _figures(
         "period": period,
         "series_period": series_period,
         "rows": rows,
+        "deadline_counts": DEADLINE_COUNTS,
         "chart_service": code,
         "service_choices": [(r["code"], r["name"]) for r in rows],
         "charts": {
@@ -176,7 +177,7 @@ def _table_row(item: dict, sla_days: int | None, lang: str) -> dict:
         "sla_days": sla_days,
         "median": item["median_working_days"],
     }
-    row |= {name: cell(item, name, lang) for name in TABLE_FIGURES}
+    row |= {name: cell(item, name, lang) for name in (*TABLE_FIGURES, *DEADLINE_COUNTS)}
     for name in PERCENT_FIGURES:
         if item[name] is not None:
             row[name] += " %"
