@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL, make_url
 
 from app.config import Settings
@@ -220,21 +220,6 @@ def _pg_dump(settings: Settings, target: Path) -> None:
     _run(["pg_dump", "--format=custom", "--compress=1", f"--file={target}"], _pg_url(settings))
 
 
-def _pg_has_tables(settings: Settings) -> bool:
-    url = _pg_url(settings)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-            return bool(inspect(connection).get_table_names())
-    except Exception as error:  # unreachable, no such database, refused login
-        raise BackupError(f"cannot reach the target database: {error}") from None
-    finally:
-        engine.dispose()
-
-
 def _pg_restore(settings: Settings, dump: Path, *, force: bool) -> None:
     # One transaction: a restore that fails leaves the target as it was.
     command = ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error"]
@@ -315,14 +300,24 @@ def _check_targets(settings: Settings, manifest: dict, *, force: bool) -> list[s
 
 
 def _database_has_tables(settings: Settings) -> bool:
-    if not settings.is_sqlite:
-        return _pg_has_tables(settings)
-    path = _sqlite_path(settings)
-    if not path.is_file() or path.stat().st_size == 0:
-        return False
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
-        query = "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-        return connection.execute(query).fetchone()[0] > 0
+    """Whether the target database holds any table (restoring over one needs --force)."""
+    if settings.is_sqlite:
+        path = _sqlite_path(settings)
+        if not path.is_file() or path.stat().st_size == 0:
+            return False
+        url = make_url(f"sqlite:///{path}")
+    else:
+        url = _pg_url(settings)
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return bool(inspect(connection).get_table_names())
+    except Exception as error:  # unreachable, no such database, refused login
+        raise BackupError(f"cannot reach the target database: {error}") from None
+    finally:
+        engine.dispose()
 
 
 def _data_dir_has_files(settings: Settings) -> bool:

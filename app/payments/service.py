@@ -230,7 +230,3 @@ def record_payment(
 
 def invoices_of(session: Session, case_id: uuid.UUID) -> list[Invoice]:
     return list(repository.invoices_of(session, case_id))
-
-
-def get_invoice(session: Session, invoice_id: uuid.UUID) -> Invoice | None:
-    return session.get(Invoice, invoice_id)

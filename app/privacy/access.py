@@ -22,6 +22,7 @@ from app.accounts.principal import Principal
 from app.db import Session
 from app.models import PersonalDataAccess
 from app.models.base import utcnow
+from app.privacy import repository
 
 APPLICATION, DOCUMENT, COMPLAINT, USERINFO, EXPORT = (
     "application",
@@ -102,7 +103,7 @@ def _add(
         hash="",
     )
     row.hash = content_hash(row.content())
-    session.add(row)
+    repository.insert_access(session, row)
     return row
 
 

@@ -95,3 +95,7 @@ def staff_id_by_email(session: Session, email: str) -> uuid.UUID | None:
     u = _USERS.c
     query = select(u.id).where(func.lower(u.email) == email.lower(), u.role != "citizen")
     return session.execute(query).scalar_one_or_none()
+
+
+def insert_access(session: Session, row: PersonalDataAccess) -> None:
+    session.add(row)
