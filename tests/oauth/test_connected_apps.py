@@ -157,7 +157,7 @@ def test_cli_registers_an_app(settings, monkeypatch):
         ],
     )
     assert created.exit_code == 0, created.output
-    fields = json.loads(created.output)
+    fields = json.loads(created.stdout)  # the key file log line goes to stderr
     assert fields["client_secret"] is None
     assert fields["redirect_uris"] == "https://jaki.example/cb id.jaki.app:/cb"
     assert fields["scopes"] == "applications:read applications:write openid"
