@@ -17,7 +17,6 @@ import hashlib
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -40,6 +39,7 @@ from app.models import Case, Certificate, Document
 from app.models.base import utcnow
 from tests.audit.tampering import STORY_STATES, TAMPERINGS
 from tests.databases import drop_database, recreate_database
+from tests.live import free_port
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -54,7 +54,7 @@ class Server:
 
     def __init__(self, settings: Settings, directory: Path) -> None:
         self.settings, self.directory = settings, directory
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.up = threading.Event()
@@ -95,12 +95,6 @@ class Server:
 
     def log(self) -> str:
         return (self.directory / "server.log").read_text(errors="replace")[-3000:]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Approvers:

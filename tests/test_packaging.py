@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -22,6 +21,7 @@ import httpx
 from bs4 import BeautifulSoup
 
 from app import resources
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the build reads: the same list as the Dockerfile's build stage copies.
@@ -162,7 +162,7 @@ def _clean_environment() -> dict[str, str]:
 
 
 def _serve_and_fetch(loket: str, *, cwd: Path, env: dict[str, str]) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = cwd / "serve.log"
     with log.open("w") as output:
@@ -203,12 +203,6 @@ def _wait_until_up(server: subprocess.Popen, url: str, log: Path) -> None:
             pass
         time.sleep(0.2)
     raise AssertionError(f"loket serve did not answer within 60 s:\n{log.read_text()}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _files(folder: Path) -> list[str]:

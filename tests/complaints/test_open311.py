@@ -4,16 +4,12 @@ arrays and status codes, the api_key of a registered system, paging, and a stand
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import requests
-import uvicorn
 from georeport import GeoReport
 from sqlalchemy import select
 
@@ -25,6 +21,7 @@ from app.models import Case, Complaint, Event
 from app.oauth.clients import create_client
 from app.runtime import build_runtime
 from tests.complaints.conftest import CATEGORIES, POINT, TEBET_TIMUR
+from tests.live import free_port, serving
 
 BASE = "/open311/v2"
 EN = {"Accept-Language": "en"}
@@ -468,34 +465,16 @@ def test_a_report_filed_over_open311_reads_back_without_its_contact(reports, sys
 # --- a standard client against a live server ----------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def live_open311(settings):
     """The app on a real port with the test categories, as other cities' systems reach it."""
-    port = _free_port()
+    port = free_port()
     live = settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
     runtime = build_runtime(live)
     with transaction(runtime.engine) as session:
         store_catalogue(session, catalogue=load_catalogue(CATEGORIES))
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    yield runtime, f"{live.public_base_url}{BASE}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(runtime=runtime), port) as base:
+        yield runtime, f"{base}{BASE}"
     runtime.engine.dispose()
 
 

@@ -19,14 +19,9 @@ import pytest
 
 from app.config import Settings
 from app.http.server import server_options
+from tests.live import free_port
 
 LOKET = Path(sys.executable).with_name("loket")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from app.db import transaction
 from app.main import create_app
 from app.models import OutboxMessage, WebhookSubscription
 from app.notifications.dispatcher import Dispatcher
+from tests.live import free_port
 from tests.notifications.helpers import Receiver, messages, put_messages, subscribe
 from tests.test_logs import captured_logs, parsed
 
@@ -40,10 +40,7 @@ def loket(settings, monkeypatch):
 
 
 def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook"
+    return f"http://127.0.0.1:{free_port()}/hook"
 
 
 def test_a_receiver_failing_twice_gets_the_message_later(world, receiver, clock):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import update
 
 from app.config import Settings
@@ -17,46 +14,18 @@ from app.db import transaction
 from app.models import User
 from app.notifications.dispatcher import Dispatcher
 from tests.notifications.helpers import messages
+from tests.web.mail import Inbox, mail_settings, running_inbox
 from tests.web.pages import sign_in
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        self.received.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler, port = Inbox(), _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+    yield from running_inbox()
 
 
 @pytest.fixture
 def settings(settings, inbox) -> Settings:
-    return settings.model_copy(
-        update={
-            "smtp_host": "127.0.0.1",
-            "smtp_port": inbox[1],
-            "smtp_starttls": False,
-            "mail_from": "Loket DKI <no-reply@loket.jakarta.go.id>",
-        }
-    )
+    return mail_settings(settings, inbox[1])
 
 
 def _deliver(world) -> list[tuple[list[str], EmailMessage]]:

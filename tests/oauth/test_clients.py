@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 from authlib.integrations.httpx_client import OAuth2Client
 from typer.testing import CliRunner
 
@@ -20,6 +16,7 @@ from app.main import create_app
 from app.oauth.clients import create_client
 from app.runtime import build_runtime
 from tests.factories import seed_catalogue
+from tests.live import free_port, serving
 
 
 def make_client(runtime, scopes: str, name: str = "Sistem Perizinan"):
@@ -278,32 +275,15 @@ def test_key_rotation_keeps_old_tokens_valid(world, settings, monkeypatch):
     assert len(removed) == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(settings):
     """The app on a real port, with the issuer equal to the address clients use (RFC 8414)."""
-    port = _free_port()
+    port = free_port()
     live = settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
     runtime = build_runtime(live)
     seed_catalogue(runtime)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield runtime, live.public_base_url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(runtime=runtime), port) as base:
+        yield runtime, base
     runtime.engine.dispose()
 
 

@@ -4,17 +4,14 @@ by Playwright. No browser is downloaded: Playwright's bundled driver drives /usr
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from tests.conftest import _test_settings
+from tests.live import free_port, serving
 
 CHROMIUM = os.environ.get("LOKET_TEST_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying to reach the internet.
@@ -51,9 +48,7 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def live_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture
@@ -67,20 +62,8 @@ def settings(tmp_path, database_url, live_port):
 @pytest.fixture
 def live_server(app, live_port) -> Iterator[str]:
     """The app served by uvicorn on a free port for the duration of one test."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=live_port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{live_port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, live_port, lifespan="on") as base:
+        yield base
 
 
 @pytest.fixture

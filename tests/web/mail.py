@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -10,6 +9,7 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 
 from app.config import Settings
+from tests.live import free_port
 
 
 class Inbox:
@@ -24,15 +24,9 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def running_inbox() -> Iterator[tuple[Inbox, int]]:
     """For a module's ``inbox`` fixture: ``yield from running_inbox()``."""
-    handler, port = Inbox(), _free_port()
+    handler, port = Inbox(), free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     yield handler, port
