@@ -9,9 +9,11 @@ PORT ?= 8000
 # `make test` uses the local PostgreSQL server when one answers; CI sets this explicitly.
 PG_DEFAULT_URL := postgresql://postgres@127.0.0.1:5432/postgres
 # The suite runs in parallel (pytest-xdist): each worker builds its own template databases and
-# gets a database per test, and a test file stays on one worker so its module fixtures (a
-# browser, a live server) start once. Much of a test's time is spent waiting on PostgreSQL,
-# Chromium or a subprocess, so more workers than cores pays; TEST_WORKERS=0 runs in one process.
+# gets a database per test. Tests are dealt out one by one and idle workers steal from busy ones
+# (worksteal): a few files hold many long tests (the schemathesis run, the browser journeys),
+# and a whole file on one worker would leave the others idle at the end. A test
+# often waits on PostgreSQL, Chromium or a subprocess, so a third worker on two cores still
+# pays; TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 3
 
 # Debian packages: WeasyPrint's text stack and pinned fonts (certificates), poppler for the
@@ -37,7 +39,7 @@ run: install
 
 test: install-test
 	@url="$${LOKET_TEST_DATABASE_URL:-$$($(BIN)/python -m tests.pg_probe $(PG_DEFAULT_URL))}"; \
-	  LOKET_TEST_DATABASE_URL="$$url" $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	  LOKET_TEST_DATABASE_URL="$$url" $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Fast checks before the tests: lint, formatting, types, and the import contracts
 # (pyproject.toml [tool.importlinter]).
