@@ -1,0 +1,164 @@
+"""Notifications in the portal, over HTTP on both databases: an officer's act reaches the
+resident's header count and notifications page, opening one marks it read and leads to the
+case, nobody sees another person's, and pages promise e-mail only where mail is sent."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from app.models import Notification
+from tests.web.pages import csrf_of, sign_in, soup
+
+
+@pytest.fixture
+def other_client(app):
+    with TestClient(app, raise_server_exceptions=False) as second:
+        yield second
+
+
+def signed_in(client: TestClient, user) -> None:
+    assert sign_in(client, user.email).status_code == 303
+
+
+def unread_count(client: TestClient) -> int:
+    """The number in the header's notifications link (none shown means 0)."""
+    page = soup(client.get("/services"))
+    link = page.find(attrs={"data-testid": "notifications-link"})
+    assert link is not None and link["href"] == "/notifications"
+    count = link.find(attrs={"data-testid": "unread-count"})
+    return int(count.get_text()) if count else 0
+
+
+def test_a_revision_request_reaches_the_residents_notifications(world, client):
+    citizen, officer = world.user("citizen"), world.user("officer")
+    signed_in(client, citizen)
+    assert unread_count(client) == 0
+    application = world.in_state("revision_requested", citizen=citizen, officer=officer)
+    assert unread_count(client) == 1
+
+    page = soup(client.get("/notifications"))
+    items = page.find_all(attrs={"data-testid": "notification"})
+    assert len(items) == 1 and "unread" in items[0]["class"]
+    assert "Petugas meminta Anda memperbaiki permohonan" in items[0].get_text()
+    assert application["reference"] in items[0].get_text()
+    assert items[0].find(attrs={"data-testid": "notification-reason"}).get_text() == (
+        "Mohon dilengkapi"
+    )
+    form = items[0].find("form")
+    assert re.fullmatch(r"/notifications/[0-9a-f-]{36}/open", form["action"])
+
+    opened = client.post(
+        form["action"],
+        data={"csrf_token": csrf_of(client.get("/notifications"))},
+        follow_redirects=False,
+    )
+    assert opened.status_code == 303
+    assert opened.headers["location"] == f"/my/applications/{application['id']}"
+    assert unread_count(client) == 0
+    again = soup(client.get("/notifications")).find(attrs={"data-testid": "notification"})
+    assert "read" in again["class"] and "unread" not in again["class"]
+
+
+def test_opening_needs_the_csrf_token(world, client):
+    citizen, officer = world.user("citizen"), world.user("officer")
+    signed_in(client, citizen)
+    world.in_state("revision_requested", citizen=citizen, officer=officer)
+    form = soup(client.get("/notifications")).find(attrs={"data-testid": "notification"}).form
+    refused = client.post(form["action"], data={"csrf_token": "wrong"}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert unread_count(client) == 1
+
+
+def test_rejection_with_its_reason_and_mark_all_read(world, client):
+    citizen, officer = world.user("citizen"), world.user("officer")
+    signed_in(client, citizen)
+    first = world.in_state("rejected", citizen=citizen, officer=officer)
+    world.in_state("revision_requested", citizen=citizen, officer=officer)
+    assert unread_count(client) == 2
+    items = soup(client.get("/notifications")).find_all(attrs={"data-testid": "notification"})
+    assert "memperbaiki" in items[0].get_text()  # newest first
+    assert "ditolak" in items[1].get_text() and first["reference"] in items[1].get_text()
+
+    done = client.post(
+        "/notifications/read",
+        data={"csrf_token": csrf_of(client.get("/notifications"))},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and unread_count(client) == 0
+
+    page = soup(client.get(f"/my/applications/{first['id']}"))
+    rejection = page.find(attrs={"data-testid": "rejection"})
+    assert rejection is not None
+    assert rejection.find(attrs={"data-testid": "rejection-reason"}).get_text() == (
+        "Mohon dilengkapi"
+    )
+    # At the top: before the timeline and everything else of the page.
+    sections = page.main.find_all("section")
+    assert sections[0] is rejection
+
+
+def test_an_officer_hears_of_a_case_assigned_to_them(world, client, db):
+    citizen = world.user("citizen")
+    head = world.user("officer", officer_roles=("verifier", "approver", "head"))
+    officer = world.user("officer")
+    application = world.in_state("in_review", citizen=citizen, officer=head)
+    current = world.get(application["id"], head)
+    answer = client.post(
+        f"/api/v1/applications/{application['id']}/transitions",
+        json={"action": "reassign", "version": current["version"], "assignee_id": str(officer.id)},
+        headers=world.headers(head),
+    )
+    assert answer.status_code == 200, answer.text
+    signed_in(client, officer)
+    assert unread_count(client) == 1
+    item = soup(client.get("/notifications")).find(attrs={"data-testid": "notification"})
+    assert "ditugaskan kepada Anda" in item.get_text()
+    opened = client.post(
+        item.form["action"],
+        data={"csrf_token": csrf_of(client.get("/notifications"))},
+        follow_redirects=False,
+    )
+    assert opened.headers["location"] == f"/officer/applications/{application['id']}"
+    with db() as session:
+        kinds = {n.kind for n in session.exec(select(Notification)).all()}
+    assert "application.assigned" in kinds
+
+
+def test_nobody_sees_or_opens_another_persons_notification(world, client, other_client, db):
+    owner, stranger, officer = world.user("citizen"), world.user("citizen"), world.user("officer")
+    world.in_state("revision_requested", citizen=owner, officer=officer)
+    with db() as session:
+        mine = session.exec(select(Notification)).one()
+    signed_in(other_client, stranger)
+    assert unread_count(other_client) == 0
+    listed = soup(other_client.get("/notifications"))
+    assert listed.find(attrs={"data-testid": "notification"}) is None
+    assert listed.find(attrs={"data-testid": "no-notifications"}) is not None
+    answer = other_client.post(
+        f"/notifications/{mine.id}/open",
+        data={"csrf_token": csrf_of(other_client.get("/notifications"))},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 404
+    with db() as session:
+        assert session.get(Notification, mine.id).read_at is None
+
+
+def test_the_page_needs_an_account(client):
+    answer = client.get("/notifications", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=/notifications"
+
+
+def test_without_mail_no_page_promises_an_email(world, client):
+    citizen = world.user("citizen")
+    signed_in(client, citizen)
+    application = world.submitted(citizen)
+    page = client.get(f"/my/applications/{application['id']}?done=submit")
+    notice = soup(page).find(attrs={"data-testid": "submitted-notice"}).get_text()
+    assert "Pemberitahuan" in notice
+    assert "surel" not in notice.lower() and "e-mail" not in notice.lower()
