@@ -183,8 +183,7 @@ def open_one(session: Session, *, user_id: uuid.UUID, notification_id: uuid.UUID
     if found is None:
         raise NotFound(NOT_FOUND)
     if found.read_at is None:
-        found.read_at = utcnow()
-        session.add(found)
+        repository.mark_read(session, found, now=utcnow())
     return view_of(found, "id")
 
 

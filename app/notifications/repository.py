@@ -292,6 +292,11 @@ def notification_of(
     return session.exec(query).first()
 
 
+def mark_read(session: Session, notification: Notification, *, now: datetime) -> None:
+    notification.read_at = now
+    session.add(notification)
+
+
 def mark_all_read(session: Session, *, user_id: uuid.UUID, now: datetime) -> int:
     statement = (
         update(Notification)

@@ -5,11 +5,15 @@ case, nobody sees another person's, and pages promise e-mail only where mail is 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from app.catalogue.definitions import parse_catalogue
+from app.catalogue.service import load_catalogue as store_catalogue
+from app.db import transaction
 from app.models import Notification
 from tests.web.pages import csrf_of, sign_in, soup
 
@@ -162,3 +166,52 @@ def test_without_mail_no_page_promises_an_email(world, client):
     notice = soup(page).find(attrs={"data-testid": "submitted-notice"}).get_text()
     assert "Pemberitahuan" in notice
     assert "surel" not in notice.lower() and "e-mail" not in notice.lower()
+
+
+def test_officers_hear_of_a_warning_and_heads_of_an_escalation(world, client, other_client):
+    from tests.cases.test_deadlines import DEADLINE_SERVICES, _case, _instants, _sweep
+
+    with transaction(world.runtime.engine) as session:
+        store_catalogue(session, catalogue=parse_catalogue(DEADLINE_SERVICES))
+    citizen, officer = world.user("citizen"), world.user("officer")
+    head = world.user("officer", officer_roles=("head",))
+    application = world.submitted(citizen, "BOUND")
+    assert world.act(officer, application, "start_review").status_code == 200
+    warning, deadline = _instants(_case(world, application["id"]), sla_days=4, share=0.5)
+
+    _sweep(world, warning)
+    signed_in(client, officer)
+    assert unread_count(client) == 1
+    item = soup(client.get("/notifications")).find(attrs={"data-testid": "notification"})
+    assert "Batas waktu berkas" in item.get_text()
+
+    _sweep(world, deadline + timedelta(minutes=1))
+    signed_in(other_client, head)
+    assert unread_count(other_client) == 1
+    item = soup(other_client.get("/notifications")).find(attrs={"data-testid": "notification"})
+    assert "dieskalasi kepada Anda" in item.get_text()
+    assert unread_count(client) == 1  # the escalation goes to the heads only
+
+
+def test_a_reporter_hears_of_their_complaint(world, client):
+    from app.catalogue.definitions import load_catalogue
+    from tests.complaints.conftest import CATEGORIES, Reports
+
+    with transaction(world.runtime.engine) as session:
+        store_catalogue(session, catalogue=load_catalogue(CATEGORIES))
+    reports = Reports(world)
+    resident = world.user("citizen")
+    officer = world.user("officer", department="DBM", officer_roles=("verifier",))
+    report = reports.file(resident)
+    signed_in(client, resident)
+    assert unread_count(client) == 0  # filing it is their own act
+    reports.act(officer, report, "accept")
+    assert unread_count(client) == 1
+    item = soup(client.get("/notifications")).find(attrs={"data-testid": "notification"})
+    assert "diterima petugas" in item.get_text() and report["reference"] in item.get_text()
+    opened = client.post(
+        item.form["action"],
+        data={"csrf_token": csrf_of(client.get("/notifications"))},
+        follow_redirects=False,
+    )
+    assert opened.headers["location"] == f"/my/complaints/{report['id']}"
