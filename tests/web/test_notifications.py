@@ -5,6 +5,7 @@ case, nobody sees another person's, and pages promise e-mail only where mail is 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -215,3 +216,31 @@ def test_a_reporter_hears_of_their_complaint(world, client):
         follow_redirects=False,
     )
     assert opened.headers["location"] == f"/my/complaints/{report['id']}"
+
+
+def test_the_page_is_paged_newest_first_and_speaks_english_too(world, client, db):
+    from app.notifications import inbox
+
+    citizen, officer = world.user("citizen"), world.user("officer")
+    application = world.in_state("revision_requested", citizen=citizen, officer=officer)
+    with db() as session:
+        for n in range(inbox.PAGE_SIZE):
+            inbox.add(
+                session,
+                case_id=uuid.UUID(application["id"]),
+                reference=f"OLD-{n}",
+                drafts=[inbox.NoticeDraft(citizen.id, "application.rejected", {})],
+            )
+    signed_in(client, citizen)
+    assert unread_count(client) == inbox.PAGE_SIZE + 1
+    first = soup(client.get("/notifications"))
+    assert len(first.find_all(attrs={"data-testid": "notification"})) == inbox.PAGE_SIZE
+    older = first.find("a", rel="next")
+    assert older["href"] == "/notifications?page=2"
+    second = soup(client.get(older["href"])).find_all(attrs={"data-testid": "notification"})
+    assert len(second) == 1
+    assert client.get("/notifications?page=0").status_code == 422
+
+    client.get("/lang/en?next=/notifications")
+    english = soup(client.get("/notifications")).find(attrs={"data-testid": "notification"})
+    assert "was rejected" in english.get_text() or "asks you to correct" in english.get_text()
