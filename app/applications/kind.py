@@ -23,6 +23,7 @@ from app.certificates import service as certificates
 from app.db import Session, get_required
 from app.errors import DomainError, FieldError, Msg, field_error, invalid
 from app.models import Case, Service, User
+from app.notifications.inbox import NoticeDraft, subject_names
 from app.notifications.outbox import EmailDraft
 from app.payments import service as payments
 from app.workflow.engine import Transition
@@ -38,6 +39,14 @@ EMAIL_TEMPLATES = {
     "application.revision_requested": "revision_requested",
     "application.rejected": "rejected",
     "certificate.issued": "approved",
+}
+# Portal notifications to the applicant (app.notifications.inbox): the same events as e-mail
+# but the submission (their own act) and with the revocation, which a holder must learn of.
+NOTICE_KINDS = {
+    "application.revision_requested": "revision_requested",
+    "application.rejected": "rejected",
+    "certificate.issued": "approved",
+    "certificate.revoked": "certificate_revoked",
 }
 
 
@@ -328,6 +337,21 @@ def _email(session: Session, case: Case, event: dict[str, Any]) -> EmailDraft | 
     return EmailDraft(recipient=applicant.email, template=template, context=context)
 
 
+def _notices(session: Session, case: Case, event: dict[str, Any]) -> list[NoticeDraft]:
+    what = NOTICE_KINDS.get(event["action"])
+    if what is None or case.owner_id is None:
+        return []
+    params: dict[str, Any] = {"subject": subject_names(*_subject_names(session, case))}
+    if what != "approved" and event["comment"]:
+        params["reason"] = event["comment"]  # the officer's words the applicant sees anyway
+    return [NoticeDraft(case.owner_id, f"{NAME}.{what}", params)]
+
+
+def _subject_names(session: Session, case: Case) -> tuple[str, str]:
+    service = service_of(session, case)
+    return service.name_id, service.name_en
+
+
 def _webhook_fields(case: Case, event: dict[str, Any]) -> dict[str, Any]:
     if event["action"] in CERTIFICATE_EVENTS:
         return {"certificate_number": event["details"].get("number")}
@@ -364,6 +388,8 @@ APPLICATION = CaseKind(
     private_events=frozenset({"application.data_updated"}),
     public_events=CERTIFICATE_EVENTS,
     email=_email,
+    notices=_notices,
+    subject_names=_subject_names,
     offers=_offers,
     webhook_fields=_webhook_fields,
 )

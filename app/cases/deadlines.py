@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from app.catalogue.deadlines import DeadlineRules
 from app.db import Session
 from app.errors import Conflict, FieldError, Forbidden, Msg
 from app.models import Case, User
+from app.notifications.inbox import NoticeDraft, subject_names
 from app.notifications.outbox import EmailDraft
 from app.office import end_of_day, office_date
 from app.workflow.calendar import WorkingCalendar, default_calendar
@@ -387,21 +388,27 @@ EFFECTS: Mapping[str, EffectHandler] = {
 STAFF_TEMPLATES = {"sla_warned": "sla_warned", "escalated": "escalated"}
 
 
-def staff_emails(session: Session, case: Case, event: dict[str, Any]) -> list[EmailDraft]:
-    """E-mail to officers for a deadline event: a warning to the assigned officer (or every
-    officer of the department), an escalation to the department's heads."""
+def _staff_recipients(session: Session, case: Case, event: dict[str, Any]) -> list[User]:
+    """Who among the officers hears of a deadline event: a warning goes to the assigned officer
+    (or every officer of the department), an escalation to the department's heads."""
     template = STAFF_TEMPLATES.get(event["action"].partition(".")[2])
     if template is None:
         return []
     if template == "sla_warned" and case.assigned_to_id is not None:
         officer = _user(session, case.assigned_to_id)
-        recipients = [officer] if officer is not None and officer.is_active else []
-    else:
-        recipients = [
-            user
-            for user in _department_officers(session, case.department_id)
-            if template == "sla_warned" or HEAD in parse_officer_roles(user.officer_roles)
-        ]
+        return [officer] if officer is not None and officer.is_active else []
+    return [
+        user
+        for user in _department_officers(session, case.department_id)
+        if template == "sla_warned" or HEAD in parse_officer_roles(user.officer_roles)
+    ]
+
+
+def staff_emails(session: Session, case: Case, event: dict[str, Any]) -> list[EmailDraft]:
+    """E-mail to the officers ``_staff_recipients`` names."""
+    template = STAFF_TEMPLATES.get(event["action"].partition(".")[2])
+    if template is None:
+        return []
     return [
         EmailDraft(
             recipient=user.email,
@@ -414,8 +421,32 @@ def staff_emails(session: Session, case: Case, event: dict[str, Any]) -> list[Em
                 "case_kind": case.kind,
             },
         )
-        for user in recipients
+        for user in _staff_recipients(session, case, event)
     ]
+
+
+def staff_notices(
+    session: Session,
+    case: Case,
+    event: dict[str, Any],
+    *,
+    subject: Callable[[], tuple[str, str]],
+) -> list[NoticeDraft]:
+    """Portal notifications to officers: the ones e-mailed of a deadline event, and the officer
+    a head assigned the case to (``subject`` names the case's service or category)."""
+    what = event["action"].partition(".")[2]
+    if what == "reassigned":
+        assignee = event["details"].get("assignee_id")
+        if assignee is None or assignee == event["actor_id"]:
+            return []
+        recipients = [uuid.UUID(assignee)]
+        what = "assigned"
+    else:
+        recipients = [user.id for user in _staff_recipients(session, case, event)]
+    if not recipients:
+        return []
+    params = {"subject": subject_names(*subject()), "due_at": _iso(case.due_at)}
+    return [NoticeDraft(user_id, f"{case.kind}.{what}", params) for user_id in recipients]
 
 
 def _user(session: Session, user_id: uuid.UUID) -> User | None:

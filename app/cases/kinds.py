@@ -22,6 +22,7 @@ from app.accounts.principal import Principal
 from app.catalogue.deadlines import DeadlineRules
 from app.errors import FieldError, Msg
 from app.models import Case
+from app.notifications.inbox import NoticeDraft
 from app.notifications.outbox import EmailDraft
 from app.workflow.definitions import PRIVATE_STATES, get_workflow
 from app.workflow.engine import Transition, Workflow, missing_handlers
@@ -105,6 +106,14 @@ class CaseKind:
     public_events: frozenset[str] = frozenset()
     # The e-mail an event sends to the owner, or None (only asked when mail is configured).
     email: Callable[[Session, Case, dict[str, Any]], EmailDraft | None] = lambda *_: None
+    # The portal notifications an event sends to the owner (asked for every public event,
+    # mail or no mail: app.notifications.inbox).
+    notices: Callable[[Session, Case, dict[str, Any]], list[NoticeDraft]] = lambda *_: []
+    # The case's subject in (Indonesian, English): its service's or category's name.
+    subject_names: Callable[[Session, Case], tuple[str, str]] = lambda _, case: (
+        case.subject_code,
+        case.subject_code,
+    )
     # Kind-specific fields of an event's webhook payload (e.g. the certificate's number).
     webhook_fields: Callable[[Case, dict[str, Any]], dict[str, Any]] = lambda *_: {}
     # Whether to offer an action on this case at all (the guards still decide when it is

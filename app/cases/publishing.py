@@ -12,6 +12,9 @@ public one costs one SELECT of the active subscriptions and one bulk INSERT.
 - Payloads carry identifiers and states only: no personal data and no free-text comment.
 - E-mail goes to the owner for the events the kind names, and to officers for a deadline
   warning or escalation (``deadlines.staff_emails``), only when an SMTP server is set.
+- Notifications in the portal go to the same people for the same events (``kind.notices``,
+  ``deadlines.staff_notices``, which also tells an officer a case was assigned to them), mail
+  or no mail, written in this transaction like the outbox messages.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from app.cases import deadlines
 from app.cases.kinds import CaseKind, kind_named, workflow_of
 from app.db import Session
 from app.models import Case
-from app.notifications import outbox
+from app.notifications import inbox, outbox
 from app.workflow.engine import Workflow
 
 
@@ -47,6 +50,10 @@ def publish(session: Session, *, case: Case, event: dict[str, Any]) -> int:
     kind = kind_named(case.kind)
     if not is_public(kind, event, workflow_of(case)):
         return 0
+    notices = kind.notices(session, case, event) + deadlines.staff_notices(
+        session, case, event, subject=lambda: kind.subject_names(session, case)
+    )
+    inbox.add(session, case_id=case.id, reference=case.reference, drafts=notices)
     sends = outbox.sends_email(session)
     return outbox.enqueue(
         session,

@@ -19,6 +19,7 @@ from app.complaints import repository
 from app.db import Session, get_required
 from app.errors import FieldError, InvalidTransition, Msg, invalid
 from app.models import Case, Complaint, ComplaintCategory, User
+from app.notifications.inbox import NoticeDraft, subject_names
 from app.notifications.outbox import EmailDraft
 
 NAME = "complaint"
@@ -189,6 +190,23 @@ def _email(session: Session, case: Case, event: dict[str, Any]) -> EmailDraft | 
     )
 
 
+def _notices(session: Session, case: Case, event: dict[str, Any]) -> list[NoticeDraft]:
+    # What the reporter's e-mail tells, but its receipt (their own act); a report without an
+    # account has nobody to show a notification to.
+    action = event["action"]
+    if action not in EMAIL_HEADLINES or action == "complaint.created" or case.owner_id is None:
+        return []
+    params: dict[str, Any] = {"subject": subject_names(*_subject_names(session, case))}
+    if event["comment"]:
+        params["reason"] = event["comment"]
+    return [NoticeDraft(case.owner_id, action, params)]
+
+
+def _subject_names(session: Session, case: Case) -> tuple[str, str]:
+    category = category_of(session, case)
+    return category.name_id, category.name_en
+
+
 def _webhook_fields(case: Case, event: dict[str, Any]) -> dict[str, Any]:
     details = event["details"]
     return {key: details[key] for key in ("department_code", "duplicate_of") if key in details}
@@ -218,6 +236,8 @@ COMPLAINT = CaseKind(
     sla_days=lambda session, case: category_of(session, case).resolution_days,
     preload=_preload,
     email=_email,
+    notices=_notices,
+    subject_names=_subject_names,
     webhook_fields=_webhook_fields,
     second_officer_refusal=Msg(
         "Petugas yang menyelesaikan laporan ini tidak boleh juga memverifikasinya",

@@ -23,6 +23,7 @@ from app.models.integration import (
     RevokedTokenFamily,
     WebhookSubscription,
 )
+from app.models.notifications import Notification
 from app.models.payments import Invoice
 from app.models.privacy import PersonalDataAccess
 from app.models.stats import ApplicationFact, StatsCount, StatsState, StatsWorkingDays
@@ -46,6 +47,7 @@ __all__ = [
     "KeptForm",
     "LoginDevice",
     "LoginThrottle",
+    "Notification",
     "AuthorizationCode",
     "OAuthClient",
     "OAuthGrant",

@@ -12,7 +12,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.db import batch_cached, insert_later, rowcount, table_of
-from app.models import Certificate, Department, OAuthClient, OutboxMessage, WebhookSubscription
+from app.models import (
+    Certificate,
+    Department,
+    Notification,
+    OAuthClient,
+    OutboxMessage,
+    WebhookSubscription,
+)
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
 # Bulk UPDATEs below never touch loaded objects; skip the ORM's session synchronisation.
@@ -238,3 +245,63 @@ def backlog(session: Session) -> list[Row]:
         .group_by(status, kind)
     )
     return list(session.execute(query).all())
+
+
+# --- notifications in the portal (app/notifications/inbox.py) --------------------------------
+
+_NOTIFICATIONS = table_of(Notification)
+_INSERT_NOTIFICATIONS = _NOTIFICATIONS.insert()
+_UNREAD = (
+    select(func.count())
+    .select_from(_NOTIFICATIONS)
+    .where(_NOTIFICATIONS.c.user_id == bindparam("user_id"), _NOTIFICATIONS.c.read_at.is_(None))
+)
+
+
+def insert_notifications(session: Session, rows: list[dict[str, Any]]) -> None:
+    if all([insert_later(session, _NOTIFICATIONS, row) for row in rows]):
+        return
+    session.execute(_INSERT_NOTIFICATIONS, rows[0] if len(rows) == 1 else rows)
+
+
+def unread_count(session: Session, user_id: uuid.UUID) -> int:
+    """One range of ix_notifications_user_read."""
+    return session.execute(_UNREAD, {"user_id": user_id}).scalar_one()
+
+
+def notifications_of(
+    session: Session, *, user_id: uuid.UUID, offset: int, limit: int
+) -> list[Notification]:
+    query = (
+        select(Notification)
+        .where(col(Notification.user_id) == user_id)
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.exec(query).all())
+
+
+def notification_of(
+    session: Session, *, user_id: uuid.UUID, notification_id: uuid.UUID
+) -> Notification | None:
+    """The notification if it is this person's (read-scoping in the query)."""
+    query = select(Notification).where(
+        col(Notification.id) == notification_id, col(Notification.user_id) == user_id
+    )
+    return session.exec(query).first()
+
+
+def mark_read(session: Session, notification: Notification, *, now: datetime) -> None:
+    notification.read_at = now
+    session.add(notification)
+
+
+def mark_all_read(session: Session, *, user_id: uuid.UUID, now: datetime) -> int:
+    statement = (
+        update(Notification)
+        .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
+        .values(read_at=now)
+        .execution_options(**_CORE)
+    )
+    return rowcount(session.execute(statement))

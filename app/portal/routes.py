@@ -13,6 +13,7 @@ def web_routers() -> list[APIRouter]:
     from app.portal.complaints.officer import router as officer_complaints
     from app.portal.complaints.public_pages import router as public_reports
     from app.portal.complaints.resident import router as complaints
+    from app.portal.notifications import router as notifications
     from app.portal.officer.routes import router as officer
     from app.portal.passwords import router as passwords
     from app.portal.privacy import router as privacy
@@ -25,6 +26,7 @@ def web_routers() -> list[APIRouter]:
         home,
         account,
         passwords,
+        notifications,
         apps,
         privacy,
         catalogue,

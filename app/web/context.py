@@ -21,6 +21,7 @@ from app.accounts.principal import ADMIN, CITIZEN, OFFICER, Principal
 from app.db import transaction
 from app.errors import DomainError, Forbidden, Msg
 from app.models import User
+from app.notifications import inbox
 from app.oauth.service import USER_SCOPES
 from app.runtime import Runtime
 from app.web.i18n import page_language
@@ -66,6 +67,7 @@ class WebContext:
     clear_cookie: bool = False
     # Set when the page used the form kept across a lost session (app/web/kept.py).
     clear_kept_form: bool = False
+    _unread: int | None = None
 
     @property
     def user(self) -> User | None:
@@ -85,6 +87,20 @@ class WebContext:
                 self.active = sessions.start(session, self.runtime.settings, user=None)
             self.new_token = self.active.token
         return self.active.record.csrf_token
+
+    def unread_notifications(self) -> int:
+        """The header's count of the signed-in person's unread notifications (one COUNT on an
+        index, asked once per page and only by pages that show the header)."""
+        if self.user is None:
+            return 0
+        if self._unread is None:
+            with transaction(self.runtime.engine, write=False) as session:
+                self._unread = inbox.unread_count(session, user_id=self.user.id)
+        return self._unread
+
+    def sends_email(self) -> bool:
+        """Whether this deployment sends e-mail: pages promise one only then."""
+        return bool(self.runtime.settings.smtp_host)
 
     def signed_in(self, active: sessions.ActiveSession) -> None:
         self.active = active

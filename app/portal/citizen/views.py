@@ -113,6 +113,7 @@ class ApplicationView:
     actions: list[ActionRead]
     missing: list[str] = field(default_factory=list)
     revision: EventRead | None = None
+    rejection: EventRead | None = None
     certificate: CertificateRead | None = None
     invoices: list[InvoiceRead] = field(default_factory=list)
 
@@ -158,6 +159,7 @@ def application_view(
         timeline=timeline_entries(events.items, read.workflow, principal, lang),
         actions=[a for a in actions.items if a.action in CITIZEN_ACTIONS],
         revision=_open_revision_request(events.items, read),
+        rejection=_standing_rejection(events.items, read),
     )
     if read.fee is not None:
         view.invoices = fees.list_invoices(
@@ -230,6 +232,19 @@ def _open_revision_request(events: list[EventRead], read: ApplicationRead) -> Ev
     if not (state.editable and read.submitted_at is not None):
         return None
     return next((e for e in reversed(events) if e.action == REVISION_REQUESTED), None)
+
+
+REJECTED = "application.rejected"
+
+
+def _standing_rejection(events: list[EventRead], read: ApplicationRead) -> EventRead | None:
+    """The rejection that put the application in its present state, if one did (its reason
+    goes at the top of the page, not only far down the timeline)."""
+    arrived = next(
+        (e for e in reversed(events) if e.to_state == read.state and e.from_state != e.to_state),
+        None,
+    )
+    return arrived if arrived is not None and arrived.action == REJECTED else None
 
 
 def save_form(
