@@ -32,6 +32,16 @@ OTHER_VOCABULARIES: dict[str, set[str]] = {
     "app/complaints/open311/requests.py": {"closed", "duplicate", "in_progress"},
     # E-mail templates (templates/email/<name>.<lang>.txt), named after what they announce.
     "app/applications/kind.py": {"submitted", "revision_requested", "rejected", "approved"},
+    # Portal notification texts, keyed by the event they announce (its action after the case
+    # type: "application.rejected" -> "rejected"), as the e-mail templates are.
+    "app/notifications/inbox.py": {
+        "revision_requested",
+        "approved",
+        "rejected",
+        "accepted",
+        "declined",
+        "verified",
+    },
 }
 # A template comparing a state with a literal ({% if app.state == "draft" %}).
 TEMPLATE_STATE_TEST = re.compile(r"state\s*(==|!=|in)\s*[(\[]?\s*[\"']")
