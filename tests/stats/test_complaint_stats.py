@@ -20,6 +20,7 @@ from app.office import office_date, zone
 from app.office import today as office_today
 from app.stats.complaints import opendata as complaints_opendata
 from tests.complaints.conftest import CATEGORIES, TEBET_TIMUR, Reports
+from tests.web.pages import sign_in, soup
 
 CASES, COMPLAINTS = table_of(Case), table_of(Complaint)
 SCORES = [5, 4, 5, 3, 5, 4, 5, 2, 5, 4]  # the ten reports still fixed rate it: mean 4.2
@@ -49,10 +50,10 @@ def _row(rows: list[dict], key: str, value: str) -> dict:
     return next(row for row in rows if row[key] == value)
 
 
-def _handled_to_verified(reports, world, count: int) -> list[tuple]:
+def _handled_to_verified(reports, world, count: int, lighting=None) -> list[tuple]:
     """``count`` street-light reports, each from its own resident, accepted, worked on,
     resolved by one officer and verified by another; (resident, report) pairs."""
-    lighting = world.user("officer", department="DBM", officer_roles=("verifier",))
+    lighting = lighting or world.user("officer", department="DBM", officer_roles=("verifier",))
     second = world.user("officer", department="DBM", officer_roles=("verifier",))
     filed = []
     for _ in range(count):
@@ -85,7 +86,8 @@ def _set_times(db, report: dict, *, base: datetime, response_h: int, fixed_h: in
 
 
 def test_figures_per_category_and_department_from_real_reports(reports, world, db):
-    filed = _handled_to_verified(reports, world, 12)
+    lighting = world.user("officer", department="DBM", officer_roles=("verifier",))
+    filed = _handled_to_verified(reports, world, 12, lighting)
     # Two residents find it not fixed and reopen; five confirm; ten rate the handling.
     for resident, report in filed[10:]:
         reports.act(resident, report, "reopen", comment="Masih mati.")
@@ -136,9 +138,40 @@ def test_figures_per_category_and_department_from_real_reports(reports, world, d
     water = _row(body["departments"], "department_code", "DSDA")
     assert water["received"] == 0 and water["median_response_hours"] is None
 
+    _pages_show_the_figures(world, lighting)
+
     # A period before the reports counts none of them.
     before = _stats(world, **{"from": "2025-01-01", "to": "2025-01-31"})
     assert _row(before["categories"], "category_code", "PJU")["received"] == 0
+
+
+def _cells(page, testid: str, code: str) -> dict[str, str]:
+    row = page.select_one(f"[data-testid={testid}] tr[data-code={code}]")
+    assert row is not None, f"no row {code} in {testid}"
+    return {td["data-figure"]: td.get_text(strip=True) for td in row.select("td[data-figure]")}
+
+
+def _pages_show_the_figures(world, officer) -> None:
+    """/stats in Indonesian and English, and the officer's department figures."""
+    page = soup(world.client.get("/stats"))
+    assert "Pengaduan" in page.select_one("#h-complaints").get_text()
+    street = _cells(page, "complaint-categories", "PJU")
+    assert street["received"] == "12" and street["open_now"] == "<10"
+    assert street["median_response_hours"] == "6,5" and street["reopen_rate"] == "16,7 %"
+    assert street["mean_rating"] == "4,2"
+    assert _cells(page, "complaint-departments", "DBM")["resolved"] == "10"
+    assert page.find("a", href="/open-data/complaints.csv") is not None
+    english = soup(world.client.get("/stats?lang=en"))
+    assert "Complaints" in english.select_one("#h-complaints").get_text()
+    assert _cells(english, "complaint-categories", "PJU")["median_resolution_days"] == "5.5"
+
+    sign_in(world.client, officer.email)
+    mine = soup(world.client.get("/officer/stats"))
+    codes = [tr["data-code"] for tr in mine.select("[data-testid=complaint-figures] tbody tr")]
+    assert codes == ["PJU"]  # only the officer's department's categories
+    total = mine.select_one("[data-testid=complaint-figures] tfoot tr")
+    assert total["data-code"] == "DBM"
+    assert _cells(mine, "complaint-figures", "PJU")["pct_resolved_within_sla"] == "50 %"
 
 
 def test_a_few_reports_publish_only_what_hides_them(reports, world):
@@ -151,9 +184,11 @@ def test_a_few_reports_publish_only_what_hides_them(reports, world):
     body = _stats(world)
     street = _row(body["categories"], "category_code", "PJU")
     assert street["received"] is None and street["resolved"] is None
-    for rate in ("median_response_hours", "pct_resolved_within_sla", "mean_rating"):
+    for rate in ("median_response_hours", "pct_resolved_within_sla", "reopen_rate"):
         assert street[rate] is None and rate in street["suppressed"]
-    assert street["rated"] == 0  # a zero reveals nobody
+    # A zero reveals nobody; a mean of no ratings is no figure, not a hidden one.
+    assert street["rated"] == 0
+    assert street["mean_rating"] is None and "mean_rating" not in street["suppressed"]
     # One BANJIR report beside three PJU ones: neither count can be told from a total.
     assert _row(body["categories"], "category_code", "BANJIR")["received"] is None
     for row in body["departments"]:

@@ -103,7 +103,7 @@ def summarise(
         "p90_resolution_days": _days(p90_resolution),
         "pct_resolved_within_sla": _share(counts.get("resolved_in_time", 0), resolved),
         "reopen_rate": _share(counts.get("reopened", 0), counts.get("fixed", 0)),
-        "mean_rating": round(counts.get("rating_sum", 0) / rated, 2) if rated else None,
+        "mean_rating": round(counts.get("rating_sum", 0) / rated, 1) if rated else None,
     }
 
 
@@ -146,7 +146,8 @@ def rolled_up(raw: tuple[dict, dict, dict, dict], *, by: int) -> dict[object, di
 
 def _initial_hidden(index: int, row: dict) -> set[Cell]:
     hidden = {(index, name) for name in COUNTS if row[name] and row[name] < MIN_CELL}
-    hidden |= {(index, rate) for rate, base in RATES.items() if row[base] < MIN_CELL}
+    # A rate of nothing is no figure (None, shown as "-"), not a hidden one.
+    hidden |= {(index, rate) for rate, base in RATES.items() if 0 < row[base] < MIN_CELL}
     return hidden
 
 
