@@ -52,6 +52,7 @@ NOT_JUDGED_BY_THE_DOCUMENT = {
     ("PATCH", "/api/v1/applications/{application_id}"): _DATA_NOT_SCHEMA,
     ("GET", "/api/v1/stats/services"): _DATA_NOT_SCHEMA,
     ("GET", "/api/v1/stats/departments"): _DATA_NOT_SCHEMA,
+    ("GET", "/api/v1/stats/complaints"): _DATA_NOT_SCHEMA,
     ("GET", "/api/v1/stats/timeseries"): _DATA_NOT_SCHEMA,
     ("POST", "/api/v1/webhooks"): _DATA_NOT_SCHEMA,
     # A report's category and kelurahan come from the catalogue and the Kemendagri data, a

@@ -15,6 +15,8 @@ from app.http.deps import Fresh, RuntimeDep
 from app.http.openapi import problems
 from app.http.pipeline import PublicDep
 from app.stats import opendata, service
+from app.stats.complaints import opendata as complaints_opendata
+from app.stats.complaints import service as complaints
 
 CACHE = {"Cache-Control": "public, max-age=300"}
 router = APIRouter(prefix="/stats", tags=["statistics"])
@@ -55,6 +57,14 @@ async def departments_stats(public: PublicDep, start: FromQuery = None, end: ToQ
     return _json(await public.run(service.departments_now, start=start, end=end))
 
 
+@router.get("/complaints")
+async def complaints_stats(public: PublicDep, start: FromQuery = None, end: ToQuery = None):
+    """Complaints per category and department: received, open, time to first response and to
+    a verified fix (median, p90), the share within the SLA, reopen rate, mean rating; cells
+    from fewer than ``min_cell`` complaints are null and named in ``suppressed``."""
+    return _json(await public.run(complaints.complaints_now, start=start, end=end))
+
+
 @router.get("/timeseries", dependencies=[Fresh], responses=problems(404))
 async def timeseries(
     public: PublicDep,
@@ -84,6 +94,21 @@ async def monthly_csv(public: PublicDep) -> Response:
 @open_data_router.get("/applications-monthly.json", dependencies=[Fresh])
 async def monthly_json(public: PublicDep) -> JSONResponse:
     return _json(await public.run(opendata.monthly_json))
+
+
+@open_data_router.get(
+    "/complaints.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def complaints_csv(public: PublicDep) -> Response:
+    body = await public.run(complaints_opendata.complaints_csv)
+    return Response(body, media_type="text/csv; charset=utf-8", headers=CACHE)
+
+
+@open_data_router.get("/complaints.json")
+async def complaints_json(public: PublicDep) -> JSONResponse:
+    return _json(await public.run(complaints_opendata.complaints_json))
 
 
 @open_data_router.get("/datapackage.json")

@@ -48,6 +48,8 @@ class Case(SQLModel, table=True):
         ),
         # The statistics refresh walks cases changed since its watermark.
         Index("ix_cases_updated", "updated_at", "id"),
+        # Complaint statistics and open data read one case type's submissions in a period.
+        Index("ix_cases_kind_submitted", "kind", "submitted_at"),
         # Queues never show a case in a private state (a draft): index only what they show.
         Index(
             "ix_cases_queue",

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -50,6 +50,15 @@ class Complaint(SQLModel, table=True):
         # (app/complaints/geo.py), an index range on both databases rather than a scan.
         Index("ix_complaints_duplicates", "category_code", "open", "cell"),
         Index("ix_complaints_area", "area_code"),
+        # Statistics count the open reports per category: only those, not every report ever
+        # (SQLite's predicate is written as SQLAlchemy writes the condition, "open = 1").
+        Index(
+            "ix_complaints_open",
+            "category_code",
+            "id",
+            postgresql_where=text("open"),
+            sqlite_where=text("open = 1"),
+        ),
     )
 
     id: uuid.UUID = Field(foreign_key="cases.id", primary_key=True)

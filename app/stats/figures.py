@@ -162,7 +162,13 @@ def hidden_cells(rows: list[dict], *, siblings: Sequence[Sequence[int]] = ()) ->
     hidden: set[Cell] = set()
     for i, row in enumerate(rows):
         hidden |= _initial_hidden(i, row)
-    groups, changed = _groups(rows, siblings), True
+    return complete(rows, hidden, _groups(rows, siblings))
+
+
+def complete(rows: list[dict], hidden: set[Cell], groups: list[list[Cell]]) -> set[Cell]:
+    """``hidden`` grown until no group (cells adding up to a published total) has exactly one
+    hidden cell: each time the smallest visible cell of such a group is hidden too."""
+    hidden, changed = set(hidden), True
     while changed:
         changed = False
         for group in groups:

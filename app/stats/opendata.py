@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from app.db import Session
 from app.office import today as office_today
 from app.stats import repository
+from app.stats.complaints import opendata as complaints_opendata
 from app.stats.figures import DEADLINE_COUNTS, MIN_CELL
 from app.stats.service import monthly_rows, monthly_rows_by_service, months_between
 
@@ -116,7 +117,8 @@ def datapackage(*, base_url: str) -> dict:
         "name": "loket-applications-monthly",
         "title": "Loket: permit applications per service and month",
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
-        "description": f"Cells built from fewer than {MIN_CELL} applications are suppressed.",
+        "description": f"Cells built from fewer than {MIN_CELL} applications are suppressed. "
+        "Complaints are public reports, one row each, without personal data.",
         "resources": [
             {
                 "name": "applications-monthly",
@@ -129,25 +131,38 @@ def datapackage(*, base_url: str) -> dict:
                     "missingValues": ["", SUPPRESSED],
                     "primaryKey": ["service_code", "month"],
                 },
-            }
+            },
+            complaints_opendata.resource(base_url=base_url),
         ],
     }
 
 
-def catalog(*, base_url: str, authority: str) -> dict:
-    """DCAT catalogue of the open data, as JSON-LD with an inline context."""
-    distributions = [
+def _distributions(base_url: str, *files: tuple[str, str]) -> list[dict]:
+    return [
         {
             "@type": "dcat:Distribution",
             "dcat:downloadURL": {"@id": f"{base_url}{path}"},
             "dcat:mediaType": media,
         }
-        for path, media in (
-            ("/open-data/applications-monthly.csv", "text/csv"),
-            ("/open-data/applications-monthly.json", "application/json"),
-            ("/open-data/datapackage.json", "application/json"),
-        )
+        for path, media in files
     ]
+
+
+def catalog(*, base_url: str, authority: str) -> dict:
+    """DCAT catalogue of the open data, as JSON-LD with an inline context."""
+    package = ("/open-data/datapackage.json", "application/json")
+    distributions = _distributions(
+        base_url,
+        ("/open-data/applications-monthly.csv", "text/csv"),
+        ("/open-data/applications-monthly.json", "application/json"),
+        package,
+    )
+    complaint_files = _distributions(
+        base_url,
+        ("/open-data/complaints.csv", "text/csv"),
+        ("/open-data/complaints.json", "application/json"),
+        package,
+    )
     return {
         "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/"},
         "@id": f"{base_url}/open-data/catalog.jsonld",
@@ -161,6 +176,13 @@ def catalog(*, base_url: str, authority: str) -> dict:
                 "dct:title": "Permit applications per service and month",
                 "dct:license": {"@id": "https://creativecommons.org/licenses/by/4.0/"},
                 "dcat:distribution": distributions,
-            }
+            },
+            {
+                "@id": f"{base_url}/open-data/complaints",
+                "@type": "dcat:Dataset",
+                "dct:title": "Public complaint reports (Open311 GeoReport v2 columns)",
+                "dct:license": {"@id": "https://creativecommons.org/licenses/by/4.0/"},
+                "dcat:distribution": complaint_files,
+            },
         ],
     }

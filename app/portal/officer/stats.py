@@ -15,8 +15,9 @@ from app.cases import queue
 from app.db import Session
 from app.http.deps import Fresh, SessionDep
 from app.office import today as today_at_office
-from app.portal.public.stats import cell
+from app.portal.public.stats import cell, complaint_rows
 from app.stats import service as stats
+from app.stats.complaints import service as complaint_stats
 from app.stats.figures import DEADLINE_COUNTS, PERCENT_FIGURES, TABLE_FIGURES
 from app.web.context import OfficerDep
 from app.web.pages import page
@@ -54,7 +55,12 @@ def stats_view(session: Session, *, principal: Principal, lang: str) -> dict[str
     overdue = applications.list_applications(
         session, principal=principal, query=queue.ListQuery(overdue=True, limit=queue.MAX_LIMIT)
     )
+    complaints = complaint_stats.complaint_stats(session, period=period)
+    categories, complaint_total = complaint_stats.for_department(complaints, department.code)
     return {
+        "complaint_figures": complaint_stats.FIGURES,
+        "complaint_categories": complaint_rows(categories, lang),
+        "complaint_total": complaint_rows([complaint_total], lang)[0] if complaint_total else None,
         "department": department,
         "period": period,
         "figures": FIGURES,

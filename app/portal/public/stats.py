@@ -14,6 +14,7 @@ from app.http.deps import Fresh, SessionDep
 from app.i18n import MONTHS_EN, MONTHS_ID, SUPPORTED
 from app.office import today as today_at_office
 from app.stats import charts, service
+from app.stats.complaints import service as complaint_stats
 from app.stats.figures import DEADLINE_COUNTS, MIN_CELL, PERCENT_FIGURES, RATES, TABLE_FIGURES
 from app.web.context import WebDep
 from app.web.pages import page
@@ -115,7 +116,11 @@ def _figures(
     except DomainError as error:
         raise PageInputError(_messages(error)) from None
     rows = [_table_row(item, sla.get(item["service_code"]), lang) for item in services]
+    complaints = complaint_stats.complaint_stats(session, period=period)
     return {
+        "complaint_figures": complaint_stats.FIGURES,
+        "complaint_categories": complaint_rows(complaints["categories"], lang),
+        "complaint_departments": complaint_rows(complaints["departments"], lang),
         "period": period,
         "series_period": series_period,
         "rows": rows,
@@ -254,3 +259,33 @@ def _department_chart(departments: list[dict], lang: str):
         bars=bars,
         maximum=100,
     )
+
+
+def complaint_rows(items: list[dict], lang: str) -> list[dict]:
+    """Complaint figures as the tables show them: '<10' when suppressed, '–' when none."""
+    rows = []
+    for item in items:
+        names = item.get("category_name")
+        if names:
+            name, code = (names["en"] if lang == "en" else names["id"]), item["category_code"]
+        else:
+            name, code = item["department_name"], item["department_code"]
+        values = {}
+        for figure in complaint_stats.FIGURES:
+            value = item.get(figure)
+            if value is None and figure in item["suppressed"]:
+                values[figure] = SUPPRESSED
+            else:
+                values[figure] = number(value, lang)
+                if value is not None and figure in complaint_stats.PERCENT_FIGURES:
+                    values[figure] += " %"
+        rows.append(
+            {
+                "name": name,
+                "code": code,
+                "department": item.get("department_code") or "",
+                "sla": (item.get("response_hours_sla"), item.get("resolution_days_sla")),
+                "values": values,
+            }
+        )
+    return rows

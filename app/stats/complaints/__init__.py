@@ -1,0 +1,1 @@
+"""Complaint statistics (figures per category and department) and their open data."""
