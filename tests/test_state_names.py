@@ -32,6 +32,9 @@ OTHER_VOCABULARIES: dict[str, set[str]] = {
     "app/complaints/open311/requests.py": {"closed", "duplicate", "in_progress"},
     # E-mail templates (templates/email/<name>.<lang>.txt), named after what they announce.
     "app/applications/kind.py": {"submitted", "revision_requested", "rejected", "approved"},
+    # A complaint's outcome (State.outcome "resolved") names the statistics' figures.
+    "app/stats/complaints/service.py": {"resolved"},
+    "app/stats/complaints/repository.py": {"resolved"},
     # Portal notification texts, keyed by the event they announce (its action after the case
     # type: "application.rejected" -> "rejected"), as the e-mail templates are.
     "app/notifications/inbox.py": {

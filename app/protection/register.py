@@ -11,7 +11,6 @@ from typing import Any
 from app.applications.kind import APPLICATION
 from app.complaints.kind import COMPLAINT
 from app.db import Session
-from app.models import Department
 from app.protection import repository
 
 # What every case holds about its resident besides its form: the account it is filed under.
@@ -38,7 +37,7 @@ class Activity:
 
 def register(session: Session) -> list[Activity]:
     """Every current service and complaint category as a processing activity."""
-    departments = {d.id: d.code for d in session.query(Department)}
+    departments = repository.department_codes(session)
     hooks = repository.webhook_recipients(session)
     clients = repository.active_clients(session)
     activities = []

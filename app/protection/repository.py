@@ -12,6 +12,7 @@ from app.db import Session, table_of
 from app.models import (
     Case,
     ComplaintCategory,
+    Department,
     Document,
     OAuthClient,
     OAuthGrant,
@@ -116,3 +117,9 @@ def active_clients(session: Session) -> list[Any]:
         .order_by(c.name)
     )
     return list(session.execute(query))
+
+
+def department_codes(session: Session) -> dict[int, str]:
+    departments = table_of(Department)
+    rows = session.execute(select(departments.c.id, departments.c.code)).all()
+    return {row.id: row.code for row in rows}

@@ -27,6 +27,8 @@ from app.models import (
     Certificate,
     Document,
     Event,
+    Invoice,
+    Notification,
 )
 from app.models.base import utcnow
 
@@ -108,6 +110,8 @@ def delete_a_case(session: Session, story: Story) -> Expected:
         (Certificate, Certificate.application_id),
         (Document, Document.case_id),
         (Event, Event.case_id),
+        (Notification, Notification.case_id),
+        (Invoice, Invoice.case_id),
         (Application, Application.id),
         (Case, Case.id),
     ):

@@ -242,7 +242,7 @@ def test_cli_creates_lists_and_disables_clients(settings, monkeypatch):
         ],
     )
     assert created.exit_code == 0, created.output
-    fields = json.loads(created.output)
+    fields = json.loads(created.stdout)  # log lines (a new signing key) go to stderr
     assert fields["client_id"].startswith("lkt_") and len(fields["client_secret"]) >= 40
     listed = runner.invoke(cli, ["clients", "list"])
     assert fields["client_id"] in listed.output and "active" in listed.output
