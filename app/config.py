@@ -217,6 +217,12 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'loket.db').resolve()}"
 
     @property
+    def sends_email(self) -> bool:
+        """Whether this deployment sends e-mail (a mail server is set): the outbox queues it
+        and pages promise it only then."""
+        return bool(self.smtp_host)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
 

@@ -41,12 +41,12 @@ class EmailDraft:
 
 def configure(engine: Engine, *, settings: Settings) -> None:
     """Tell ``sends_email`` whether sessions on ``engine`` queue e-mail (smtp_host set)."""
-    _sends_email[engine.url] = bool(settings.smtp_host)
+    _sends_email[engine.url] = settings.sends_email
 
 
 @lru_cache(maxsize=1)
 def _environment_sends_email() -> bool:
-    return bool(Settings().smtp_host)
+    return Settings().sends_email
 
 
 def sends_email(session: Session) -> bool:

@@ -100,7 +100,7 @@ class WebContext:
 
     def sends_email(self) -> bool:
         """Whether this deployment sends e-mail: pages promise one only then."""
-        return bool(self.runtime.settings.smtp_host)
+        return self.runtime.settings.sends_email
 
     def signed_in(self, active: sessions.ActiveSession) -> None:
         self.active = active
