@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     audit_checkpoint_minutes: float = 10.0
     auditor_email: str | None = None
 
+    # Personal data at rest (app/crypto): the master keys' keyring as JSON, or the file holding
+    # it (default <data dir>/keys/data-keys.json, created on first use outside production).
+    data_keys: SecretStr | None = None
+    data_keys_file: Path | None = None
+
     # Log lines (app/logs.py): JSON objects, text, or auto (text on a terminal, else JSON).
     log_format: Literal["json", "text", "auto"] = "auto"
 
@@ -233,6 +238,10 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def data_keys_path(self) -> Path:
+        return self.data_keys_file or self.keys_dir / "data-keys.json"
 
     @property
     def audit_key_path(self) -> Path:
