@@ -170,6 +170,18 @@ def swept_in(workflow: Workflow, state: str) -> bool:
     return any(workflow.transition(action, state=state) for action in SYSTEM_ACTIONS)
 
 
+def opening_deadline(
+    workflow: Workflow, row: Mapping[str, Any], *, sla_days: int, rules: DeadlineRules
+) -> datetime | None:
+    """``deadline_at`` for a case that opens with its clock already running (a report goes
+    straight to the authority: no transition starts its clock)."""
+    state = workflow.state(row["state"])
+    if state.clock != "runs" or not swept_in(workflow, state.name):
+        return None
+    view = ClockView(**{name: row[name] for name in _VIEW_FIELDS})
+    return next_deadline(view, state, sla_days=sla_days, rules=rules)
+
+
 def track(step: Step) -> None:
     """Keep ``deadline_at`` in step with whatever the action changes (every action calls it)."""
     target = step.changes.get("state", step.case.state)
@@ -278,8 +290,8 @@ def _objection_window(step: Step) -> list[FieldError]:
 
 def _not_the_decider(step: Step) -> list[FieldError]:
     # Whoever made the decision objected to does not judge the objection (UU 30/2014 art. 77).
-    rejected = f"{step.kind.name}.rejected"
-    deciders = {e.actor_id for e in _events(step.session, step.case.id) if e.action == rejected}
+    decisions = _objected_decisions(step)
+    deciders = {e.actor_id for e in _events(step.session, step.case.id) if e.action in decisions}
     if step.principal.actor_id in deciders:
         raise Forbidden(
             Msg(
@@ -288,6 +300,19 @@ def _not_the_decider(step: Step) -> list[FieldError]:
             )
         )
     return []
+
+
+def _objected_decisions(step: Step) -> set[str]:
+    """The events of the decisions one may object to (a rejection, a report declined): the
+    transitions into a state the ``object`` action leaves from, but the head's upholding."""
+    objectable = {
+        source for t in step.workflow.transitions if t.action == "object" for source in t.sources
+    }
+    return {
+        step.kind.event_name(t)
+        for t in step.workflow.transitions
+        if t.target in objectable and t.action != "uphold_objection"
+    }
 
 
 def _objection_deemed_granted(step: Step) -> list[FieldError]:

@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from app.catalogue import areas
+from app.catalogue import areas, deadlines
 from app.catalogue.definitions import DEPARTMENT_CODE_RE, SERVICE_CODE_RE, Reader
 from app.catalogue.formschema import SchemaError, check_schema
 
@@ -47,7 +47,7 @@ CATEGORY_OPTIONAL = frozenset(
         "exact_location_public",
         "active",
     }
-)
+) | (deadlines.KEYS - {"deemed_approval"})
 _RULE_KEYS = frozenset({"department_code", "unit"})
 
 
@@ -75,11 +75,16 @@ class CategoryDefinition:
     anonymous_allowed: bool = False
     exact_location_public: bool = True
     active: bool | None = None
+    # The deadline keys the file gave (app.catalogue.deadlines; no deemed approval: a report
+    # asks for a repair, which no law grants by silence), defaults left out.
+    deadlines: dict = dataclasses.field(default_factory=dict)
 
     def content_hash(self) -> str:
         """SHA-256 (hex) of everything but ``active``: any other change makes a new version."""
         content = dataclasses.asdict(self)
         del content["active"]
+        if not content["deadlines"]:  # hashes from before deadlines existed stay the same
+            del content["deadlines"]
         content["form_field_order"] = list(self.form_schema.get("properties", {}))
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return hashlib.sha256(canonical.encode("ascii")).hexdigest()
@@ -135,6 +140,7 @@ def parse_category(reader: Reader, known_departments: set[str] | None) -> Catego
         anonymous_allowed=r.boolean("anonymous_allowed", default=False),
         exact_location_public=r.boolean("exact_location_public", default=public),
         active=r.boolean("active", default=True) if "active" in r.mapping else None,
+        deadlines=deadlines.parse(r.mapping, r.where, r.problems),
     )
 
 

@@ -91,6 +91,7 @@ def _store_category(session: Session, definition: CategoryDefinition) -> str:
             response_hours=definition.response_hours,
             resolution_days=definition.resolution_days,
             duplicate_radius_m=definition.duplicate_radius_m,
+            deadlines=dict(definition.deadlines),
             content_hash=definition.content_hash(),
         ),
     )

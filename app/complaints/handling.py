@@ -58,7 +58,11 @@ def transition(
         kind=COMPLAINT,
         case_id=complaint_id,
         request=TransitionRequest(
-            action=request.action, comment=request.comment, version=request.version
+            action=request.action,
+            comment=request.comment,
+            version=request.version,
+            days=request.days,
+            assignee_id=request.assignee_id,
         ),
         env=referral,
     )

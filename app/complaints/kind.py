@@ -15,6 +15,7 @@ from typing import Any
 
 from app.cases.kinds import CaseKind, Requirement, Step
 from app.catalogue import repository as catalogue_repo
+from app.catalogue.deadlines import DeadlineRules
 from app.complaints import repository
 from app.db import Session, get_required
 from app.errors import FieldError, InvalidTransition, Msg, invalid
@@ -46,6 +47,18 @@ EMAIL_HEADLINES: dict[str, Msg] = {
     "complaint.verified": Msg(
         "Masalah yang Anda laporkan sudah selesai: mohon konfirmasi",
         "The problem you reported is fixed: please confirm",
+    ),
+    "complaint.objection_upheld": Msg(
+        "Keberatan Anda ditolak: laporan tetap bukan kewenangan Pemprov DKI Jakarta",
+        "Your objection was dismissed: the report stays outside the city's responsibility",
+    ),
+    "complaint.objection_granted": Msg(
+        "Keberatan Anda diterima: laporan Anda akan ditangani",
+        "Your objection was granted: your report will be dealt with",
+    ),
+    "complaint.objection_deemed_granted": Msg(
+        "Keberatan Anda dikabulkan demi hukum: laporan Anda akan ditangani",
+        "Your objection was granted by operation of law: your report will be dealt with",
     ),
 }
 
@@ -234,6 +247,9 @@ COMPLAINT = CaseKind(
     },
     requirement=_requirement,
     sla_days=lambda session, case: category_of(session, case).resolution_days,
+    deadline_rules=lambda session, case: DeadlineRules.from_stored(
+        category_of(session, case).deadlines
+    ),
     preload=_preload,
     email=_email,
     notices=_notices,

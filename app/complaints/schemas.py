@@ -42,6 +42,9 @@ class ComplaintTransitionRequest(InputModel):
     version: Version
     department_code: Annotated[str, PlainText(16, min_length=1)] | None = None
     duplicate_of: Annotated[str, PlainText(40, min_length=1)] | None = None
+    # ``extend``: working days to add; ``reassign``: the officer who takes it over (a head's).
+    days: Annotated[int, Field(ge=1, le=365)] | None = None
+    assignee_id: uuid.UUID | None = None
 
 
 def _whole_number(value: object) -> object:

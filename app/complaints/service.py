@@ -17,7 +17,7 @@ from typing import cast
 
 from app.accounts import repository as accounts_repo
 from app.accounts.principal import Principal
-from app.cases import clock, opening, queue
+from app.cases import clock, deadlines, opening, queue
 from app.cases import repository as cases_repo
 from app.cases.access import OFFICER, visible_case
 from app.cases.kinds import workflow_of
@@ -25,6 +25,7 @@ from app.cases.schemas import DocumentRead, EventList, EventRead, PersonRead
 from app.catalogue import areas
 from app.catalogue import repository as catalogue_repo
 from app.catalogue.categories import RoutingRule, first_match
+from app.catalogue.deadlines import DeadlineRules
 from app.catalogue.formschema import validate_data
 from app.complaints import repository
 from app.complaints.geo import cell_of
@@ -216,6 +217,12 @@ def _insert(
     # A report goes straight to the authority: its clocks start as it is filed.
     values["submitted_at"] = now
     values["due_at"] = clock.due_date(submitted=now, sla_days=category.resolution_days)
+    values["deadline_at"] = deadlines.opening_deadline(
+        workflow,
+        values,
+        sla_days=category.resolution_days,
+        rules=DeadlineRules.from_stored(category.deadlines),
+    )
     point = (request.lat, request.long) if request.lat is not None else None
     own = repository.own_row(
         {

@@ -39,6 +39,10 @@ class ComplaintCategory(SQLModel, table=True):
     response_hours: int
     resolution_days: int
     duplicate_radius_m: int
+    # Warning share, extension, objections (app.catalogue.deadlines) as the file gave them.
+    deadlines: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     content_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -85,6 +85,18 @@ TEXTS: dict[str, Msg] = {
         "Berkas {reference} ({subject}) melewati batas waktu dan dieskalasi kepada Anda",
         "Case {reference} ({subject}) passed its deadline and was escalated to you",
     ),
+    "objection_upheld": Msg(
+        "Keberatan Anda atas berkas {reference} ({subject}) ditolak: keputusan tetap",
+        "Your objection about {reference} ({subject}) was dismissed: the decision stands",
+    ),
+    "objection_granted": Msg(
+        "Keberatan Anda atas berkas {reference} ({subject}) diterima",
+        "Your objection about {reference} ({subject}) was granted",
+    ),
+    "objection_deemed_granted": Msg(
+        "Keberatan Anda atas berkas {reference} ({subject}) dikabulkan demi hukum",
+        "Your objection about {reference} ({subject}) was granted by operation of law",
+    ),
 }
 FALLBACK = Msg("Ada kabar tentang berkas {reference}", "News about case {reference}")
 

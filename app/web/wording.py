@@ -83,6 +83,20 @@ EVENTS: dict[str, Msg] = {
     "certificate.issued": Msg("Sertifikat diterbitkan", "Certificate issued"),
     "certificate.revoked": Msg("Sertifikat dicabut", "Certificate revoked"),
 }
+# What binds the authority's time reads the same on a report as on an application.
+EVENTS |= {
+    f"complaint.{event}": EVENTS[f"application.{event}"]
+    for event in (
+        "sla_warned",
+        "escalated",
+        "deadline_extended",
+        "reassigned",
+        "objection_filed",
+        "objection_upheld",
+        "objection_granted",
+        "objection_deemed_granted",
+    )
+}
 
 ACTORS: dict[str, Msg] = {
     "self": Msg("Anda", "You"),

@@ -7,6 +7,7 @@ state names are written down: everything else asks a workflow what a state means
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from app.errors import Msg
@@ -608,11 +609,89 @@ _LABELS |= {
     "auto_close": Msg("Tutup otomatis", "Close automatically"),
 }
 _TRIAGE = (REPORTED, ACCEPTED)
+_COMPLAINT_STATES = (
+    REPORTED,
+    ACCEPTED,
+    IN_PROGRESS,
+    RESOLVED,
+    FIX_VERIFIED,
+    CLOSED,
+    DUPLICATE,
+    DECLINED,
+    OBJECTED,
+)
+
+
+def _complaint_deadline_steps() -> tuple[Transition, ...]:
+    """The deadline steps of a permit (``_deadline_steps``) on a report, but for deemed approval,
+    which has no meaning for a repair: any officer of the department extends once, a head
+    reassigns, Loket warns and escalates to the heads."""
+    running = [s for s in _COMPLAINT_STATES if s.clock == "runs" and not s.objection]
+    steps = _deadline_steps(running)
+    by_action = {t.action: t for t in steps}
+    return (
+        dataclasses.replace(by_action["extend"], roles=frozenset({"officer"})),
+        by_action["reassign"],
+        by_action["warn_sla"],
+        by_action["escalate"],
+    )
+
+
+def _complaint_objection_steps() -> tuple[Transition, ...]:
+    """Keberatan against a report closed as not the city's responsibility (design section 11):
+    the reporter objects within the category's window; a head, never the officer who declined,
+    upholds that, or grants the objection and the department takes the report on (accepted,
+    with the full resolution time from today); unanswered, it is escalated or granted by
+    operation of law where the category says so."""
+    answer = ("comment_required", "not_the_decider")
+    return (
+        _t(
+            "object",
+            [DECLINED],
+            OBJECTED,
+            ["reporter"],
+            event="objection_filed",
+            guards=("comment_required", "objection_window"),
+            effects=("file_objection", "track_openness"),
+        ),
+        _t(
+            "uphold_objection",
+            [OBJECTED],
+            DECLINED,
+            ["head"],
+            event="objection_upheld",
+            guards=answer,
+            effects=("decide", "track_openness"),
+        ),
+        _t(
+            "grant_objection",
+            [OBJECTED],
+            ACCEPTED,
+            ["head"],
+            event="objection_granted",
+            guards=answer,
+            effects=("restart_sla", "release", "track_openness"),
+            label=Msg("Terima keberatan: laporan ditangani", "Grant: the report is taken on"),
+        ),
+        _t(
+            "deemed_grant_objection",
+            [OBJECTED],
+            ACCEPTED,
+            ["system"],
+            event="objection_deemed_granted",
+            guards=("objection_deemed_granted",),
+            effects=("restart_sla", "track_openness"),
+        ),
+        _t(
+            "escalate", [OBJECTED], None, ["system"], event="escalated", effects=("mark_escalated",)
+        ),
+    )
+
 
 COMPLAINT = Workflow(
     name="complaint",
     initial=REPORTED.name,
-    states=(REPORTED, ACCEPTED, IN_PROGRESS, RESOLVED, FIX_VERIFIED, CLOSED, DUPLICATE, DECLINED),
+    states=_COMPLAINT_STATES,
     transitions=(
         _t("accept", [REPORTED], ACCEPTED, ["officer"], event="accepted", effects=("respond",)),
         # Stays in its state, in the other department's queue (its first response is due there).
@@ -695,6 +774,8 @@ COMPLAINT = Workflow(
             guards=("reopen_window_passed",),
             effects=("track_openness",),
         ),
+        *_complaint_deadline_steps(),
+        *_complaint_objection_steps(),
     ),
 )
 

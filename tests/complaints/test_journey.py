@@ -13,7 +13,6 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.cases import timeline
-from app.db import transaction
 from app.models import Case, Complaint, Event
 from tests.complaints.conftest import jpeg_with_gps
 from tests.notifications.helpers import messages, subscribe
@@ -168,20 +167,3 @@ def test_events_reach_the_outbox_as_complaint_webhooks(reports, world, db):
             select(Event).where(Event.action == "complaint.referred")
         ).scalar_one()
         assert referred.details == {"department_code": "DSDA"}
-
-
-def test_the_deadline_sweep_leaves_complaints_alone(reports, world):
-    # The complaint workflow offers the sweep no action (no warning or escalation yet), so a
-    # report gets no deadline and a sweep a year later neither claims nor fails on it.
-    from datetime import UTC, datetime, timedelta
-
-    from app.cases.sweep import sweep
-
-    lighting = world.user("officer", department="DBM", officer_roles=("verifier",))
-    report = reports.file(world.user("citizen"))
-    reports.act(lighting, report, "accept")
-    with transaction(world.runtime.engine) as session:
-        assert session.get(Case, uuid.UUID(report["id"])).deadline_at is None
-    outcome = sweep(world.runtime.engine, now=datetime.now(UTC) + timedelta(days=365))
-    assert report["reference"] not in [item.reference for item in outcome.items]
-    assert outcome.failed == 0

@@ -378,3 +378,30 @@ def test_the_pages_speak_english_by_the_switch(app, client, resident, reports):
     links = {a.get_text() for a in report.select("header nav a")}
     assert {"Report a problem", "My reports", "Public reports"} <= links
     assert soup(client.get("/laporan")).find("h1").get_text() == "Public reports"
+
+
+def test_a_declined_report_is_objected_to_and_a_head_takes_it_on(
+    app, client, resident, reports, lighting, world
+):
+    report = reports.file(resident)
+    first = browser_of(app, lighting["first"])
+    url = f"/officer/complaints/{report['id']}"
+    assert act(first, url, "decline", comment="Jalan nasional.").status_code == 303
+
+    mine = f"/my/complaints/{report['id']}"
+    shown = soup(client.get(mine))
+    assert shown.find(id="objection-title").get_text() == "Ajukan keberatan atas keputusan"
+    assert act(client, mine, "object", comment="").status_code in (400, 422)
+    assert act(client, mine, "object", comment="Ini jalan kota.").status_code == 303
+    objected = soup(client.get(mine))
+    assert "Keberatan diajukan" in objected.find(attrs={"data-testid": "timeline"}).get_text()
+    assert not objected.select("form[data-action=object]")  # one objection
+
+    # The officer who declined is no head: the head of the department answers.
+    assert not soup(first.get(url)).select("form[data-action=grant_objection]")
+    head = browser_of(app, world.user("officer", department="DBM", officer_roles=("head",)))
+    assert act(head, url, "grant_objection", comment="Benar, kami tangani.").status_code == 303
+    # This category allows no extension, so none is offered.
+    assert not soup(head.get(url)).select("form[data-action=extend]")
+    answer = soup(client.get(mine))
+    assert "Keberatan diterima" in answer.find(attrs={"data-testid": "timeline"}).get_text()

@@ -108,6 +108,7 @@ def act(complaint_id: uuid.UUID, web: OfficerDep, form: FormDep) -> Response:
             version=_number(form.get("version")),
             department_code=_text(form, "department_code", 16) or None,
             duplicate_of=_text(form, "duplicate_of", 40) or None,
+            days=_number(form.get("days")) if form.get("days") else None,
         )
         with transaction(web.runtime.engine) as session:
             if action == RESOLVE and isinstance(after, UploadFile) and after.filename:

@@ -128,7 +128,10 @@ def officer_view(
         "c": read,
         "state_label": state_label(workflow.name, read.state, lang, officer=True),
         "timeline": timeline_entries(events.items, workflow.name, principal, lang),
-        "actions": [a for a in offered.items if a.action not in REPORTER_ACTIONS],
+        # Reassigning needs the department's officers listed: the API's (assignee_id) for now.
+        "actions": [
+            a for a in offered.items if a.action not in REPORTER_ACTIONS and not a.needs_assignee
+        ],
         "departments": departments,
         "answers": answers(session, read, lang),
         "assignee": people.get(read.assigned_to_id) if read.assigned_to_id else None,

@@ -31,7 +31,7 @@ from app.portal.citizen.views import TimelineEntry, timeline_entries
 from app.web.wording import state_label
 from app.workflow.definitions import get_workflow
 
-REPORTER_ACTIONS = ("confirm", "reopen")
+REPORTER_ACTIONS = ("confirm", "reopen", "object")
 PAGE_SIZE = 20
 NEARBY_SHOWN = 10
 
